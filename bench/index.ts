@@ -1,0 +1,5 @@
+/** The benchmark list `npm run bench` runs, in order. */
+import type { Benchmark } from './report';
+import { simulatorBenchmark } from './simulator.bench';
+
+export const benchmarks: Benchmark[] = [simulatorBenchmark];
