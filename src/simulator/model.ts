@@ -223,6 +223,8 @@ export interface SimTenant {
   conditionalAccessPolicies: Map<string, SimConditionalAccessPolicy>;
   /** Soft-deleted users and groups (restorable); Graph answers 404 for them. `object` is the entity as it was. */
   deletedItems: Map<string, DeletedItem>;
+  /** How the generator built the tenant, so the control API can name its well-known objects. */
+  generatedBy?: { preset: 'verafield' | 'scale'; seed: number; productAppId?: string };
 }
 
 export type DeletedItem =
