@@ -77,7 +77,11 @@ export const simulatorBenchmark: Benchmark = {
       })),
     );
 
-    const sim = await startSimulator({ tenants: [{ preset: 'scale', users: 100_000, groups: 5_000 }], throttlingEnabled: false });
+    const sim = await startSimulator({
+      tenants: [{ preset: 'scale', users: 100_000, groups: 5_000 }],
+      apps: [{ displayName: 'Benchmark client', redirectUris: [] }],
+      throttlingEnabled: false,
+    });
     try {
       const tenant = [...sim.ctx.store.tenants.values()][0];
       const { token } = await mintAccessToken(sim.ctx, {
