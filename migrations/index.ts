@@ -1,0 +1,11 @@
+/**
+ * Every migration, oldest first. An explicit list (not a glob) so that jest and dist/ run the same ones.
+ * Append one line per migration.
+ */
+import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
+import { TokenCache1795780635000 } from './1795780635000-TokenCache';
+
+export const migrations: Function[] = [
+  InitialSchema1764201600000,
+  TokenCache1795780635000,
+];

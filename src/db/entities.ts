@@ -1,0 +1,12 @@
+/**
+ * Every TypeORM entity the gateway maps. An explicit list (not a glob) so that jest, which runs the
+ * TypeScript sources, and node, which runs dist/, load the same classes. Append one line per entity.
+ */
+import { Tenant, TenantStatusChange } from '../tenants/tenant.entity';
+import { TenantTokenCache } from '../identity/token-cache.entity';
+
+export const entities: Function[] = [
+  Tenant,
+  TenantStatusChange,
+  TenantTokenCache,
+];

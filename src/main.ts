@@ -1,0 +1,162 @@
+/**
+ * `npm start`: the gateway process. Without DATABASE_URL it runs an embedded PostgreSQL; without Entra app
+ * credentials (SIMULATOR=auto) it runs the local Entra simulator and uses it as a custom cloud. On SIGTERM or
+ * SIGINT everything started is stopped in reverse order: gateway, simulator, embedded PostgreSQL.
+ */
+import 'reflect-metadata';
+import {
+  Config,
+  ConfigError,
+  describeDatabaseUrl,
+  EncryptionKey,
+  loadConfig,
+  loadOrCreateDevelopmentKeys,
+  simulatorEntraConfig,
+  withSections,
+} from './config';
+import { createDataSource, runMigrations } from './db/data-source';
+import { locateDatabase } from './db/database';
+import { createLogger, Logger } from './logging';
+import { createGateway } from './server/gateway';
+import { DEFAULT_PRODUCT_APP_ID } from './simulator/generator';
+import { RunningSimulator, startSimulator } from './simulator/server';
+
+type Stop = () => Promise<void>;
+
+/** Things started so far, stopped last-started-first. */
+class Shutdown {
+  private readonly stops: Array<{ name: string; stop: Stop }> = [];
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly logger: Logger) {}
+
+  add(name: string, stop: Stop): void {
+    this.stops.push({ name, stop });
+  }
+
+  /** Runs once, whoever calls it first (a signal or a failed start); later calls share the result. */
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const { name, stop } of [...this.stops].reverse()) {
+        try {
+          await stop();
+          this.logger.info({ component: name }, 'stopped');
+        } catch (error) {
+          this.logger.error({ err: error, component: name }, 'failed to stop cleanly');
+        }
+      }
+    })();
+    return this.running;
+  }
+}
+
+function loadConfigOrExit(): Readonly<Config> {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\nSee .env.example for every setting and its default.\n`);
+    process.exit(1);
+  }
+}
+
+async function encryptionKeys(config: Readonly<Config>, logger: Logger): Promise<readonly EncryptionKey[]> {
+  if (config.encryption.keys) return config.encryption.keys;
+  const development = await loadOrCreateDevelopmentKeys(config.runtime.dataDir);
+  logger.warn(
+    { file: development.file, created: development.created },
+    'ENCRYPTION_KEYS is not set: using a development key kept in the data folder (never do this in production)',
+  );
+  return development.keys;
+}
+
+function startDevSimulator(config: Readonly<Config>, logger: Logger): Promise<RunningSimulator> {
+  const { publicUrl } = config.server;
+  return startSimulator({
+    port: config.simulator.port,
+    certDir: `${config.runtime.dataDir}/simulator`,
+    tenants: [{ preset: 'verafield' }],
+    apps: [
+      {
+        clientId: DEFAULT_PRODUCT_APP_ID,
+        displayName: 'Entra Gateway (local dev)',
+        redirectUris: [`${publicUrl}/oauth/callback`, `${publicUrl}/oauth/admin-callback`],
+      },
+    ],
+    logger: (entry) => logger.debug({ component: 'simulator', ...entry }),
+  });
+}
+
+function banner(config: Readonly<Config>, simulator: RunningSimulator | undefined, database: string): string {
+  const graphql = `${config.server.publicUrl}/graphql`;
+  return [
+    `Entra Gateway ready: ${config.server.graphqlSandbox ? 'Sandbox' : 'GraphQL'} ${graphql}`,
+    simulator ? `Entra simulator ${simulator.baseUrl} (Verafield tenant)` : `Entra cloud ${config.entra.cloud}`,
+    `database ${database}`,
+  ].join(' | ');
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.server.logLevel });
+  const shutdown = new Shutdown(logger);
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'shutting down');
+    // A stuck stop must not keep the process alive for ever; the drain itself is bounded by SHUTDOWN_TIMEOUT_MS.
+    setTimeout(() => process.exit(1), config.server.shutdownTimeoutMs + 5_000).unref();
+    void shutdown.run().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+
+  try {
+    const keys = await encryptionKeys(config, logger);
+
+    const database = await locateDatabase(config.database, (line) => logger.debug({ component: 'postgres' }, line));
+    shutdown.add(database.embedded ? 'embedded PostgreSQL' : 'database', database.stop);
+    const databaseLabel = database.embedded
+      ? `embedded PostgreSQL in ${config.database.embeddedDir} (port ${config.database.embeddedPort})`
+      : describeDatabaseUrl(database.url);
+    logger.info({ database: databaseLabel }, database.embedded ? 'started embedded PostgreSQL (DATABASE_URL is not set)' : 'using DATABASE_URL');
+
+    const dataSource = createDataSource(database.url);
+    await dataSource.initialize();
+    shutdown.add('database connections', async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    });
+    const applied = await runMigrations(dataSource);
+    logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
+
+    const simulator = config.simulator.enabled ? await startDevSimulator(config, logger) : undefined;
+    if (simulator) {
+      shutdown.add('Entra simulator', simulator.close);
+      logger.info({ baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath }, 'started the Entra simulator (no Entra credentials configured)');
+    }
+    const [app] = simulator?.apps ?? [];
+    const effective = withSections(config, {
+      encryption: { keys },
+      ...(simulator && app
+        ? {
+            entra: simulatorEntraConfig({
+              baseUrl: simulator.baseUrl,
+              caCertPath: simulator.caCertPath ?? null,
+              clientId: app.clientId,
+              clientSecret: app.secrets[0].secretText,
+            }),
+          }
+        : {}),
+    });
+
+    const gateway = await createGateway(effective, { dataSource, logger });
+    await gateway.start();
+    shutdown.add('gateway', gateway.stop);
+    // After the buffered JSON lines, so the banner is the last thing a developer sees.
+    logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel)}\n\n`));
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    await shutdown.run();
+    process.exit(1);
+  }
+}
+
+void main();

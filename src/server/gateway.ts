@@ -1,0 +1,176 @@
+/**
+ * The gateway's HTTP server: express 5 with Apollo Server at /graphql, graphql-ws on the same path, the
+ * health endpoints, a request id on every request, and a graceful stop.
+ */
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { RequestHandler } from 'express';
+import { GraphQLError, GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import packageJson from '../../package.json';
+import type { Config } from '../config';
+import { Logger, runWithRequestContext } from '../logging';
+import type { GatewayContext, GatewayInfo } from './context';
+import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors } from './errors';
+import { healthRouter } from './health';
+import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
+import { buildGatewaySchema } from './schema';
+import { attachGraphQLWebSocket, GraphQLWebSocket } from './websocket';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface GatewayDeps {
+  /** Initialised by the caller; the gateway closes it on stop(). */
+  dataSource: DataSource;
+  logger: Logger;
+  /** Defaults to buildGatewaySchema(); tests pass a schema with extra resolvers. */
+  schema?: GraphQLSchema;
+}
+
+export interface Gateway {
+  httpServer: Server;
+  /** Base URL of the listening server, e.g. http://127.0.0.1:4000 (known once started). */
+  readonly url: string;
+  /** `${url}/graphql`, for HTTP and (as ws://) WebSocket clients. */
+  readonly graphqlUrl: string;
+  start(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish, completes subscriptions, closes the DataSource. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function createGateway(config: Readonly<Config>, deps: GatewayDeps): Promise<Gateway> {
+  const { dataSource, logger } = deps;
+  const schema = deps.schema ?? (await buildGatewaySchema());
+  const info: GatewayInfo = { version: packageJson.version, simulator: config.simulator.enabled };
+  const contextFor = (requestId: string, requestLogger: Logger): GatewayContext => ({
+    requestId,
+    logger: requestLogger,
+    dataSource,
+    gateway: info,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema, logger, createContext: contextFor });
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: config.server.graphqlSandbox,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) =>
+      error instanceof GraphQLError
+        ? formatGatewayError(error)
+        : { message: INTERNAL_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.server.shutdownTimeoutMs }),
+      drainWebSocket(webSocket),
+      errorLogging,
+      config.server.graphqlSandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+    ],
+  });
+  await apollo.start();
+
+  let shuttingDown = false;
+  app.use(requestTracking(logger));
+  app.use(healthRouter(dataSource, () => shuttingDown, logger));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: '1mb' }),
+    // The middleware above stored the request id; Apollo runs inside its request context, so the root logger
+    // stamps the id on every line.
+    expressMiddleware(apollo, { context: async ({ res }) => contextFor(res.locals.requestId as string, logger) }),
+  );
+
+  let address: AddressInfo | undefined;
+  let stopping: Promise<void> | undefined;
+  const baseUrl = (): string => {
+    if (!address) throw new Error('gateway URL: expected a started gateway, but start() has not completed');
+    return `http://${hostForUrl(address)}:${address.port}`;
+  };
+
+  return {
+    httpServer,
+    get url() {
+      return baseUrl();
+    },
+    get graphqlUrl() {
+      return `${baseUrl()}${GRAPHQL_PATH}`;
+    },
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.server.port, config.server.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      address = httpServer.address() as AddressInfo;
+      logger.info({ url: baseUrl() }, 'gateway listening');
+    },
+    stop() {
+      stopping ??= (async () => {
+        shuttingDown = true;
+        logger.info('gateway stopping');
+        // Apollo runs every plugin's drainServer: the HTTP drain (stop accepting, wait for in-flight
+        // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (complete subscriptions, close sockets).
+        await apollo.stop();
+        if (dataSource.isInitialized) await dataSource.destroy();
+        logger.info('gateway stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Request id (from x-request-id when safe, else generated), echoed in the response, and one log line per request. */
+function requestTracking(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const requestId = resolveRequestId(req.headers[REQUEST_ID_HEADER]);
+    res.locals.requestId = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const startedAt = process.hrtime.bigint();
+    res.on('finish', () => {
+      // originalUrl: routers rewrite req.url while they run. The path only: query strings may carry OAuth codes.
+      const path = req.originalUrl.split('?')[0];
+      logger.info(
+        { requestId, method: req.method, path, status: res.statusCode, durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6 },
+        'request completed',
+      );
+    });
+    runWithRequestContext({ requestId }, next);
+  };
+}
+
+function drainWebSocket(webSocket: GraphQLWebSocket): ApolloServerPlugin<GatewayContext> {
+  return {
+    async serverWillStart() {
+      return {
+        async drainServer() {
+          await webSocket.completeSubscriptions();
+          await webSocket.dispose();
+        },
+      };
+    },
+  };
+}
+
+const errorLogging: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didEncounterErrors({ errors, contextValue }) {
+        logUnexpectedErrors(errors, contextValue.logger);
+      },
+    };
+  },
+};
+
+/** A wildcard bind address is not something a client can connect to. */
+function hostForUrl(address: AddressInfo): string {
+  if (address.address === '0.0.0.0' || address.address === '::') return '127.0.0.1';
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
+}

@@ -1,0 +1,30 @@
+/**
+ * The GraphQL schema, built by type-graphql from the resolver list below. To add a part of the API, append
+ * its resolver class to `gatewayResolvers` and run `npm run schema`.
+ */
+import { createPubSub } from '@graphql-yoga/subscription';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, NonEmptyArray } from 'type-graphql';
+import { AboutResolver } from './about.resolver';
+import { HeartbeatResolver } from './heartbeat.resolver';
+
+export const gatewayResolvers: NonEmptyArray<Function> = [
+  AboutResolver,
+  HeartbeatResolver,
+];
+
+export type GatewayPubSub = ReturnType<typeof createPubSub>;
+
+export interface GatewaySchemaOptions {
+  /** Resolvers beyond the gateway's own (tests use this to add failing or slow fields). */
+  extraResolvers?: Function[];
+  /** Shared with whoever publishes events; a fresh in-process one by default. */
+  pubSub?: GatewayPubSub;
+}
+
+export function buildGatewaySchema(opts: GatewaySchemaOptions = {}): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...gatewayResolvers, ...(opts.extraResolvers ?? [])],
+    pubSub: opts.pubSub ?? createPubSub(),
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * GraphQL over WebSocket (graphql-ws protocol) on the HTTP server's /graphql path. On shutdown every active
+ * subscription is completed first, so clients see a clean `complete` rather than a dropped socket.
+ */
+import type { Server } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { ConnectionInitMessage, Context } from 'graphql-ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../logging';
+import type { GatewayContext } from './context';
+import { formatGatewayError, logUnexpectedErrors } from './errors';
+import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
+
+export interface GraphQLWebSocketOptions {
+  httpServer: Server;
+  path: string;
+  schema: GraphQLSchema;
+  logger: Logger;
+  /** The per-operation context, given the connection's request id and a logger that stamps it. */
+  createContext(requestId: string, logger: Logger): GatewayContext;
+}
+
+export interface GraphQLWebSocket {
+  /** Ends every active subscription; each client receives `complete` for it. */
+  completeSubscriptions(): Promise<void>;
+  /** Closes the sockets (1001 Going away) and the WebSocket server. */
+  dispose(): Promise<void>;
+}
+
+type SocketContext = Context<ConnectionInitMessage['payload'], Extra>;
+
+interface Connection {
+  requestId: string;
+  logger: Logger;
+}
+
+export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWebSocket {
+  const wsServer = new WebSocketServer({ server: opts.httpServer, path: opts.path });
+  const connections = new Map<SocketContext, Connection>();
+  // Outside the HTTP middleware there is no request context, so WebSocket log lines carry the id as a binding.
+  const connectionOf = (ctx: SocketContext): Connection => {
+    let connection = connections.get(ctx);
+    if (!connection) {
+      const requestId = resolveRequestId(ctx.extra.request.headers[REQUEST_ID_HEADER]);
+      connection = { requestId, logger: opts.logger.child({ requestId, transport: 'ws' }) };
+      connections.set(ctx, connection);
+    }
+    return connection;
+  };
+
+  const cleanup = useServer(
+    {
+      schema: opts.schema,
+      // Never put internal error messages into close reasons, whatever NODE_ENV says.
+      isProd: true,
+      onConnect: (ctx) => {
+        connectionOf(ctx);
+      },
+      onClose: (ctx) => {
+        connections.delete(ctx);
+      },
+      context: (ctx) => {
+        const { requestId, logger } = connectionOf(ctx);
+        return opts.createContext(requestId, logger);
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map(formatGatewayError),
+      onNext: (ctx, _id, _payload, _args, result) => {
+        if (!result.errors) return;
+        logUnexpectedErrors(result.errors, connectionOf(ctx).logger);
+        return { ...result, errors: result.errors.map(formatGatewayError) };
+      },
+    },
+    wsServer,
+  );
+
+  return {
+    async completeSubscriptions() {
+      const endings = [...connections.keys()].flatMap((ctx) =>
+        Object.values(ctx.subscriptions).map((subscription) =>
+          subscription && 'return' in subscription ? subscription.return(undefined) : undefined,
+        ),
+      );
+      await Promise.all(endings);
+      // graphql-ws sends each `complete` a few microtasks after its iterator returns; a macrotask later they
+      // are all queued on their sockets, ahead of the close frames dispose() sends.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    dispose: async () => {
+      await cleanup.dispose();
+    },
+  };
+}

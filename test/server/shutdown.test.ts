@@ -1,0 +1,73 @@
+import { GraphQLClient, gql } from 'graphql-request';
+import type { FormattedExecutionResult } from 'graphql';
+import { createClient } from 'graphql-ws';
+import { Query, Resolver } from 'type-graphql';
+import WebSocket from 'ws';
+import { buildGatewaySchema } from '../../src/server/schema';
+import { startTestGateway, TestGateway } from '../support/gateway';
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+/** A query that waits until the test lets it finish, so a request is provably in flight during stop(). */
+const slowEntered = deferred();
+const slowRelease = deferred();
+
+@Resolver()
+class SlowResolver {
+  @Query(() => String)
+  async slow(): Promise<string> {
+    slowEntered.resolve();
+    await slowRelease.promise;
+    return 'finished';
+  }
+}
+
+describe('graceful stop', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ schema: await buildGatewaySchema({ extraResolvers: [SlowResolver] }) });
+  });
+
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  it('finishes the in-flight request, completes subscriptions, refuses new connections, then closes the database', async () => {
+    const inFlight = new GraphQLClient(gw.graphqlUrl).request<{ slow: string }>(gql`query { slow }`);
+    await slowEntered.promise;
+
+    const ws = createClient({ url: gw.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const firstTick = deferred<FormattedExecutionResult>();
+    const completed = deferred<'complete'>();
+    ws.subscribe(
+      // One tick at once, the next a minute later: only stop() can end this subscription within the test.
+      { query: 'subscription { heartbeat(intervalMs: 60000, count: 10) { sequence } }' },
+      { next: firstTick.resolve, error: completed.reject, complete: () => completed.resolve('complete') },
+    );
+    expect(await firstTick.promise).toEqual({ data: { heartbeat: { sequence: 1 } } });
+
+    const stopped = gw.gateway.stop();
+    expect(await completed.promise).toBe('complete');
+    await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
+
+    slowRelease.resolve();
+    expect(await inFlight).toEqual({ slow: 'finished' });
+    await stopped;
+    expect(gw.database.dataSource.isInitialized).toBe(false);
+    await ws.dispose();
+
+    // The slow request finished while the gateway was stopping, not after.
+    const messages = gw.logs.entries().map((entry) => entry.msg);
+    expect(messages.slice(messages.indexOf('gateway stopping'), messages.indexOf('gateway stopped'))).toContain('request completed');
+  });
+
+  it('is idempotent', async () => {
+    await expect(Promise.all([gw.gateway.stop(), gw.gateway.stop()])).resolves.toEqual([undefined, undefined]);
+  });
+});
