@@ -18,6 +18,7 @@ import { createDataSource, runMigrations } from './db/data-source';
 import { locateDatabase } from './db/database';
 import { createLogger, Logger } from './logging';
 import { createGateway } from './server/gateway';
+import { createServices } from './server/services';
 import { DEFAULT_PRODUCT_APP_ID } from './simulator/generator';
 import { RunningSimulator, startSimulator } from './simulator/server';
 
@@ -147,7 +148,8 @@ async function main(): Promise<void> {
         : {}),
     });
 
-    const gateway = await createGateway(effective, { dataSource, logger });
+    const services = await createServices({ config: effective, dataSource, logger });
+    const gateway = await createGateway(effective, { dataSource, logger, services });
     await gateway.start();
     shutdown.add('gateway', gateway.stop);
     // After the buffered JSON lines, so the banner is the last thing a developer sees.

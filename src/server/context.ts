@@ -1,6 +1,8 @@
 /** What every resolver receives. Built per request (HTTP) or per operation (WebSocket), dropped afterwards. */
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logging';
+import type { Principal } from './auth/principal';
+import type { GatewayServices } from './services';
 
 /** Facts about this gateway process, fixed at start. */
 export interface GatewayInfo {
@@ -14,4 +16,8 @@ export interface GatewayContext {
   logger: Logger;
   dataSource: DataSource;
   gateway: GatewayInfo;
+  /** Who is calling; null when no (valid) credential was presented. Checked through `authorize` (auth/guard.ts). */
+  principal: Principal | null;
+  /** Process-wide services (built once at start in services.ts); per-request state never lives here. */
+  services: GatewayServices;
 }

@@ -20,6 +20,7 @@ import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErr
 import { healthRouter } from './health';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 import { buildGatewaySchema } from './schema';
+import type { GatewayServices } from './services';
 import { attachGraphQLWebSocket, GraphQLWebSocket } from './websocket';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   /** Initialised by the caller; the gateway closes it on stop(). */
   dataSource: DataSource;
   logger: Logger;
+  /** Process-wide services for resolvers (services.ts). */
+  services: GatewayServices;
   /** Defaults to buildGatewaySchema(); tests pass a schema with extra resolvers. */
   schema?: GraphQLSchema;
 }
@@ -44,7 +47,7 @@ export interface Gateway {
 }
 
 export async function createGateway(config: Readonly<Config>, deps: GatewayDeps): Promise<Gateway> {
-  const { dataSource, logger } = deps;
+  const { dataSource, logger, services } = deps;
   const schema = deps.schema ?? (await buildGatewaySchema());
   const info: GatewayInfo = { version: packageJson.version, simulator: config.simulator.enabled };
   const contextFor = (requestId: string, requestLogger: Logger): GatewayContext => ({
@@ -52,6 +55,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     logger: requestLogger,
     dataSource,
     gateway: info,
+    principal: null,
+    services,
   });
 
   const app = express();

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { loadConfig } from '../../src/config';
 import { createLogCapture, createLogger, LogCapture } from '../../src/logging';
 import { createGateway, Gateway } from '../../src/server/gateway';
+import { createServices } from '../../src/server/services';
 import { createTestDatabase, TestDatabase } from './db';
 
 export interface TestGatewayOptions {
@@ -38,7 +39,8 @@ export async function startTestGateway(overrides: TestGatewayOptions = {}): Prom
     });
     const logs = createLogCapture();
     const logger = createLogger({ level: config.server.logLevel, destination: logs.destination });
-    const gateway = await createGateway(config, { dataSource: database.dataSource, logger, schema: overrides.schema });
+    const services = await createServices({ config, dataSource: database.dataSource, logger });
+    const gateway = await createGateway(config, { dataSource: database.dataSource, logger, services, schema: overrides.schema });
     await gateway.start();
     return {
       gateway,
