@@ -1,0 +1,227 @@
+/**
+ * GET /users/delta and /groups/delta (graph-facts §4). Rounds are paged with $skiptoken nextLinks and end
+ * with a $deltatoken deltaLink; both tokens are sealed and carry the tenant, the original $select/$filter,
+ * the store's change sequence, its delta epoch and the time the round started.
+ *
+ * Choices where Graph is [unverified]: an expired token (older than settings.deltaTokenLifetimeMs on the
+ * simulator clock) -> 400 syncStateNotFound; a token from before a reset (older deltaEpoch) -> 410 Gone,
+ * code resyncRequired, Location = the delta URL with an empty $deltatoken. Groups without $select track
+ * membership (members@delta), as Graph's default group delta does.
+ */
+import { badRequest, SimGraphError, unsupportedQuery } from '../../errors';
+import { GROUP, USER, type EntityType } from '../entities';
+import { contextUrl, graphRoot, json, type Call, type GraphResponse } from '../http';
+import { parseFilter, type FilterExpr } from '../odata/filter-parser';
+import { parseSelect, systemOptions } from '../odata/query';
+import type { RouteDef } from '../route';
+import { project } from '../serialize';
+import {
+  incrementalItems,
+  initialPage,
+  pageItems,
+  type DeltaItem,
+  type InitialCursor,
+  type MemberDelta,
+  type PageCursor,
+  type RoundScope,
+} from './changes';
+
+const LIMITS = { objects: 200, members: 100 };
+/** graph-facts §4: at most 50 ids in an id eq OR-chain. */
+const MAX_FILTER_IDS = 50;
+const NOT_ON_DELTA = ['$expand', '$top', '$orderby', '$search', '$count', '$skip'];
+
+type Resource = 'users' | 'groups';
+
+interface DeltaState {
+  k: 'delta';
+  tid: string;
+  resource: Resource;
+  select?: string[];
+  ids?: string[];
+  epoch: number;
+  /** When the round (or the deltaLink) was issued, on the simulator clock. */
+  issuedAt: number;
+  /** Changes after this seq are reported; -1 = the initial, full round. */
+  since: number;
+  /** Set while paging a round: the seq the round reads up to and where the next page starts. */
+  upTo?: number;
+  cursor?: RoundCursor;
+}
+
+/** The first round pages by id; later rounds by position in the round's (fixed) list of changed objects. */
+type RoundCursor = ({ kind: 'initial' } & InitialCursor) | ({ kind: 'changes' } & PageCursor);
+
+const ENTITY: Record<Resource, EntityType> = { users: USER, groups: GROUP };
+const KIND = { users: 'user', groups: 'group' } as const;
+
+function deltaHandler(resource: Resource) {
+  return (call: Call): GraphResponse => {
+    const state = requestState(call, resource);
+    if (state === 'latest') return latest(call, resource);
+    const upTo = state.upTo ?? call.ctx.store.currentSeq(call.tenant.id);
+    const page = state.since < 0 ? firstRoundPage(call, resource, state) : changesPage(call, resource, state, upTo);
+    const body: Record<string, unknown> = { '@odata.context': contextUrl(call, resource, state.select) };
+    const minimal = /return=minimal/i.test(call.req.headers['prefer'] ?? '');
+    body.value = page.items.map((item) => serialise(call, resource, item, state.select, minimal));
+    if (page.next) {
+      body['@odata.nextLink'] = link(call, resource, '$skiptoken', { ...state, upTo, cursor: page.next });
+    } else {
+      body['@odata.deltaLink'] = link(call, resource, '$deltatoken', { ...state, since: upTo, upTo: undefined, cursor: undefined, issuedAt: call.ctx.now() });
+    }
+    return json(200, body, minimal ? { 'preference-applied': 'return=minimal' } : {});
+  };
+}
+
+/** Validates the query and returns where this request starts: a fresh round, a token's state, or "latest". */
+function requestState(call: Call, resource: Resource): DeltaState | 'latest' {
+  const options = systemOptions(call.req.query);
+  for (const name of options.keys()) {
+    if (NOT_ON_DELTA.includes(name)) throw unsupportedQuery(`'${name}' is not supported on delta queries; only $select, $filter (id eq) and $deltatoken are.`);
+  }
+  const token = options.get('$deltatoken') ?? options.get('$skiptoken');
+  if (token === 'latest' && options.has('$deltatoken')) return 'latest';
+  if (token !== undefined) return openState(call, resource, token);
+  const entity = ENTITY[resource];
+  const select = options.get('$select');
+  const filter = options.get('$filter');
+  return {
+    k: 'delta',
+    tid: call.claims.tid,
+    resource,
+    select: select === undefined ? undefined : parseSelect(select, resource === 'groups' ? withMembers(entity) : entity),
+    ids: filter === undefined ? undefined : idChain(parseFilter(filter), filter),
+    epoch: call.ctx.store.deltaEpoch(call.tenant.id),
+    issuedAt: call.ctx.now(),
+    since: -1,
+  };
+}
+
+function openState(call: Call, resource: Resource, token: string): DeltaState {
+  const state = call.env.sealer.open(token) as DeltaState | undefined;
+  if (!state || state.k !== 'delta' || state.tid !== call.claims.tid || state.resource !== resource) {
+    throw badRequest(`The delta token is not valid for /${resource}/delta in this tenant: use the nextLink or deltaLink exactly as returned.`);
+  }
+  if (state.epoch !== call.ctx.store.deltaEpoch(call.tenant.id)) {
+    throw new SimGraphError(
+      410,
+      'resyncRequired',
+      'Resync required. Replace any local cached copy of the directory with the data returned by a new delta round started from the Location URL.',
+      undefined,
+      { location: `${graphRoot(call)}/${resource}/delta?$deltatoken=` },
+    );
+  }
+  const age = call.ctx.now() - state.issuedAt;
+  if (age > call.ctx.settings.deltaTokenLifetimeMs) {
+    throw new SimGraphError(
+      400,
+      'syncStateNotFound',
+      `The delta token has expired: it is ${age} ms old and tokens live ${call.ctx.settings.deltaTokenLifetimeMs} ms. Start a new round without a token.`,
+    );
+  }
+  return state;
+}
+
+/** $deltatoken=latest: no objects, only a deltaLink from now on. */
+function latest(call: Call, resource: Resource): GraphResponse {
+  const state: DeltaState = {
+    k: 'delta',
+    tid: call.claims.tid,
+    resource,
+    epoch: call.ctx.store.deltaEpoch(call.tenant.id),
+    issuedAt: call.ctx.now(),
+    since: call.ctx.store.currentSeq(call.tenant.id),
+  };
+  return json(200, { '@odata.context': contextUrl(call, resource), value: [], '@odata.deltaLink': link(call, resource, '$deltatoken', state) });
+}
+
+/** Only `id eq '..' or id eq '..'` chains of at most 50 are accepted on delta. */
+function idChain(expr: FilterExpr, source: string): string[] {
+  const ids: string[] = [];
+  const walk = (e: FilterExpr): void => {
+    if (e.kind === 'or') {
+      walk(e.left);
+      walk(e.right);
+    } else if (e.kind === 'compare' && e.op === 'eq' && e.path.join('/') === 'id' && e.value.type === 'string') {
+      ids.push(e.value.value);
+    } else {
+      throw unsupportedQuery(`Delta queries accept only $filter=id eq '..' joined by 'or'; got '${source}'.`);
+    }
+  };
+  walk(expr);
+  if (ids.length > MAX_FILTER_IDS) throw unsupportedQuery(`Delta $filter holds ${ids.length} ids; at most ${MAX_FILTER_IDS} are allowed.`);
+  return ids;
+}
+
+function withMembers(entity: EntityType): EntityType {
+  return { ...entity, properties: { ...entity.properties, members: 'Collection(Complex)' } };
+}
+
+function roundScope(resource: Resource, state: DeltaState): RoundScope {
+  return {
+    kind: KIND[resource],
+    ids: state.ids && new Set(state.ids),
+    tracked: state.select && new Set(state.select),
+    members: resource === 'groups' && (!state.select || state.select.includes('members')),
+  };
+}
+
+function firstRoundPage(call: Call, resource: Resource, state: DeltaState): { items: DeltaItem[]; next?: RoundCursor } {
+  const cursor = state.cursor?.kind === 'initial' ? state.cursor : undefined;
+  const ids = liveObjects(call, resource).keys();
+  const page = initialPage(ids, roundScope(resource, state), cursor, (id) => membersOf(call, id), LIMITS);
+  return { items: page.items, next: page.next && { kind: 'initial', ...page.next } };
+}
+
+function changesPage(call: Call, resource: Resource, state: DeltaState, upTo: number): { items: DeltaItem[]; next?: RoundCursor } {
+  const cursor = state.cursor?.kind === 'changes' ? state.cursor : { index: 0, memberOffset: 0 };
+  const page = pageItems(changedItems(call, resource, roundScope(resource, state), state.since, upTo), cursor, LIMITS.objects, LIMITS.members);
+  return { items: page.items, next: page.next && { kind: 'changes', ...page.next } };
+}
+
+function membersOf(call: Call, groupId: string): MemberDelta[] {
+  return call.ctx.store.directMembers(call.tenant.id, groupId).flatMap((id) => {
+    const kind = call.ctx.store.kindOf(call.tenant.id, id);
+    return kind === 'user' || kind === 'group' || kind === 'servicePrincipal' ? [{ id, kind, removed: false }] : [];
+  });
+}
+
+function liveObjects(call: Call, resource: Resource): ReadonlyMap<string, object> {
+  return resource === 'users' ? call.tenant.users : call.tenant.groups;
+}
+
+function changedItems(call: Call, resource: Resource, scope: RoundScope, since: number, upTo: number): DeltaItem[] {
+  const t = call.tenant;
+  const live = liveObjects(call, resource);
+  return incrementalItems(call.ctx.store.changesSince(t.id, since), upTo, scope, {
+    exists: (id) => live.has(id),
+    softDeleted: (id) => t.deletedItems.get(id)?.kind === scope.kind,
+  });
+}
+
+function serialise(call: Call, resource: Resource, item: DeltaItem, select: string[] | undefined, minimal: boolean): Record<string, unknown> {
+  if (item.shape === 'removed') return { id: item.id, '@removed': { reason: item.reason } };
+  const entity = ENTITY[resource];
+  const object = liveObjects(call, resource).get(item.id)!;
+  const properties = select?.filter((p) => p !== 'members');
+  const names = item.shape === 'changed' && minimal ? item.changed.filter((p) => !properties || properties.includes(p)) : properties;
+  const out: Record<string, unknown> = { ...project(entity, object, names), id: item.id };
+  if (item.members.length > 0) {
+    out['members@delta'] = item.members.map((m) => ({
+      '@odata.type': `#microsoft.graph.${m.kind}`,
+      id: m.id,
+      // For members@delta, "deleted" means removed from the group or the member object deleted (graph-facts §4).
+      ...(m.removed ? { '@removed': { reason: 'deleted' } } : {}),
+    }));
+  }
+  return out;
+}
+
+function link(call: Call, resource: Resource, name: '$skiptoken' | '$deltatoken', state: DeltaState): string {
+  return `${graphRoot(call)}/${resource}/delta?${name}=${call.env.sealer.seal(state)}`;
+}
+
+export const deltaRoutes: RouteDef[] = [
+  { method: 'GET', template: '/users/delta', permission: 'readUsers', handler: deltaHandler('users') },
+  { method: 'GET', template: '/groups/delta', permission: 'readGroups', handler: deltaHandler('groups') },
+];
