@@ -1,0 +1,218 @@
+/**
+ * Depth and cost limits, checked once the operation is known and before any resolver (so any Graph call)
+ * runs. Every field costs 1; a paged field (one with a `first` argument) multiplies the cost of its selection
+ * by its page size, since each of the `first` items resolves that selection again:
+ * `groups(first: 50) { members(first: 10) { id } }` costs 1 + 50 * (1 + 10 * 1) = 551.
+ * The measures are pure functions of the parsed document, so they are tested without a server.
+ */
+import type { ApolloServerPlugin, BaseContext, GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import {
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  FragmentSpreadNode,
+  getNamedType,
+  getOperationAST,
+  GraphQLField,
+  GraphQLNamedType,
+  GraphQLSchema,
+  InlineFragmentNode,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  NamedTypeNode,
+  SelectionSetNode,
+  valueFromASTUntyped,
+} from 'graphql';
+import { ErrorCode, GatewayError } from './errors';
+
+export interface QueryLimits {
+  maxDepth: number;
+  maxCost: number;
+  /** The page size a paged field gets when the operation does not say (`first` absent, null or unusable). */
+  defaultPageSize: number;
+}
+
+export type Variables = Readonly<Record<string, unknown>> | null | undefined;
+
+export interface CostOptions {
+  defaultPageSize: number;
+  /**
+   * With the schema, a field that declares `first` counts as paged even when the operation leaves `first`
+   * out (it then gets the argument's default, else defaultPageSize). Without it, only the fields that pass
+   * `first` are known to be paged.
+   */
+  schema?: GraphQLSchema;
+}
+
+/** `{ a { b } }` has depth 2. Fragments add no level of their own. */
+export function operationDepth(document: DocumentNode, operationName: string | null | undefined, variables: Variables): number {
+  return measureOperation(document, operationName, variables, undefined, {
+    field: (_node, _definition, below) => 1 + below,
+    combine: Math.max,
+  });
+}
+
+export function operationCost(document: DocumentNode, operationName: string | null | undefined, variables: Variables, options: CostOptions): number {
+  return measureOperation(document, operationName, variables, options.schema, {
+    field: (node, definition, below, values) => 1 + (pageSize(node, definition, values, options.defaultPageSize) ?? 1) * below,
+    combine: (a, b) => a + b,
+  });
+}
+
+/**
+ * Rejects an operation over a limit with BAD_USER_INPUT (HTTP 400), naming the limit and the value, before
+ * execution starts. Subscriptions over WebSocket do not pass through Apollo's plugins; their server must call
+ * operationDepth/operationCost itself.
+ */
+export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(context: GraphQLRequestContextDidResolveOperation<TContext>) {
+          const { document, operationName, request, schema } = context;
+          const depth = operationDepth(document, operationName, request.variables);
+          if (depth > limits.maxDepth) reject(context, `query depth ${depth} exceeds the limit of ${limits.maxDepth}`);
+          const cost = operationCost(document, operationName, request.variables, { defaultPageSize: limits.defaultPageSize, schema });
+          if (cost > limits.maxCost) reject(context, `query cost ${cost} exceeds the limit of ${limits.maxCost}`);
+        },
+      };
+    },
+  };
+}
+
+function reject(context: GraphQLRequestContextDidResolveOperation<BaseContext>, message: string): never {
+  // Apollo answers an error thrown here with 500 unless a status is already set. The status goes on the
+  // response rather than in extensions.http, which the gateway's error formatter would pass on to the client.
+  context.response.http.status = 400;
+  throw new GatewayError(ErrorCode.BAD_USER_INPUT, message);
+}
+
+// ---- Walking the operation ------------------------------------------------------------------------------
+
+interface Measure {
+  /** The measure of one field, given the combined measure of its selection (0 for a leaf). */
+  field(node: FieldNode, definition: GraphQLField<unknown, unknown> | undefined, below: number, variables: Variables): number;
+  combine(a: number, b: number): number;
+}
+
+interface Walk {
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+  schema: GraphQLSchema | undefined;
+  measure: Measure;
+  /**
+   * Each fragment's measure, computed once: a fragment spread twice in a fragment spread twice in ... would
+   * otherwise be walked 2^n times, and the limit check itself would become the denial of service.
+   */
+  fragmentMeasures: Map<string, number>;
+}
+
+function measureOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Variables,
+  schema: GraphQLSchema | undefined,
+  measure: Measure,
+): number {
+  const operation = getOperationAST(document, operationName ?? undefined);
+  if (!operation) {
+    throw new GatewayError(
+      ErrorCode.BAD_USER_INPUT,
+      operationName ? `expected an operation named "${operationName}" in the document, found none` : 'expected one operation in the document, or an operationName',
+    );
+  }
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  // Values as resolvers will see them: the caller's, else the variable's default. Without a prototype, so
+  // that `$constructor` is not Object's.
+  const values: Record<string, unknown> = Object.assign(Object.create(null), variables);
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (values[name] === undefined && definition.defaultValue) values[name] = valueFromASTUntyped(definition.defaultValue);
+  }
+  const walk: Walk = { fragments, variables: values, schema, measure, fragmentMeasures: new Map() };
+  return measureSelection(operation.selectionSet, schema?.getRootType(operation.operation) ?? undefined, walk, []);
+}
+
+/** `spreading`: the fragments being expanded on the path from the root, to refuse a fragment that spreads itself. */
+function measureSelection(selectionSet: SelectionSetNode | undefined, parentType: GraphQLNamedType | undefined, walk: Walk, spreading: readonly string[]): number {
+  let total = 0;
+  for (const selection of selectionSet?.selections ?? []) {
+    if (!isIncluded(selection, walk.variables)) continue;
+    let measured: number;
+    if (selection.kind === Kind.FIELD) {
+      // Introspection (__schema, __type, __typename) is bounded by the schema and reaches none of our
+      // resolvers; Sandbox's introspection query is deeper than any sensible depth limit.
+      if (selection.name.value.startsWith('__')) continue;
+      const definition = fieldDefinition(parentType, selection.name.value);
+      const below = measureSelection(selection.selectionSet, definition && getNamedType(definition.type), walk, spreading);
+      measured = walk.measure.field(selection, definition, below, walk.variables);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      measured = measureSelection(selection.selectionSet, narrowed(selection.typeCondition, parentType, walk.schema), walk, spreading);
+    } else {
+      measured = measureSpread(selection, walk, spreading);
+    }
+    total = walk.measure.combine(total, measured);
+  }
+  return total;
+}
+
+function measureSpread(spread: FragmentSpreadNode, walk: Walk, spreading: readonly string[]): number {
+  const name = spread.name.value;
+  // GraphQL validation refuses these before the plugin runs; the functions are also called on their own.
+  if (spreading.includes(name)) {
+    throw new GatewayError(ErrorCode.BAD_USER_INPUT, `fragment "${name}" spreads itself: ${[...spreading.slice(spreading.indexOf(name)), name].join(' -> ')}`);
+  }
+  const fragment = walk.fragments.get(name);
+  if (!fragment) throw new GatewayError(ErrorCode.BAD_USER_INPUT, `expected a fragment named "${name}" in the document, found none`);
+  // A fragment's measure does not depend on where it is spread (its type is its own type condition), and a
+  // fragment measured without meeting a cycle has none below it, so the cached value is safe to reuse.
+  let measured = walk.fragmentMeasures.get(name);
+  if (measured === undefined) {
+    measured = measureSelection(fragment.selectionSet, narrowed(fragment.typeCondition, undefined, walk.schema), walk, [...spreading, name]);
+    walk.fragmentMeasures.set(name, measured);
+  }
+  return measured;
+}
+
+/** @skip(if: true) and @include(if: false) leave a selection out of execution, so out of the measures too. */
+function isIncluded(selection: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: Variables): boolean {
+  for (const directive of selection.directives ?? []) {
+    const condition = directive.arguments?.find((argument) => argument.name.value === 'if');
+    if (!condition) continue;
+    const value = valueFromASTUntyped(condition.value, variables);
+    if (directive.name.value === 'skip' && value === true) return false;
+    if (directive.name.value === 'include' && value === false) return false;
+  }
+  return true;
+}
+
+/**
+ * The page size of a paged field, or null for a field that is not paged. `first` as written (variables
+ * resolved), else the schema's default for the argument, else the gateway's default page size: a missing,
+ * null or unusable `first` (negative, fractional, not a number) gets the page the resolver will use, or is
+ * refused when arguments are checked, after this.
+ */
+function pageSize(node: FieldNode, definition: GraphQLField<unknown, unknown> | undefined, variables: Variables, defaultPageSize: number): number | null {
+  const written = node.arguments?.find((argument) => argument.name.value === 'first');
+  const declared = definition?.args.find((argument) => argument.name === 'first');
+  if (!written && !declared) return null;
+  const value = written ? valueFromASTUntyped(written.value, variables) : undefined;
+  if (isPageSize(value)) return value;
+  return isPageSize(declared?.defaultValue) ? declared.defaultValue : defaultPageSize;
+}
+
+function isPageSize(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function fieldDefinition(parentType: GraphQLNamedType | undefined, name: string): GraphQLField<unknown, unknown> | undefined {
+  return isObjectType(parentType) || isInterfaceType(parentType) ? parentType.getFields()[name] : undefined;
+}
+
+function narrowed(typeCondition: NamedTypeNode | undefined, parentType: GraphQLNamedType | undefined, schema: GraphQLSchema | undefined): GraphQLNamedType | undefined {
+  return typeCondition ? schema?.getType(typeCondition.name.value) : parentType;
+}

@@ -1,0 +1,307 @@
+import { analyzeMfaEnforcement, CaConditions, CaGrantControls, CaPolicy, MfaEnforcement } from '../../src/directory/mfa-analysis';
+
+const APP = '4f1c3e2a-0000-4000-8000-00000000a991';
+const OTHER_APP = '00000003-0000-0ff1-ce00-000000000000';
+const BREAK_GLASS = '9b1e0000-0000-4000-8000-0000000000b1';
+const TRAVEL = '9b1e0000-0000-4000-8000-0000000000b2';
+const ENGINEERING = '9b1e0000-0000-4000-8000-0000000000b3';
+const ALICE = 'a11ce000-0000-4000-8000-000000000001';
+const BOB = 'b0b00000-0000-4000-8000-000000000002';
+const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
+const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+
+interface Spec {
+  state?: string;
+  apps?: string[];
+  excludeApps?: string[];
+  users?: string[];
+  excludeUsers?: string[];
+  groups?: string[];
+  excludeGroups?: string[];
+  roles?: string[];
+  excludeRoles?: string[];
+  controls?: string[];
+  operator?: 'AND' | 'OR';
+  strength?: CaGrantControls['authenticationStrength'];
+  conditions?: CaConditions;
+}
+
+let counter = 0;
+/** A policy as Graph returns it: every array present, defaults that apply the policy to every sign-in. */
+function policy(name: string, spec: Spec): CaPolicy {
+  counter += 1;
+  return {
+    id: `policy-${counter}`,
+    displayName: name,
+    state: spec.state ?? 'enabled',
+    conditions: {
+      applications: { includeApplications: spec.apps ?? [APP], excludeApplications: spec.excludeApps ?? [] },
+      users: {
+        includeUsers: spec.users ?? [],
+        excludeUsers: spec.excludeUsers ?? [],
+        includeGroups: spec.groups ?? [],
+        excludeGroups: spec.excludeGroups ?? [],
+        includeRoles: spec.roles ?? [],
+        excludeRoles: spec.excludeRoles ?? [],
+      },
+      clientAppTypes: ['all'],
+      platforms: null,
+      locations: null,
+      signInRiskLevels: [],
+      userRiskLevels: [],
+      ...spec.conditions,
+    },
+    grantControls: {
+      operator: spec.operator ?? 'OR',
+      builtInControls: spec.controls ?? ['mfa'],
+      customAuthenticationFactors: [],
+      termsOfUse: [],
+      authenticationStrength: spec.strength ?? null,
+    },
+  };
+}
+
+function analyze(...policies: CaPolicy[]): MfaEnforcement {
+  return analyzeMfaEnforcement({ appId: APP, policies });
+}
+
+const names = (findings: { displayName: string }[]) => findings.map((finding) => finding.displayName);
+
+describe('analyzeMfaEnforcement: which policies decide', () => {
+  it.each<[string, CaPolicy[], MfaEnforcement['enforced'], string[]]>([
+    ['All apps, All users, mfa', [policy('all', { apps: ['All'], users: ['All'] })], 'ALL_USERS', ['all']],
+    ['the app by id, All users', [policy('app', { users: ['All'] })], 'ALL_USERS', ['app']],
+    ['the app id in another case', [policy('app', { apps: [APP.toUpperCase()], users: ['All'] })], 'ALL_USERS', ['app']],
+    ['another app only', [policy('other', { apps: [OTHER_APP], users: ['All'] })], 'NONE', []],
+    ['Office365 does not cover a third-party app', [policy('o365', { apps: ['Office365'], users: ['All'] })], 'NONE', []],
+    ['MicrosoftAdminPortals does not cover it', [policy('portals', { apps: ['MicrosoftAdminPortals'], users: ['All'] })], 'NONE', []],
+    ['None', [policy('none', { apps: ['None'], users: ['All'] })], 'NONE', []],
+    ['a group only', [policy('eng', { groups: [ENGINEERING] })], 'SOME_USERS', ['eng']],
+    ['a role only', [policy('admins', { roles: [GLOBAL_ADMIN] })], 'SOME_USERS', ['admins']],
+    ['a user only', [policy('alice', { users: [ALICE] })], 'SOME_USERS', ['alice']],
+    ['guests only', [policy('guests', { users: ['GuestsOrExternalUsers'] })], 'SOME_USERS', ['guests']],
+    ['mfa AND compliantDevice', [policy('and', { users: ['All'], controls: ['mfa', 'compliantDevice'], operator: 'AND' })], 'ALL_USERS', ['and']],
+    ['mfa OR compliantDevice is not enforced MFA', [policy('or', { users: ['All'], controls: ['mfa', 'compliantDevice'] })], 'NONE', []],
+    ['compliantDevice alone', [policy('device', { users: ['All'], controls: ['compliantDevice'] })], 'NONE', []],
+    [
+      'authentication strength',
+      [policy('strength', { users: ['All'], controls: [], strength: { id: '00000000-0000-0000-0000-000000000004', displayName: 'Phishing-resistant MFA' } })],
+      'ALL_USERS',
+      ['strength'],
+    ],
+    [
+      'mfa OR authentication strength: every alternative is MFA',
+      [policy('either', { users: ['All'], strength: { id: '00000000-0000-0000-0000-000000000002', displayName: 'Multifactor authentication' } })],
+      'ALL_USERS',
+      ['either'],
+    ],
+    [
+      'a custom strength that does not satisfy MFA',
+      [policy('weak', { users: ['All'], controls: [], strength: { id: 'custom', displayName: 'Password only', requirementsSatisfied: 'none' } })],
+      'NONE',
+      [],
+    ],
+    ['block', [policy('block', { users: ['All'], controls: ['block'] })], 'NONE', []],
+    ['report-only', [policy('report', { users: ['All'], state: 'enabledForReportingButNotEnforced' })], 'NONE', []],
+    ['disabled', [policy('off', { users: ['All'], state: 'disabled' })], 'NONE', []],
+    ['includeUsers None', [policy('nobody', { users: ['None'] })], 'NONE', []],
+  ])('%s', (_name, policies, enforced, deciding) => {
+    const result = analyze(...policies);
+    expect(result.enforced).toBe(enforced);
+    expect(names(result.decidingPolicies)).toEqual(deciding);
+  });
+
+  it('explains a deciding policy: id, name, what it requires and of whom', () => {
+    const decider = policy('Require MFA for Gateway Product', { users: ['All'], excludeGroups: [BREAK_GLASS] });
+    expect(analyze(decider).decidingPolicies).toEqual([
+      {
+        id: decider.id,
+        displayName: 'Require MFA for Gateway Product',
+        state: 'enabled',
+        grant: 'MFA',
+        reason: `requires MFA (mfa) for All users except groups ${BREAK_GLASS}`,
+      },
+    ]);
+  });
+});
+
+describe('analyzeMfaEnforcement: whom it covers and whom it leaves out', () => {
+  it('reports the targeted users, groups, roles and guests of the deciding policies', () => {
+    const result = analyze(
+      policy('people', { users: [ALICE, 'GuestsOrExternalUsers'], groups: [ENGINEERING] }),
+      policy('admins', { roles: [GLOBAL_ADMIN, USER_ADMIN] }),
+    );
+    expect(result.coverage).toEqual({ allUsers: false, users: [ALICE], groups: [ENGINEERING], roles: [GLOBAL_ADMIN, USER_ADMIN], guests: true });
+  });
+
+  it('lists excluded users, groups, roles and guests', () => {
+    const result = analyze(
+      policy('all', { users: ['All'], excludeUsers: [BOB, 'GuestsOrExternalUsers'], excludeGroups: [BREAK_GLASS], excludeRoles: [GLOBAL_ADMIN] }),
+    );
+    expect(result.enforced).toBe('SOME_USERS');
+    expect(result.coverage.allUsers).toBe(true);
+    expect(result.exclusions).toEqual({ users: [BOB], groups: [BREAK_GLASS], roles: [GLOBAL_ADMIN], guests: true, overlaps: [], appExcludedBy: [] });
+  });
+
+  it('counts an exclusion as guests when only some guest types are excluded', () => {
+    const partial = policy('all', { users: ['All'] });
+    partial.conditions!.users!.excludeGuestsOrExternalUsers = { guestOrExternalUserTypes: 'b2bCollaborationGuest' };
+    expect(analyze(partial).exclusions.guests).toBe(true);
+  });
+
+  it('reports a policy that covers the app through All but excludes it by excludeApplications', () => {
+    const excluding = policy('all apps but ours', { apps: ['All'], excludeApps: [APP], users: ['All'] });
+    const result = analyze(excluding);
+    expect(result.enforced).toBe('NONE');
+    expect(result.exclusions.appExcludedBy).toEqual([
+      expect.objectContaining({ id: excluding.id, grant: 'MFA', reason: 'requires MFA (mfa) for All users, but excludes this app' }),
+    ]);
+  });
+
+  it('an exclusion in one policy covered by another that targets All users without excluding it is not a gap', () => {
+    const result = analyze(
+      policy('app, not travel', { users: ['All'], excludeGroups: [TRAVEL] }),
+      policy('everything', { apps: ['All'], users: ['All'], excludeGroups: [BREAK_GLASS] }),
+    );
+    // Travel is covered by "everything"; break-glass is covered by "app, not travel"... except members of both.
+    expect(result.exclusions).toMatchObject({ groups: [], overlaps: [[{ kind: 'GROUP', id: TRAVEL }, { kind: 'GROUP', id: BREAK_GLASS }]] });
+    expect(result.enforced).toBe('SOME_USERS');
+  });
+
+  it('an exclusion covered by a policy that names it directly is closed', () => {
+    const result = analyze(
+      policy('all but admins', { users: ['All'], excludeRoles: [GLOBAL_ADMIN], excludeUsers: [ALICE] }),
+      policy('admins', { roles: [GLOBAL_ADMIN] }),
+      policy('alice', { users: [ALICE] }),
+    );
+    expect(result.exclusions).toMatchObject({ users: [], roles: [], overlaps: [] });
+    expect(result.enforced).toBe('ALL_USERS');
+  });
+
+  it('an exclusion shared by every policy that targets it stays open', () => {
+    const result = analyze(
+      policy('product', { users: ['All'], excludeGroups: [BREAK_GLASS] }),
+      policy('everything', { apps: ['All'], users: ['All'], excludeGroups: [BREAK_GLASS, TRAVEL] }),
+    );
+    expect(result.exclusions).toMatchObject({ groups: [BREAK_GLASS], overlaps: [] });
+  });
+
+  it('a user excluded by id and included only through a group is reported: membership is not known here', () => {
+    const result = analyze(policy('all but bob', { users: ['All'], excludeUsers: [BOB] }), policy('engineering', { groups: [ENGINEERING] }));
+    expect(result.exclusions.users).toEqual([BOB]);
+  });
+
+  it('two excluded users never overlap: a user is one person', () => {
+    const result = analyze(policy('not alice', { users: ['All'], excludeUsers: [ALICE] }), policy('not bob', { users: ['All'], excludeUsers: [BOB] }));
+    expect(result.exclusions).toMatchObject({ users: [], overlaps: [] });
+    expect(result.enforced).toBe('ALL_USERS');
+  });
+
+  it('an excluded user is open only if a guest, when the other policy excludes guests', () => {
+    const result = analyze(
+      policy('not alice', { users: ['All'], excludeUsers: [ALICE] }),
+      policy('members', { users: ['All'], excludeUsers: ['GuestsOrExternalUsers'] }),
+    );
+    expect(result.exclusions).toMatchObject({ users: [], guests: false, overlaps: [[{ kind: 'USER', id: ALICE }, { kind: 'GUESTS' }]] });
+  });
+
+  it('a block policy closes an exclusion without counting as MFA', () => {
+    const blocker = policy('block guests', { users: ['GuestsOrExternalUsers'], controls: ['block'] });
+    const result = analyze(policy('members', { users: ['All'], excludeUsers: ['GuestsOrExternalUsers'] }), blocker);
+    expect(result.enforced).toBe('ALL_USERS');
+    expect(result.exclusions.guests).toBe(false);
+    expect(result.coverage.guests).toBe(false);
+    expect(result.blockingPolicies).toEqual([
+      { id: blocker.id, displayName: 'block guests', state: 'enabled', grant: 'BLOCK', reason: 'blocks access for guests or external users' },
+    ]);
+  });
+
+  it('a narrow policy with an exclusion leaves it open when nothing else targets it', () => {
+    const result = analyze(policy('admins', { roles: [GLOBAL_ADMIN], excludeGroups: [BREAK_GLASS] }));
+    expect(result).toMatchObject({ enforced: 'SOME_USERS', exclusions: { groups: [BREAK_GLASS] } });
+  });
+});
+
+describe('analyzeMfaEnforcement: reported, not counted', () => {
+  it('report-only and disabled policies that would apply, with what they would do', () => {
+    const reportOnly = policy('report', { users: ['All'], state: 'enabledForReportingButNotEnforced' });
+    const disabled = policy('draft block', { groups: [ENGINEERING], controls: ['block'], state: 'disabled' });
+    const elsewhere = policy('other app', { apps: [OTHER_APP], users: ['All'], state: 'disabled' });
+    const deviceOnly = policy('device', { users: ['All'], controls: ['compliantDevice'], state: 'enabledForReportingButNotEnforced' });
+    const result = analyze(reportOnly, disabled, elsewhere, deviceOnly);
+    expect(result.reportOnlyPolicies).toEqual([
+      { id: reportOnly.id, displayName: 'report', state: 'enabledForReportingButNotEnforced', grant: 'MFA', reason: 'requires MFA (mfa) for All users' },
+    ]);
+    expect(result.disabledPolicies).toEqual([
+      { id: disabled.id, displayName: 'draft block', state: 'disabled', grant: 'BLOCK', reason: `blocks access for groups ${ENGINEERING}` },
+    ]);
+    expect(result.enforced).toBe('NONE');
+  });
+
+  it.each<[string, Spec, string]>([
+    ['mfa OR compliantDevice', { controls: ['mfa', 'compliantDevice'] }, 'accepts compliantDevice instead of MFA (mfa OR compliantDevice)'],
+    ['no operator with two controls reads as OR', { controls: ['mfa', 'domainJoinedDevice'], operator: undefined }, 'accepts domainJoinedDevice'],
+    ['except from trusted locations', { conditions: { locations: { includeLocations: ['All'], excludeLocations: ['AllTrusted'] } } }, 'locations include All, exclude AllTrusted'],
+    ['high sign-in risk only', { conditions: { signInRiskLevels: ['high'] } }, 'only for sign-in risk high'],
+    ['user risk only', { conditions: { userRiskLevels: ['high'] } }, 'only for user risk high'],
+    ['browser only', { conditions: { clientAppTypes: ['browser'] } }, 'only for client app types browser'],
+    ['some platforms', { conditions: { platforms: { includePlatforms: ['android'], excludePlatforms: [] } } }, 'device platforms include android'],
+    ['a device filter', { conditions: { devices: { deviceFilter: { mode: 'exclude', rule: 'device.isCompliant -eq True' } } } }, 'filter (exclude)'],
+  ])('a partial policy: %s', (_name, spec, reason) => {
+    const result = analyze(policy('partial', { users: ['All'], ...spec }));
+    expect(result.enforced).toBe('NONE');
+    expect(result.partialPolicies).toEqual([expect.objectContaining({ displayName: 'partial', reason: expect.stringContaining(reason) })]);
+  });
+
+  it('both modern client app types count as every sign-in of an OAuth app', () => {
+    const result = analyze(policy('modern', { users: ['All'], conditions: { clientAppTypes: ['browser', 'mobileAppsAndDesktopClients'] } }));
+    expect(result.enforced).toBe('ALL_USERS');
+  });
+
+  it('a legacy-authentication block is partial, not blocking', () => {
+    const result = analyze(policy('legacy', { apps: ['All'], users: ['All'], controls: ['block'], conditions: { clientAppTypes: ['exchangeActiveSync', 'other'] } }));
+    expect(result.blockingPolicies).toEqual([]);
+    expect(result.partialPolicies).toEqual([expect.objectContaining({ grant: 'BLOCK', reason: expect.stringContaining('only for client app types exchangeActiveSync, other') })]);
+  });
+
+  it('an empty grant is unreadable (an authentication strength Graph left out), not MFA', () => {
+    const result = analyze(policy('strength?', { users: ['All'], controls: [] }));
+    expect(result.enforced).toBe('NONE');
+    expect(result.partialPolicies).toEqual([expect.objectContaining({ grant: 'UNREADABLE' })]);
+  });
+});
+
+describe('analyzeMfaEnforcement: partial or hostile data', () => {
+  it('tolerates missing and null fields', () => {
+    const sparse = [
+      { id: 'p1' },
+      { id: 'p2', state: 'enabled', conditions: null, grantControls: null },
+      { id: 'p3', state: 'enabled', conditions: { applications: null, users: null }, grantControls: { builtInControls: null } },
+      { id: 'p4', state: 'enabled', conditions: { applications: { includeApplications: ['All'] }, users: { includeUsers: ['All'] } }, grantControls: { builtInControls: ['mfa'] } },
+    ] as CaPolicy[];
+    const result = analyze(...sparse);
+    expect(result.enforced).toBe('ALL_USERS');
+    expect(result.decidingPolicies).toEqual([{ id: 'p4', displayName: 'p4', state: 'enabled', grant: 'MFA', reason: 'requires MFA (mfa) for All users' }]);
+  });
+
+  it('does not throw on values of the wrong type', () => {
+    const hostile = [
+      null,
+      42,
+      { id: 7, state: ['enabled'], conditions: 'x', grantControls: 5 },
+      { id: 'p', state: 'enabled', conditions: { applications: { includeApplications: 'All' }, users: { includeUsers: [null, 3, 'All'] } }, grantControls: { builtInControls: [{}, 'mfa'], operator: 1 } },
+    ] as unknown as CaPolicy[];
+    expect(() => analyze(...hostile)).not.toThrow();
+    expect(analyzeMfaEnforcement({ appId: APP, policies: null as unknown as CaPolicy[] }).enforced).toBe('NONE');
+  });
+
+  it('an unknown state is reported with the disabled policies, not counted', () => {
+    const result = analyze(policy('odd', { users: ['All'], state: 'somethingNew' }));
+    expect(result).toMatchObject({ enforced: 'NONE', disabledPolicies: [{ displayName: 'odd', state: 'somethingNew' }] });
+  });
+
+  it('"All" in excludeUsers (which Graph refuses) leaves a policy covering no one', () => {
+    const result = analyze(policy('void', { users: ['All'], excludeUsers: ['All'] }));
+    expect(result).toMatchObject({ enforced: 'NONE', partialPolicies: [{ reason: 'requires MFA (mfa), but targets no users' }] });
+  });
+});
