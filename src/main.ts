@@ -149,6 +149,7 @@ async function main(): Promise<void> {
     });
 
     const services = await createServices({ config: effective, dataSource, logger });
+    shutdown.add('token provider', async () => services.tokens?.close());
     const gateway = await createGateway(effective, { dataSource, logger, services });
     await gateway.start();
     shutdown.add('gateway', gateway.stop);

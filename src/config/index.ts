@@ -7,6 +7,7 @@ import { DatabaseConfig, databaseSection } from './database.config';
 import { EncryptionConfig, encryptionSection } from './encryption.config';
 import { EntraConfig, entraSection } from './entra.config';
 import { Env, SectionContext, SectionResult, withoutEmptyValues } from './env';
+import { JwtConfig, jwtSection } from './jwt.config';
 import { ConfigError, ConfigProblem } from './problems';
 import { RuntimeConfig, runtimeSection } from './runtime.config';
 import { ServerConfig, serverSection } from './server.config';
@@ -19,6 +20,8 @@ export interface Config {
   entra: EntraConfig;
   encryption: EncryptionConfig;
   admin: AdminConfig;
+  /** Null: JWT bearer tokens are off. */
+  jwt: JwtConfig | null;
   simulator: SimulatorConfig;
 }
 
@@ -38,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     entra: entraSection(vars, ctx, simulatorEnabled(vars, ctx)),
     encryption: encryptionSection(vars, ctx),
     admin: adminSection(vars),
+    jwt: jwtSection(vars),
     simulator: simulatorSection(vars, ctx),
   };
   const problems = Object.values(sections).flatMap((section: SectionResult<unknown>) => (section.ok ? [] : section.problems));
@@ -69,7 +73,7 @@ function deepFreeze<T>(value: T): T {
 
 export { ConfigError };
 export type { ConfigProblem, Env };
-export type { AdminConfig, DatabaseConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig };
+export type { AdminConfig, DatabaseConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig };
 export type { EntraCredentials, SimulatedEntra } from './entra.config';
 export { simulatorEntraConfig } from './entra.config';
 export type { EncryptionKey } from './encryption-keys';

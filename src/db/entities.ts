@@ -4,9 +4,13 @@
  */
 import { Tenant, TenantStatusChange } from '../tenants/tenant.entity';
 import { TenantTokenCache } from '../identity/token-cache.entity';
+import { OAuthState } from '../tenants/oauth-state.entity';
+import { ApiKeyRecord } from '../server/auth/api-key.entity';
 
 export const entities: Function[] = [
   Tenant,
   TenantStatusChange,
   TenantTokenCache,
+  OAuthState,
+  ApiKeyRecord,
 ];

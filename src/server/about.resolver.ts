@@ -1,6 +1,7 @@
 /** `Query.gateway`: a small "about" object, the first thing a developer asks in the Sandbox. */
 import 'reflect-metadata';
 import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { Access, ANY_CALLER } from './auth/access';
 import type { GatewayContext } from './context';
 
 @ObjectType({ description: 'Facts about the gateway instance that answered.' })
@@ -17,6 +18,7 @@ export class GatewayAbout {
 
 @Resolver()
 export class AboutResolver {
+  @Access(ANY_CALLER)
   @Query(() => GatewayAbout, { description: 'Facts about the gateway instance that answered.' })
   gateway(@Ctx() ctx: GatewayContext): GatewayAbout {
     return { version: ctx.gateway.version, time: new Date(), simulator: ctx.gateway.simulator };

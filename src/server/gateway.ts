@@ -15,6 +15,10 @@ import type { DataSource } from 'typeorm';
 import packageJson from '../../package.json';
 import type { Config } from '../config';
 import { Logger, runWithRequestContext } from '../logging';
+import { oauthCallbackRouter } from '../tenants/oauth-callback.router';
+import { principalOf } from './auth/authenticator';
+import { credentialFromHeaders } from './auth/credentials';
+import type { Principal } from './auth/principal';
 import type { GatewayContext, GatewayInfo } from './context';
 import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors } from './errors';
 import { healthRouter } from './health';
@@ -50,19 +54,26 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   const { dataSource, logger, services } = deps;
   const schema = deps.schema ?? (await buildGatewaySchema());
   const info: GatewayInfo = { version: packageJson.version, simulator: config.simulator.enabled };
-  const contextFor = (requestId: string, requestLogger: Logger): GatewayContext => ({
+  const contextFor = (requestId: string, requestLogger: Logger, principal: Principal | null): GatewayContext => ({
     requestId,
     logger: requestLogger,
     dataSource,
     gateway: info,
-    principal: null,
+    principal,
     services,
   });
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema, logger, createContext: contextFor });
+  const webSocket = attachGraphQLWebSocket({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    logger,
+    authenticate: (credential) => services.authenticator.authenticate(credential),
+    createContext: contextFor,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.server.graphqlSandbox,
@@ -83,12 +94,19 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   let shuttingDown = false;
   app.use(requestTracking(logger));
   app.use(healthRouter(dataSource, () => shuttingDown, logger));
+  app.use(oauthCallbackRouter(services.consentCallbacks, logger));
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: '1mb' }),
     // The middleware above stored the request id; Apollo runs inside its request context, so the root logger
     // stamps the id on every line.
-    expressMiddleware(apollo, { context: async ({ res }) => contextFor(res.locals.requestId as string, logger) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        // A bad credential does not fail the request: its fields answer UNAUTHENTICATED, as for a missing one.
+        const principal = principalOf(await services.authenticator.authenticate(credentialFromHeaders(req.headers)));
+        return contextFor(res.locals.requestId as string, logger, principal);
+      },
+    }),
   );
 
   let address: AddressInfo | undefined;

@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { Repeater } from '@graphql-yoga/subscription';
 import { Arg, Field, Int, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
+import { Access, ANY_CALLER } from './auth/access';
 import { ErrorCode, GatewayError } from './errors';
 
 @ObjectType({ description: 'One tick of a heartbeat subscription.' })
@@ -12,7 +13,7 @@ export class Heartbeat {
   @Field(() => Int, { description: 'Starts at 1.' })
   sequence!: number;
 
-  @Field()
+  @Field({ description: "The instance's clock at this tick." })
   at!: Date;
 }
 
@@ -53,6 +54,7 @@ export function heartbeats({ intervalMs, count }: HeartbeatArgs): AsyncIterable<
 
 @Resolver()
 export class HeartbeatResolver {
+  @Access(ANY_CALLER)
   @Subscription(() => Heartbeat, {
     description: 'Ticks `count` times, `intervalMs` apart (the first at once), then completes.',
     subscribe: ({ args }) => heartbeats(args as HeartbeatArgs),

@@ -6,11 +6,16 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, NonEmptyArray } from 'type-graphql';
 import { AboutResolver } from './about.resolver';
+import { enforceAccess } from './auth/access';
+import { ApiKeyResolver } from './auth/api-key.resolver';
 import { HeartbeatResolver } from './heartbeat.resolver';
+import { TenantResolver } from '../tenants/tenant.resolver';
 
 export const gatewayResolvers: NonEmptyArray<Function> = [
   AboutResolver,
   HeartbeatResolver,
+  ApiKeyResolver,
+  TenantResolver,
 ];
 
 export type GatewayPubSub = ReturnType<typeof createPubSub>;
@@ -22,9 +27,11 @@ export interface GatewaySchemaOptions {
   pubSub?: GatewayPubSub;
 }
 
-export function buildGatewaySchema(opts: GatewaySchemaOptions = {}): Promise<GraphQLSchema> {
-  return buildSchema({
+/** Root fields declaring `@Access` (auth/access.ts) are guarded here, extra resolvers' included. */
+export async function buildGatewaySchema(opts: GatewaySchemaOptions = {}): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...gatewayResolvers, ...(opts.extraResolvers ?? [])],
     pubSub: opts.pubSub ?? createPubSub(),
   });
+  return enforceAccess(schema);
 }

@@ -6,9 +6,16 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
+import { createTenantServices, type TenantServices } from '../tenants/tenant-services';
+import { ApiKeyService } from './auth/api-key.service';
+import { Authenticator } from './auth/authenticator';
+import { createJwtVerifier } from './auth/jwt';
 
-export interface GatewayServices {
+export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;
+  apiKeys: ApiKeyService;
+  /** Credential -> principal, for HTTP requests and WebSocket connections. */
+  authenticator: Authenticator;
 }
 
 export interface ServiceDeps {
@@ -18,5 +25,12 @@ export interface ServiceDeps {
 }
 
 export async function createServices(deps: ServiceDeps): Promise<GatewayServices> {
-  return { config: deps.config };
+  const apiKeys = new ApiKeyService(deps.dataSource);
+  const authenticator = new Authenticator({
+    apiKeys,
+    bootstrapKey: deps.config.admin.apiKey,
+    jwt: deps.config.jwt && createJwtVerifier(deps.config.jwt, deps.logger.child({ component: 'jwt' })),
+    logger: deps.logger.child({ component: 'auth' }),
+  });
+  return { config: deps.config, apiKeys, authenticator, ...createTenantServices(deps) };
 }

@@ -8,6 +8,9 @@ import type { ConnectionInitMessage, Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logging';
+import type { Authentication } from './auth/authenticator';
+import { credentialFromConnectionParams, type PresentedCredential } from './auth/credentials';
+import type { Principal } from './auth/principal';
 import type { GatewayContext } from './context';
 import { formatGatewayError, logUnexpectedErrors } from './errors';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
@@ -17,8 +20,10 @@ export interface GraphQLWebSocketOptions {
   path: string;
   schema: GraphQLSchema;
   logger: Logger;
-  /** The per-operation context, given the connection's request id and a logger that stamps it. */
-  createContext(requestId: string, logger: Logger): GatewayContext;
+  /** Once per connection, from the connection_init payload. */
+  authenticate(credential: PresentedCredential): Promise<Authentication>;
+  /** The per-operation context, given the connection's request id, a logger that stamps it, and its caller. */
+  createContext(requestId: string, logger: Logger, principal: Principal | null): GatewayContext;
 }
 
 export interface GraphQLWebSocket {
@@ -33,6 +38,8 @@ type SocketContext = Context<ConnectionInitMessage['payload'], Extra>;
 interface Connection {
   requestId: string;
   logger: Logger;
+  /** Null until connection_init brought a valid credential (or when it brought none). */
+  principal: Principal | null;
 }
 
 export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWebSocket {
@@ -43,7 +50,7 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
     let connection = connections.get(ctx);
     if (!connection) {
       const requestId = resolveRequestId(ctx.extra.request.headers[REQUEST_ID_HEADER]);
-      connection = { requestId, logger: opts.logger.child({ requestId, transport: 'ws' }) };
+      connection = { requestId, logger: opts.logger.child({ requestId, transport: 'ws' }), principal: null };
       connections.set(ctx, connection);
     }
     return connection;
@@ -54,15 +61,24 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
       schema: opts.schema,
       // Never put internal error messages into close reasons, whatever NODE_ENV says.
       isProd: true,
-      onConnect: (ctx) => {
-        connectionOf(ctx);
+      // A bad credential refuses the connection (graphql-ws closes it with 4403 Forbidden); a missing one
+      // connects anonymously, and each operation then answers UNAUTHENTICATED.
+      onConnect: async (ctx) => {
+        const connection = connectionOf(ctx);
+        const authentication = await opts.authenticate(credentialFromConnectionParams(ctx.connectionParams));
+        if (authentication.outcome === 'rejected') {
+          connection.logger.info('WebSocket connection refused: invalid credential');
+          return false;
+        }
+        if (authentication.outcome === 'authenticated') connection.principal = authentication.principal;
+        return true;
       },
       onClose: (ctx) => {
         connections.delete(ctx);
       },
       context: (ctx) => {
-        const { requestId, logger } = connectionOf(ctx);
-        return opts.createContext(requestId, logger);
+        const { requestId, logger, principal } = connectionOf(ctx);
+        return opts.createContext(requestId, logger, principal);
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(formatGatewayError),
       onNext: (ctx, _id, _payload, _args, result) => {

@@ -1,9 +1,10 @@
 import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { Field, ObjectType, Query, Resolver } from 'type-graphql';
 import packageJson from '../../package.json';
+import { Access, ANY_CALLER } from '../../src/server/auth/access';
 import { ErrorCode, GatewayError } from '../../src/server/errors';
 import { buildGatewaySchema } from '../../src/server/schema';
-import { startTestGateway, TestGateway } from '../support/gateway';
+import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 
 const LEAKY_MESSAGE = 'connect ECONNREFUSED 10.0.0.7:5432 password=hunter2';
 
@@ -16,11 +17,13 @@ class Probe {
 /** Fields that exist only in this test's schema, to provoke the error paths. */
 @Resolver()
 class ProbeResolver {
+  @Access(ANY_CALLER)
   @Query(() => Probe)
   unexpectedFailure(): Probe {
     throw new Error(LEAKY_MESSAGE);
   }
 
+  @Access(ANY_CALLER)
   @Query(() => Probe)
   notFound(): Probe {
     throw new GatewayError(ErrorCode.NOT_FOUND, 'tenant 42: expected an existing tenant, found none');
@@ -30,10 +33,12 @@ class ProbeResolver {
 describe('GraphQL over HTTP', () => {
   let gw: TestGateway;
   let client: GraphQLClient;
+  let key: string;
 
   beforeAll(async () => {
     gw = await startTestGateway({ schema: await buildGatewaySchema({ extraResolvers: [ProbeResolver] }) });
-    client = new GraphQLClient(gw.graphqlUrl);
+    key = await gw.mintKey();
+    client = new GraphQLClient(gw.graphqlUrl, { headers: bearer(key) });
   });
 
   afterAll(async () => {
@@ -63,7 +68,7 @@ describe('GraphQL over HTTP', () => {
   it('replaces an unsafe x-request-id with a generated one', async () => {
     const response = await fetch(gw.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': '<script>alert(1)</script>' },
+      headers: { 'content-type': 'application/json', 'x-request-id': '<script>alert(1)</script>', ...bearer(key) },
       body: JSON.stringify({ query: '{ gateway { version } }' }),
     });
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
@@ -99,7 +104,7 @@ describe('GraphQL over HTTP', () => {
   it('keeps CSRF prevention on: a text/plain POST is refused', async () => {
     const response = await fetch(gw.graphqlUrl, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', ...bearer(key) },
       body: JSON.stringify({ query: '{ gateway { version } }' }),
     });
     expect(response.status).toBe(400);

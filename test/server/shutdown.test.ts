@@ -3,8 +3,9 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { Query, Resolver } from 'type-graphql';
 import WebSocket from 'ws';
+import { Access, ANY_CALLER } from '../../src/server/auth/access';
 import { buildGatewaySchema } from '../../src/server/schema';
-import { startTestGateway, TestGateway } from '../support/gateway';
+import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;
@@ -19,6 +20,7 @@ const slowRelease = deferred();
 
 @Resolver()
 class SlowResolver {
+  @Access(ANY_CALLER)
   @Query(() => String)
   async slow(): Promise<string> {
     slowEntered.resolve();
@@ -39,10 +41,16 @@ describe('graceful stop', () => {
   });
 
   it('finishes the in-flight request, completes subscriptions, refuses new connections, then closes the database', async () => {
-    const inFlight = new GraphQLClient(gw.graphqlUrl).request<{ slow: string }>(gql`query { slow }`);
+    const key = await gw.mintKey();
+    const inFlight = new GraphQLClient(gw.graphqlUrl, { headers: bearer(key) }).request<{ slow: string }>(gql`query { slow }`);
     await slowEntered.promise;
 
-    const ws = createClient({ url: gw.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const ws = createClient({
+      url: gw.graphqlUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: bearer(key),
+    });
     const firstTick = deferred<FormattedExecutionResult>();
     const completed = deferred<'complete'>();
     ws.subscribe(

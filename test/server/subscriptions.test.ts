@@ -1,7 +1,7 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { createClient, Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startTestGateway, TestGateway } from '../support/gateway';
+import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 
 type Result = FormattedExecutionResult<Record<string, unknown>, unknown>;
 
@@ -19,7 +19,8 @@ describe('GraphQL over WebSocket (graphql-ws)', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway();
-    client = createClient({ url: gw.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const connectionParams = bearer(await gw.mintKey());
+    client = createClient({ url: gw.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams });
   });
 
   afterAll(async () => {

@@ -1,9 +1,11 @@
 /** A running gateway on a free port over a fresh test database, with its log lines captured. */
+import { randomBytes } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig } from '../../src/config';
 import { createLogCapture, createLogger, LogCapture } from '../../src/logging';
+import { ALL_SCOPES, type ApiScope, CLI_OPERATOR } from '../../src/server/auth/principal';
 import { createGateway, Gateway } from '../../src/server/gateway';
-import { createServices } from '../../src/server/services';
+import { createServices, GatewayServices } from '../../src/server/services';
 import { createTestDatabase, TestDatabase } from './db';
 
 export interface TestGatewayOptions {
@@ -13,6 +15,8 @@ export interface TestGatewayOptions {
   schema?: GraphQLSchema;
   /** Apply migrations to the test database (default true). */
   migrate?: boolean;
+  /** Serve this database instead of a fresh one (it is still dropped by stop()). */
+  database?: TestDatabase;
 }
 
 export interface TestGateway {
@@ -21,12 +25,20 @@ export interface TestGateway {
   graphqlUrl: string;
   logs: LogCapture;
   database: TestDatabase;
+  services: GatewayServices;
+  /** Creates an API key (default: every scope, every tenant) the way the CLI does, and returns the whole key. */
+  mintKey(rights?: { scopes?: readonly ApiScope[]; tenantIds?: readonly string[] | null }): Promise<string>;
   /** Stops the gateway and drops its database. */
   stop(): Promise<void>;
 }
 
+/** Headers that present `key`, for graphql-request clients and fetch. */
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}
+
 export async function startTestGateway(overrides: TestGatewayOptions = {}): Promise<TestGateway> {
-  const database = await createTestDatabase({ migrate: overrides.migrate });
+  const database = overrides.database ?? (await createTestDatabase({ migrate: overrides.migrate }));
   try {
     const config = loadConfig({
       NODE_ENV: 'test',
@@ -35,6 +47,7 @@ export async function startTestGateway(overrides: TestGatewayOptions = {}): Prom
       LOG_LEVEL: 'debug',
       SIMULATOR: 'off',
       DATABASE_URL: database.url,
+      ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
       ...overrides.env,
     });
     const logs = createLogCapture();
@@ -48,8 +61,17 @@ export async function startTestGateway(overrides: TestGatewayOptions = {}): Prom
       graphqlUrl: gateway.graphqlUrl,
       logs,
       database,
+      services,
+      async mintKey(rights = {}) {
+        const created = await services.apiKeys.create(
+          { name: 'test', scopes: rights.scopes ?? ALL_SCOPES, tenantIds: rights.tenantIds ?? null },
+          CLI_OPERATOR,
+        );
+        return created.key;
+      },
       async stop() {
         await gateway.stop();
+        services.tokens?.close();
         await database.drop();
       },
     };

@@ -12,24 +12,40 @@ export enum ApiScope {
 export const ALL_SCOPES: readonly ApiScope[] = Object.values(ApiScope);
 
 export interface Principal {
-  kind: 'api_key' | 'bootstrap' | 'jwt';
-  /** API key id, "bootstrap", or the JWT subject: what audit rows name. */
+  /** cli: an operator running `npm run api-key` on a machine that holds the database credentials. */
+  kind: 'api_key' | 'bootstrap' | 'jwt' | 'cli';
+  /** API key id, "bootstrap", the JWT subject, or "cli": what audit rows name. */
   id: string;
   scopes: ReadonlySet<ApiScope>;
   /** 'ALL' or the gateway tenant ids (our uuids) this caller may touch. */
   tenants: 'ALL' | ReadonlySet<string>;
 }
 
+/** An operator at `npm run api-key`: whoever can reach the database already holds every right. */
+export const CLI_OPERATOR: Principal = { kind: 'cli', id: 'cli', scopes: new Set(ALL_SCOPES), tenants: 'ALL' };
+
+export const UNAUTHENTICATED_REASON = 'a valid API key or bearer token is required (Authorization: Bearer ..., or x-api-key)';
+
 export type Decision = { allowed: true } | { allowed: false; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; reason: string };
 
 export function decide(principal: Principal | null, scope: ApiScope, tenantId?: string): Decision {
-  if (!principal) return { allowed: false, code: 'UNAUTHENTICATED', reason: 'an API key or bearer token is required' };
-  if (!principal.scopes.has(scope)) {
-    return { allowed: false, code: 'FORBIDDEN', reason: `this caller lacks the ${scope} scope` };
+  return decideAccess(principal, [scope], tenantId === undefined ? [] : [tenantId]);
+}
+
+/**
+ * The general form: a caller holding any one of `scopes` (null: any authenticated caller), allowed on every
+ * tenant of `tenantIds`.
+ */
+export function decideAccess(principal: Principal | null, scopes: readonly ApiScope[] | null, tenantIds: readonly string[]): Decision {
+  if (!principal) return { allowed: false, code: 'UNAUTHENTICATED', reason: UNAUTHENTICATED_REASON };
+  if (scopes && !scopes.some((scope) => principal.scopes.has(scope))) {
+    return { allowed: false, code: 'FORBIDDEN', reason: `this caller lacks the ${scopes.join(' or ')} scope` };
   }
-  if (tenantId !== undefined && principal.tenants !== 'ALL' && !principal.tenants.has(tenantId)) {
+  const { tenants } = principal;
+  const foreign = tenants === 'ALL' ? undefined : tenantIds.find((tenantId) => !tenants.has(tenantId));
+  if (foreign !== undefined) {
     // Same message whether or not the tenant exists: a caller must not learn other customers' tenant ids.
-    return { allowed: false, code: 'FORBIDDEN', reason: `this caller may not access tenant ${tenantId}` };
+    return { allowed: false, code: 'FORBIDDEN', reason: `this caller may not access tenant ${foreign}` };
   }
   return { allowed: true };
 }
@@ -39,4 +55,9 @@ export function parseScopes(values: readonly string[]): ApiScope[] {
   const unknown = values.filter((v) => !known.has(v));
   if (unknown.length) throw new Error(`unknown scope(s) ${unknown.join(', ')}; expected any of ${ALL_SCOPES.join(', ')}`);
   return [...new Set(values)] as ApiScope[];
+}
+
+/** How audit columns (created_by, ...) name a caller: "api_key:<id>", "jwt:<subject>", "bootstrap" or "cli". */
+export function describePrincipal(principal: Principal): string {
+  return principal.kind === 'api_key' || principal.kind === 'jwt' ? `${principal.kind}:${principal.id}` : principal.kind;
 }

@@ -1,0 +1,107 @@
+/**
+ * Every root field declares who may call it, where the schema itself carries it: `@Access(scope, { tenantArg })`
+ * puts an `access` extension on the field. `enforceAccess` wraps every root field's `resolve` (and a
+ * subscription's `subscribe`, so nothing starts for a caller who may not subscribe) with the check; a field
+ * without a declaration is closed to everyone. The walk test (test/auth/root-fields.test.ts) reads the same
+ * extension, so such a field also fails it.
+ */
+import { defaultFieldResolver, GraphQLField, GraphQLInputType, GraphQLSchema, getNamedType, isInputObjectType } from 'graphql';
+import { Extensions } from 'type-graphql';
+import type { GatewayContext } from '../context';
+import { ErrorCode, GatewayError } from '../errors';
+import { authorizeAccess } from './guard';
+import type { ApiScope } from './principal';
+
+export const ACCESS_EXTENSION = 'access';
+/** The field needs an authenticated caller, and no particular scope. */
+export const ANY_CALLER = 'any-caller';
+
+export interface AccessRule {
+  /** The scope the field needs, any one of a list of scopes, or ANY_CALLER (authenticated, whatever its scopes). */
+  scope: ApiScope | readonly ApiScope[] | typeof ANY_CALLER;
+  /**
+   * Dotted path into the arguments to the tenant id(s) the field touches ("id", "input.tenantIds"): each
+   * must be one of the caller's tenants. Every argument that names a tenant must be declared here.
+   */
+  tenantArg?: string;
+}
+
+/** What enforceAccess applies: the declared rule, or for a field that declares none, why every caller is refused. */
+type EnforcedRule = AccessRule & { refused?: string };
+
+export function Access(scope: AccessRule['scope'], options: Omit<AccessRule, 'scope'> = {}): MethodDecorator {
+  const rule: AccessRule = { scope, ...options };
+  return Extensions({ [ACCESS_EXTENSION]: rule });
+}
+
+export function accessRuleOf(field: GraphQLField<unknown, GatewayContext>): AccessRule | undefined {
+  return field.extensions?.[ACCESS_EXTENSION] as AccessRule | undefined;
+}
+
+/** The tenant ids found at `path` in `args`: a single id or a list, none when the argument is absent. */
+export function tenantIdsAt(args: Record<string, unknown>, path: string): string[] {
+  const value = path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), args);
+  const ids = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return ids.map((id) => String(id).toLowerCase());
+}
+
+/** The scopes any one of which opens the field; null for ANY_CALLER. */
+export function scopesOf(rule: AccessRule): readonly ApiScope[] | null {
+  return rule.scope === ANY_CALLER ? null : typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
+}
+
+export function checkAccess(ctx: Pick<GatewayContext, 'principal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
+  if (rule.refused) throw new GatewayError(ErrorCode.FORBIDDEN, rule.refused);
+  authorizeAccess(ctx, scopesOf(rule), rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : []);
+}
+
+export type RootOperation = 'query' | 'mutation' | 'subscription';
+
+export function rootFields(schema: GraphQLSchema): Array<{ operation: RootOperation; field: GraphQLField<unknown, GatewayContext> }> {
+  const roots = { query: schema.getQueryType(), mutation: schema.getMutationType(), subscription: schema.getSubscriptionType() };
+  return Object.entries(roots).flatMap(([operation, type]) =>
+    Object.values(type?.getFields() ?? {}).map((field) => ({ operation: operation as RootOperation, field })),
+  );
+}
+
+/**
+ * Wraps every root field with its check; the schema is changed in place and returned. A root field without a
+ * declaration is closed to every caller (and fails the walk test), never open by omission.
+ */
+export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
+  for (const { operation, field } of rootFields(schema)) {
+    const rule: EnforcedRule = accessRuleOf(field) ?? undeclared(operation, field.name);
+    if (rule.tenantArg) assertArgumentPath(field, rule.tenantArg);
+    if (operation === 'subscription') {
+      const subscribe = field.subscribe;
+      if (!subscribe) throw new Error(`Subscription.${field.name}: expected a subscribe function to guard, found none`);
+      field.subscribe = (source, args, ctx, info) => {
+        checkAccess(ctx, rule, args);
+        return subscribe(source, args, ctx, info);
+      };
+    }
+    // For subscriptions too: an HTTP request runs a subscription operation through `resolve` alone.
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (source, args, ctx, info) => {
+      checkAccess(ctx, rule, args);
+      return resolve(source, args, ctx, info);
+    };
+  }
+  return schema;
+}
+
+/** A rule no caller passes, with a message telling the developer what is missing. */
+function undeclared(operation: RootOperation, fieldName: string): EnforcedRule {
+  return { scope: ANY_CALLER, refused: `${operation} field ${fieldName} declares no @Access rule, so no caller may use it` };
+}
+
+/** A misspelt tenantArg would silently check nothing: refuse to build such a schema. */
+function assertArgumentPath(field: GraphQLField<unknown, GatewayContext>, path: string): void {
+  const [argName, ...rest] = path.split('.');
+  let type: GraphQLInputType | undefined = field.args.find((arg) => arg.name === argName)?.type;
+  for (const key of rest) {
+    const named = type && getNamedType(type);
+    type = named && isInputObjectType(named) ? named.getFields()[key]?.type : undefined;
+  }
+  if (!type) throw new Error(`${field.name}: @Access tenantArg "${path}" names no argument or input field of this field`);
+}

@@ -1,0 +1,69 @@
+/**
+ * The tenant part's process-wide services, wired from configuration: the token provider (null without an
+ * Entra app registration), the encryptor for secrets at rest, the consent machinery and the tenant service.
+ */
+import { readFileSync } from 'node:fs';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import { encryptorFromKeys, resolveCloud, TokenProvider, type CloudSpec, type Encryptor } from '../identity';
+import type { Logger } from '../logging';
+import { ConsentCallbacks } from './consent-callbacks';
+import { ConsentRequests } from './consent-requests';
+import { OAuthStateStore } from './oauth-state.store';
+import { TenantService } from './tenant.service';
+import { TenantTokens } from './tenant-tokens';
+
+export interface TenantServices {
+  /** Null when config.entra has no credentials: then no tenant can be consented or used. */
+  tokens: TokenProvider | null;
+  encryptor: Encryptor;
+  tenants: TenantService;
+  /** The one way to get a Graph token for a tenant. */
+  tenantTokens: TenantTokens;
+  /** What the OAuth callback routes run; null without a token provider. */
+  consentCallbacks: ConsentCallbacks | null;
+}
+
+export interface TenantServiceConfig {
+  config: Readonly<Config>;
+  dataSource: DataSource;
+  logger: Logger;
+}
+
+export function createTenantServices({ config, dataSource, logger }: TenantServiceConfig): TenantServices {
+  if (!config.encryption.keys) {
+    throw new Error('Encryption keys: expected config.encryption.keys (main.ts supplies the development key), got none');
+  }
+  const encryptor = encryptorFromKeys(config.encryption.keys);
+  const tokens = createTokenProvider(config, dataSource, encryptor, logger.child({ component: 'identity' }));
+  const states = new OAuthStateStore(dataSource, encryptor);
+  const consent = tokens && new ConsentRequests(tokens, states, config.server.publicUrl);
+  const tenantLogger = logger.child({ component: 'tenants' });
+  return {
+    tokens,
+    encryptor,
+    tenants: new TenantService({
+      dataSource,
+      states,
+      consent,
+      rules: { cloud: config.entra.cloud, allowedReturnOrigins: config.server.allowedReturnOrigins },
+    }),
+    tenantTokens: new TenantTokens(dataSource, tokens, tenantLogger),
+    consentCallbacks: tokens && new ConsentCallbacks({ dataSource, tokens, states, logger: tenantLogger }),
+  };
+}
+
+function createTokenProvider(config: Readonly<Config>, dataSource: DataSource, encryptor: Encryptor, logger: Logger): TokenProvider | null {
+  const { credentials, cloud, loginUrl, graphUrl, caCertPath } = config.entra;
+  if (!credentials) return null;
+  const spec: CloudSpec = cloud === 'custom' ? { name: 'custom', loginBaseUrl: loginUrl ?? '', graphBaseUrl: graphUrl ?? '' } : { name: cloud };
+  return new TokenProvider({
+    clientId: credentials.clientId,
+    clientSecret: credentials.clientSecret,
+    cloud: resolveCloud(spec),
+    caPem: caCertPath ? readFileSync(caCertPath, 'utf8') : undefined,
+    dataSource,
+    encryptor,
+    logger,
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * Tenant connections as the API sees them: connect (a PENDING_CONSENT record and its consent URL), read, list
+ * within a caller's tenants, update, re-consent URLs, and disconnect (stored tokens and pending consents gone).
+ */
+import type { DataSource } from 'typeorm';
+import { TenantTokenCache } from '../identity/token-cache.entity';
+import { ErrorCode, GatewayError } from '../server/errors';
+import type { ConsentRequests } from './consent-requests';
+import type { OAuthStateStore } from './oauth-state.store';
+import { TenantStatus } from './status';
+import { decodeTenantCursor } from './tenant-cursor';
+import {
+  invalidInput,
+  isTenantId,
+  SYNC_INTERVAL_SECONDS,
+  validateConnect,
+  validateUpdate,
+  validReturnUrl,
+  type ConnectRules,
+  type ConnectTenantFields,
+  type UpdateTenantFields,
+} from './tenant-input';
+import { applyTenantEventIn, recordStatus } from './tenant-lifecycle';
+import { Tenant, TenantStatusChange } from './tenant.entity';
+
+export const PAGE_SIZE = { default: 20, max: 100 } as const;
+
+export interface TenantPage {
+  tenants: Tenant[];
+  hasNextPage: boolean;
+}
+
+export interface TenantServiceDeps {
+  dataSource: DataSource;
+  rules: ConnectRules;
+  states: OAuthStateStore;
+  /** Null when no Entra app registration is configured: nothing can be consented then. */
+  consent: ConsentRequests | null;
+}
+
+export class TenantService {
+  constructor(private readonly deps: TenantServiceDeps) {}
+
+  /** The tenant, its first history row and its pending consent request are stored together or not at all. */
+  async connect(input: ConnectTenantFields, createdBy: string): Promise<{ tenant: Tenant; consentUrl: string }> {
+    const valid = validateConnect(input, this.deps.rules);
+    const consent = this.requireConsent();
+    return this.deps.dataSource.transaction(async (manager) => {
+      const tenants = manager.getRepository(Tenant);
+      const tenant = await tenants.save(
+        tenants.create({
+          displayName: valid.displayName,
+          entraTenantId: null,
+          cloud: valid.cloud,
+          authMode: valid.authMode,
+          status: TenantStatus.PENDING_CONSENT,
+          grantedScopes: [],
+          features: valid.features,
+          syncIntervalSeconds: SYNC_INTERVAL_SECONDS.default,
+        }),
+      );
+      await recordStatus(manager, tenant.id, null, TenantStatus.PENDING_CONSENT, `connect requested by ${createdBy}`);
+      const consentUrl = await consent.consentUrl(tenant, { returnUrl: valid.returnUrl, createdBy, loginHint: valid.loginHint }, manager);
+      return { tenant, consentUrl };
+    });
+  }
+
+  /** Null for an unknown id, and for anything that is not a tenant id at all. */
+  async get(id: string): Promise<Tenant | null> {
+    return isTenantId(id) ? this.deps.dataSource.getRepository(Tenant).findOneBy({ id }) : null;
+  }
+
+  /** A page of the tenants `visible` allows, in a stable order (by id); `after` is a cursor of an earlier page. */
+  async list(visible: 'ALL' | ReadonlySet<string>, first: number, after: string | null): Promise<TenantPage> {
+    if (!Number.isInteger(first) || first < 1 || first > PAGE_SIZE.max) {
+      throw invalidInput('first', `expected an integer from 1 to ${PAGE_SIZE.max}, got ${first}`);
+    }
+    const query = this.deps.dataSource.getRepository(Tenant).createQueryBuilder('t').orderBy('t.id', 'ASC').limit(first + 1);
+    if (after !== null) query.andWhere('t.id > :after', { after: decodeTenantCursor('after', after) });
+    if (visible !== 'ALL') {
+      const ids = [...visible].filter(isTenantId);
+      if (ids.length === 0) return { tenants: [], hasNextPage: false };
+      query.andWhere('t.id IN (:...ids)', { ids });
+    }
+    const rows = await query.getMany();
+    return { tenants: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  async update(id: string, input: UpdateTenantFields): Promise<Tenant> {
+    const changes = validateUpdate(input);
+    const tenant = await this.require(id);
+    if (tenant.status === TenantStatus.DISCONNECTED) {
+      throw invalidInput('id', `tenant ${id} is DISCONNECTED: it can no longer be changed`);
+    }
+    return this.deps.dataSource.getRepository(Tenant).save(Object.assign(tenant, changes));
+  }
+
+  /** A fresh consent URL: asks for every permission the features need (covers missing scopes and lost consent). */
+  async reconsentUrl(tenant: Tenant, returnUrl: string, createdBy: string): Promise<string> {
+    const checked = validReturnUrl('returnUrl', returnUrl, this.deps.rules.allowedReturnOrigins);
+    if (tenant.status === TenantStatus.DISCONNECTED) {
+      throw invalidInput('id', `tenant ${tenant.id} is DISCONNECTED: connect it again with connectTenant`);
+    }
+    return this.requireConsent().consentUrl(tenant, { returnUrl: checked, createdBy });
+  }
+
+  /** DISCONNECTED, with its token cache and pending consent requests deleted in the same transaction. */
+  async disconnect(id: string, by: string): Promise<Tenant> {
+    const current = await this.require(id);
+    if (current.status === TenantStatus.DISCONNECTED) {
+      throw invalidInput('id', `tenant ${id} is already DISCONNECTED`);
+    }
+    return this.deps.dataSource.transaction(async (manager) => {
+      const tenant = await applyTenantEventIn(manager, id, 'DISCONNECT', `disconnected by ${by}`);
+      await manager.delete(TenantTokenCache, { tenantId: id });
+      await this.deps.states.deleteForTenant(id, manager);
+      return tenant;
+    });
+  }
+
+  history(tenantId: string): Promise<TenantStatusChange[]> {
+    return this.deps.dataSource.getRepository(TenantStatusChange).find({ where: { tenantId }, order: { at: 'ASC', id: 'ASC' } });
+  }
+
+  private async require(id: string): Promise<Tenant> {
+    const tenant = await this.get(id);
+    if (!tenant) throw new GatewayError(ErrorCode.NOT_FOUND, `tenant ${id}: expected an existing tenant, found none`);
+    return tenant;
+  }
+
+  private requireConsent(): ConsentRequests {
+    if (!this.deps.consent) {
+      throw new GatewayError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        'no Entra app registration is configured (ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET): tenants cannot be consented',
+      );
+    }
+    return this.deps.consent;
+  }
+}

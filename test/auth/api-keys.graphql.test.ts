@@ -1,0 +1,92 @@
+import { ApiScope } from '../../src/server/auth/principal';
+import { Tenant } from '../../src/tenants/tenant.entity';
+import { bearer, startTestGateway, TestGateway } from '../support/gateway';
+import { codesAt, overHttp } from './support/clients';
+
+const CREATE = `mutation ($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) { secret apiKey { id name scopes tenantIds createdBy revokedAt lastUsedAt } }
+}`;
+const LIST = `query ($first: Int, $after: ID) { apiKeys(first: $first, after: $after) { nodes { id name revokedAt } hasNextPage endCursor } }`;
+const REVOKE = `mutation ($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`;
+
+interface Created {
+  createApiKey: { secret: string; apiKey: { id: string; name: string; scopes: string[]; tenantIds: string[] | null; createdBy: string } };
+}
+
+describe('managing API keys through GraphQL', () => {
+  let gw: TestGateway;
+  let admin: Record<string, string>;
+  let tenantA: string;
+
+  const call = (query: string, variables: Record<string, unknown>, headers = admin) => overHttp(gw.graphqlUrl, { query, variables }, headers);
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    admin = bearer(await gw.mintKey());
+    const tenants = gw.database.dataSource.getRepository(Tenant);
+    tenantA = (
+      await tenants.save(
+        tenants.create({ displayName: 'A', entraTenantId: null, cloud: 'global', authMode: 'DELEGATED', status: 'ACTIVE', grantedScopes: [], features: [], syncIntervalSeconds: 900 }),
+      )
+    ).id;
+  });
+
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  it('creates a key whose secret works at once, lists it without the secret, and revokes it', async () => {
+    const created = await call(CREATE, { input: { name: 'frontend', scopes: ['DIRECTORY_READ'], tenantIds: [tenantA] } });
+    const { secret, apiKey } = (created.data as Created).createApiKey;
+    expect(apiKey).toEqual({ id: expect.stringMatching(/^[a-z2-7]{12}$/), name: 'frontend', scopes: ['DIRECTORY_READ'], tenantIds: [tenantA], createdBy: expect.stringMatching(/^api_key:/), revokedAt: null, lastUsedAt: null });
+    expect(secret).toMatch(new RegExp(`^egk_${apiKey.id}_`));
+
+    expect(await overHttp(gw.graphqlUrl, { query: '{ gateway { simulator } }' }, bearer(secret))).toEqual({ data: { gateway: { simulator: false } } });
+    const listed = await call(LIST, { first: 100 });
+    expect(JSON.stringify(listed)).not.toContain(secret.slice(-43));
+    expect((listed.data as { apiKeys: { nodes: Array<{ id: string }> } }).apiKeys.nodes.map((n) => n.id)).toContain(apiKey.id);
+
+    const revoked = await call(REVOKE, { id: apiKey.id });
+    expect(revoked.data).toEqual({ revokeApiKey: { id: apiKey.id, revokedAt: expect.any(String) } });
+    expect(codesAt(await overHttp(gw.graphqlUrl, { query: '{ gateway { simulator } }' }, bearer(secret)), 'gateway')).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('pages with first and after', async () => {
+    for (const name of ['p1', 'p2', 'p3']) await call(CREATE, { input: { name, scopes: ['EVENTS_READ'] } });
+    type Page = { apiKeys: { nodes: Array<{ id: string; name: string }>; hasNextPage: boolean; endCursor: string | null } };
+    const names: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page: Page = (await call(LIST, { first: 2, after })).data as Page;
+      names.push(...page.apiKeys.nodes.map((n) => n.name));
+      if (!page.apiKeys.hasNextPage) break;
+      after = page.apiKeys.endCursor;
+    }
+    expect(names.slice(-3)).toEqual(['p1', 'p2', 'p3']);
+    expect(new Set(names).size).toBe(names.length);
+    expect(codesAt(await call(LIST, { first: 1000 }), 'apiKeys')).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('lets a key hand out only rights it holds', async () => {
+    const adminOfA = bearer(
+      ((await call(CREATE, { input: { name: 'admin of A', scopes: ['TENANTS_ADMIN', 'DIRECTORY_READ'], tenantIds: [tenantA] } })).data as Created).createApiKey.secret,
+    );
+    const attempt = (input: Record<string, unknown>) => call(CREATE, { input: { name: 'child', ...input } }, adminOfA);
+    expect((await attempt({ scopes: ['DIRECTORY_READ'], tenantIds: [tenantA] })).errors).toBeUndefined();
+    const refusals = await Promise.all([
+      attempt({ scopes: ['DIRECTORY_WRITE'], tenantIds: [tenantA] }),
+      attempt({ scopes: ['DIRECTORY_READ'] }),
+      attempt({ scopes: ['DIRECTORY_READ'], tenantIds: ['00000000-0000-4000-8000-000000000000'] }),
+    ]);
+    expect(refusals.map((outcome) => outcome.errors?.map((e) => [e.extensions?.code, e.message]))).toEqual([
+      [['FORBIDDEN', `this caller lacks the scope(s) ${ApiScope.DIRECTORY_WRITE} and cannot grant them`]],
+      [['FORBIDDEN', 'this caller is confined to some tenants and cannot grant access to all tenants']],
+      [['FORBIDDEN', 'this caller may not access tenant 00000000-0000-4000-8000-000000000000']],
+    ]);
+  });
+
+  it('reports bad input as BAD_USER_INPUT', async () => {
+    const outcome = await call(CREATE, { input: { name: 'empty', scopes: [] } });
+    expect(outcome.errors).toEqual([expect.objectContaining({ message: 'scopes: expected at least one scope, received none', extensions: { code: 'BAD_USER_INPUT' } })]);
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * THE WALK: every root field of the schema, read from the schema itself, proves its access rule over HTTP and
+ * over WebSocket. A field added later is walked too, and fails here until it declares `@Access`.
+ */
+import { graphql, type GraphQLField, type GraphQLSchema } from 'graphql';
+import { Query, Resolver } from 'type-graphql';
+import type { Client } from 'graphql-ws';
+import { accessRuleOf, rootFields, scopesOf, type RootOperation } from '../../src/server/auth/access';
+import { ALL_SCOPES, CLI_OPERATOR, type ApiScope } from '../../src/server/auth/principal';
+import type { GatewayContext } from '../../src/server/context';
+import { buildGatewaySchema } from '../../src/server/schema';
+import { Tenant } from '../../src/tenants/tenant.entity';
+import { bearer, startTestGateway, TestGateway } from '../support/gateway';
+import { codesAt, Outcome, overHttp, overWebSocket, wsClient } from './support/clients';
+import { operationFor, tenantPaths, WalkOperation } from './support/operations';
+
+interface Walked {
+  name: string;
+  operation: RootOperation;
+  field: GraphQLField<unknown, GatewayContext>;
+  /** Null: any authenticated caller. */
+  scopes: readonly ApiScope[] | null;
+  takesTenant: boolean;
+  /** The operation aimed at tenant B. */
+  op: WalkOperation;
+}
+
+/** Runs `check` for every walked field and lists the fields where it did not hold. */
+async function failuresOf(fields: Walked[], check: (field: Walked) => Promise<string | null>): Promise<string[]> {
+  const failures: string[] = [];
+  for (const field of fields) {
+    const failure = await check(field);
+    if (failure) failures.push(`${field.name}: ${failure}`);
+  }
+  return failures;
+}
+
+function expectCode(outcome: Outcome, walked: Walked, code: string): string | null {
+  const codes = codesAt(outcome, walked.field.name);
+  return codes.length === 1 && codes[0] === code ? null : `expected ${code}, received ${JSON.stringify(outcome)}`;
+}
+
+describe('every root field checks its caller', () => {
+  let schema: GraphQLSchema;
+  let gw: TestGateway;
+  let fields: Walked[];
+  let tenantA: string;
+  let tenantB: string;
+  /** Every scope, tenant A only. */
+  let keyForA: string;
+  /** Keys holding every scope but those of a field, for every tenant; by field name. */
+  const lackingKeys = new Map<string, string>();
+  const sockets: Client[] = [];
+
+  const socket = (connectionParams?: Record<string, unknown>) => {
+    const client = wsClient(gw.graphqlUrl, connectionParams);
+    sockets.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    schema = await buildGatewaySchema();
+    gw = await startTestGateway();
+    const tenants = gw.database.dataSource.getRepository(Tenant);
+    const tenant = (displayName: string) =>
+      tenants.save(
+        tenants.create({ displayName, entraTenantId: null, cloud: 'global', authMode: 'APPLICATION', status: 'ACTIVE', grantedScopes: [], features: [], syncIntervalSeconds: 900 }),
+      );
+    [tenantA, tenantB] = (await Promise.all([tenant('Tenant A'), tenant('Tenant B')])).map((t) => t.id);
+    keyForA = await gw.mintKey({ tenantIds: [tenantA] });
+
+    fields = [];
+    for (const { operation, field } of rootFields(schema)) {
+      const rule = accessRuleOf(field);
+      const scopes = rule ? scopesOf(rule) : null;
+      fields.push({ name: `${operation}.${field.name}`, operation, field, scopes, takesTenant: !!rule?.tenantArg, op: operationFor(operation, field, tenantB) });
+      const lacking = scopes && ALL_SCOPES.filter((scope) => !scopes.includes(scope));
+      if (lacking?.length) lackingKeys.set(field.name, await gw.mintKey({ scopes: lacking }));
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(sockets.map((client) => client.dispose()));
+    await gw?.stop();
+  });
+
+  it('walks Query, Mutation and Subscription, the API key fields among them', () => {
+    expect(fields.map((f) => f.operation)).toEqual(expect.arrayContaining(['query', 'mutation', 'subscription']));
+    expect(fields.map((f) => f.name)).toEqual(expect.arrayContaining(['query.gateway', 'query.apiKeys', 'mutation.createApiKey', 'subscription.heartbeat']));
+  });
+
+  it('finds an @Access declaration on every root field', () => {
+    expect(fields.filter((f) => !accessRuleOf(f.field)).map((f) => `${f.name} declares no @Access(scope) rule`)).toEqual([]);
+  });
+
+  it('finds every argument that names a tenant declared as the tenantArg, and nothing else', () => {
+    const mismatches = fields.flatMap((f) => {
+      const declared = accessRuleOf(f.field)?.tenantArg;
+      const named = tenantPaths(f.field);
+      return JSON.stringify(named) === JSON.stringify(declared ? [declared] : []) ? [] : [`${f.name}: arguments naming a tenant ${JSON.stringify(named)}, tenantArg ${JSON.stringify(declared ?? null)}`];
+    });
+    expect(mismatches).toEqual([]);
+  });
+
+  it('walks at least one field that takes a tenant and one that needs a scope', () => {
+    expect(fields.some((f) => f.takesTenant)).toBe(true);
+    expect(fields.some((f) => lackingKeys.has(f.field.name))).toBe(true);
+  });
+
+  describe('over HTTP', () => {
+    it('answers UNAUTHENTICATED without a key', async () => {
+      expect(await failuresOf(fields, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.op), f, 'UNAUTHENTICATED'))).toEqual([]);
+    });
+
+    it('answers UNAUTHENTICATED for a bad key', async () => {
+      const bad = bearer(`egk_${'a'.repeat(12)}_${'b'.repeat(43)}`);
+      expect(await failuresOf(fields, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.op, bad), f, 'UNAUTHENTICATED'))).toEqual([]);
+    });
+
+    it("answers FORBIDDEN to a key without the field's scope", async () => {
+      const scoped = fields.filter((f) => lackingKeys.has(f.field.name));
+      expect(
+        await failuresOf(scoped, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.op, bearer(lackingKeys.get(f.field.name)!)), f, 'FORBIDDEN')),
+      ).toEqual([]);
+    });
+
+    it("answers FORBIDDEN to tenant A's key on tenant B", async () => {
+      const tenantFields = fields.filter((f) => f.takesTenant);
+      expect(await failuresOf(tenantFields, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.op, bearer(keyForA)), f, 'FORBIDDEN'))).toEqual([]);
+    });
+  });
+
+  describe('over WebSocket (connection_init)', () => {
+    it('answers UNAUTHENTICATED without a key', async () => {
+      const anonymous = socket();
+      expect(await failuresOf(fields, async (f) => expectCode(await overWebSocket(anonymous, f.op), f, 'UNAUTHENTICATED'))).toEqual([]);
+    });
+
+    it('refuses the connection for a bad key (4403 Forbidden)', async () => {
+      const bad = socket(bearer('egk_not-a-key'));
+      expect(
+        await failuresOf(fields, async (f) => {
+          const outcome = await overWebSocket(bad, f.op);
+          return outcome.closeCode === 4403 ? null : `expected close code 4403, received ${JSON.stringify(outcome)}`;
+        }),
+      ).toEqual([]);
+    });
+
+    it("answers FORBIDDEN to a key without the field's scope", async () => {
+      const scoped = fields.filter((f) => lackingKeys.has(f.field.name));
+      expect(
+        await failuresOf(scoped, async (f) => expectCode(await overWebSocket(socket(bearer(lackingKeys.get(f.field.name)!)), f.op), f, 'FORBIDDEN')),
+      ).toEqual([]);
+    });
+
+    it("answers FORBIDDEN to tenant A's key on tenant B", async () => {
+      const forA = socket({ apiKey: keyForA });
+      const tenantFields = fields.filter((f) => f.takesTenant);
+      expect(await failuresOf(tenantFields, async (f) => expectCode(await overWebSocket(forA, f.op), f, 'FORBIDDEN'))).toEqual([]);
+    });
+  });
+});
+
+/** A field someone forgot to declare. */
+@Resolver()
+class ForgottenResolver {
+  @Query(() => String, { description: 'Declares no access rule.' })
+  forgotten(): string {
+    return 'open';
+  }
+}
+
+describe('a root field without @Access', () => {
+  it('is what the walk reports, and is closed to every caller meanwhile', async () => {
+    const schema = await buildGatewaySchema({ extraResolvers: [ForgottenResolver] });
+    const forgotten = rootFields(schema).find(({ field }) => field.name === 'forgotten')!;
+    expect(accessRuleOf(forgotten.field)).toBeUndefined();
+    const result = await graphql({ schema, source: '{ forgotten }', contextValue: { principal: CLI_OPERATOR } });
+    expect(result.errors?.map((e) => [e.extensions.code, e.message])).toEqual([
+      ['FORBIDDEN', 'query field forgotten declares no @Access rule, so no caller may use it'],
+    ]);
+  });
+});
