@@ -1,5 +1,6 @@
 /** The benchmark list `npm run bench` runs, in order. */
+import { graphBatchingBenchmark } from './graph-batching.bench';
 import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark];

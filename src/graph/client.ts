@@ -1,0 +1,108 @@
+/**
+ * GraphClient: the gateway's one way to speak to Microsoft Graph for one tenant. Keep one per tenant for the
+ * life of the process (its keep-alive agent and resource-unit budget are worth keeping); per-request state
+ * (DataLoaders) goes in createGraphLoaders.
+ */
+import { GraphBatcher, type GraphBatchRequest, type GraphBatchResult } from './batch';
+import { GraphExecutor, type GraphLogger } from './executor';
+import { deltaRound, list, pages, type ListOptions, type ListResult, type PageOptions } from './paging';
+import { ResourceBudget } from './resource-budget';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
+import { AgentPool } from './transport';
+import type { GraphCallOptions, GraphCounters, GraphPage, GraphTenantContext, HttpMethod } from './types';
+import { GraphRoot } from './urls';
+
+export interface GraphClientOptions {
+  /** Deadline of each HTTP attempt; default 30 s. */
+  timeoutMs?: number;
+  /** Larger response bodies are refused as malformed; default 64 MiB. */
+  maxResponseBytes?: number;
+  retry?: Partial<RetryPolicy>;
+  /** $batch calls in flight at once when one batch() holds more than 20 requests; default 4. */
+  batchConcurrency?: number;
+  /** The tenant's budget; pass the same one to every client of a tenant if clients are re-created. */
+  budget?: ResourceBudget;
+  /** Share connections between clients of tenants on the same Graph host; default: the client's own. */
+  agents?: AgentPool;
+  logger?: GraphLogger;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_BATCH_CONCURRENCY = 4;
+
+export class GraphClient {
+  readonly tenantKey: string;
+  private readonly exec: GraphExecutor;
+  private readonly batcher: GraphBatcher;
+  private readonly ownAgents: AgentPool | undefined;
+  private readonly tally: GraphCounters = { requests: 0, batches: 0, subRequests: 0, retries: 0, resourceUnits: 0, budgetWaits: 0 };
+
+  constructor(tenant: GraphTenantContext, opts: GraphClientOptions = {}) {
+    this.tenantKey = tenant.tenantKey;
+    this.ownAgents = opts.agents ? undefined : new AgentPool();
+    const retry = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    const now = () => Date.now();
+    const random = () => Math.random();
+    this.exec = new GraphExecutor({
+      tenant,
+      root: new GraphRoot(tenant.graphBaseUrl),
+      agent: (opts.agents ?? this.ownAgents!).agentFor(tenant.graphBaseUrl, tenant.caPem),
+      budget: opts.budget ?? new ResourceBudget(),
+      counters: this.tally,
+      retry,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxResponseBytes: opts.maxResponseBytes,
+      now,
+      random,
+      logger: opts.logger,
+    });
+    this.batcher = new GraphBatcher(this.exec, { retry, concurrency: opts.batchConcurrency ?? DEFAULT_BATCH_CONCURRENCY, counters: this.tally, now, random });
+  }
+
+  async get<T = unknown>(path: string, opts?: GraphCallOptions): Promise<T> {
+    return this.call<T>('GET', path, undefined, opts);
+  }
+
+  async post<T = unknown>(path: string, body: unknown, opts?: GraphCallOptions): Promise<T> {
+    return this.call<T>('POST', path, body, opts);
+  }
+
+  async patch<T = unknown>(path: string, body: unknown, opts?: GraphCallOptions): Promise<T> {
+    return this.call<T>('PATCH', path, body, opts);
+  }
+
+  async delete(path: string, opts?: GraphCallOptions): Promise<void> {
+    await this.call('DELETE', path, undefined, opts);
+  }
+
+  pages<T = unknown>(path: string, opts?: PageOptions): AsyncGenerator<GraphPage<T>> {
+    return pages<T>(this.exec, path, opts);
+  }
+
+  list<T = unknown>(path: string, opts?: ListOptions): Promise<ListResult<T>> {
+    return list<T>(this.exec, path, opts);
+  }
+
+  /** Up to 20 per $batch call; results in request order, each a value or a typed error. */
+  batch<T = unknown>(requests: readonly GraphBatchRequest[], opts: { signal?: AbortSignal } = {}): Promise<GraphBatchResult<T>[]> {
+    return this.batcher.send<T>(requests, opts.signal);
+  }
+
+  deltaRound<T = unknown>(startUrlOrDeltaLink: string, onPage: (page: GraphPage<T>) => void | Promise<void>, opts?: GraphCallOptions): Promise<string> {
+    return deltaRound<T>(this.exec, startUrlOrDeltaLink, onPage, opts);
+  }
+
+  counters(): GraphCounters {
+    return { ...this.tally };
+  }
+
+  /** Closes the client's own pooled connections (a shared AgentPool is its owner's to close). */
+  close(): void {
+    this.ownAgents?.destroy();
+  }
+
+  private async call<T>(method: HttpMethod, path: string, body: unknown, opts: GraphCallOptions = {}): Promise<T> {
+    const response = await this.exec.send<T>({ ...opts, method, url: path, body });
+    return response.body;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * One logical Graph request: token, budget wait, send with a deadline, decode, classify, retry. This is the
+ * only place that decides to send a request again; the decision itself is retryDecision (pure).
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { errorFromAnswer, pathOf } from './classify';
+import { GraphProtocolError, GraphUnavailableError, type GraphError } from './errors';
+import { headerValue, numericHeader } from './headers';
+import type { ResourceBudget } from './resource-budget';
+import { decodeBody, protocolError } from './response';
+import { retryDecision, type AttemptOutcome, type RetryPolicy } from './retry-policy';
+import { sleep } from './sleep';
+import { sendHttp } from './transport';
+import type { GraphCallOptions, GraphCounters, GraphResponse, GraphTenantContext, HttpMethod, RawResponse } from './types';
+import type { GraphRoot } from './urls';
+
+/** pino-compatible; only what the client uses. */
+export interface GraphLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface ExecutorDeps {
+  tenant: GraphTenantContext;
+  root: GraphRoot;
+  agent: http.Agent;
+  budget: ResourceBudget;
+  counters: GraphCounters;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  maxResponseBytes?: number;
+  now: () => number;
+  random: () => number;
+  logger?: GraphLogger;
+}
+
+export interface GraphCall extends GraphCallOptions {
+  method: HttpMethod;
+  /** A path below /v1.0 or a full URL under the same root. */
+  url: string;
+  /** Sent as JSON. */
+  body?: unknown;
+}
+
+type AttemptResult = { response: GraphResponse } | { error: GraphError; outcome: AttemptOutcome; invalidToken: boolean };
+
+export class GraphExecutor {
+  constructor(private readonly deps: ExecutorDeps) {}
+
+  get root(): GraphRoot {
+    return this.deps.root;
+  }
+
+  async send<T>(call: GraphCall): Promise<GraphResponse<T>> {
+    const { deps } = this;
+    const url = deps.root.resolve(call.url);
+    const clientRequestId = randomUUID();
+    const startedAt = deps.now();
+    let attempts = 0;
+    let refreshed = false;
+    let refreshNow = false;
+    for (;;) {
+      await this.waitForBudget(call.signal);
+      const token = await deps.tenant.getAccessToken(refreshNow ? { forceRefresh: true } : undefined);
+      refreshNow = false;
+      const result = await this.attempt(call, url, token, clientRequestId);
+      if ('response' in result) return result.response as GraphResponse<T>;
+      // A token Graph calls invalid (expired early, revoked) gets exactly one fresh one; a second 401 is final.
+      // That extra attempt is not counted against the retry policy: it is not the service failing.
+      if (result.invalidToken && !refreshed) {
+        refreshed = refreshNow = true;
+        deps.counters.retries += 1;
+        continue;
+      }
+      attempts += 1;
+      const decision = retryDecision(attempts, result.outcome, deps.now(), { policy: deps.retry, startedAt, random: deps.random() });
+      if (!decision.retry) throw result.error;
+      deps.counters.retries += 1;
+      deps.logger?.warn(
+        {
+          tenantKey: deps.tenant.tenantKey,
+          method: call.method,
+          path: pathOf(url),
+          status: result.error.status,
+          code: result.error.code,
+          attempt: attempts,
+          delayMs: decision.delayMs,
+          reason: decision.reason,
+          clientRequestId,
+        },
+        'retrying Graph request',
+      );
+      await sleep(decision.delayMs, call.signal);
+    }
+  }
+
+  /** Feeds the tenant's budget and the counters from one response or sub-response set. */
+  recordUsage(units: number, percentage: number | undefined): void {
+    this.deps.counters.resourceUnits += units;
+    this.deps.budget.record(units, percentage, this.deps.now());
+  }
+
+  private async waitForBudget(signal: AbortSignal | undefined): Promise<void> {
+    const delay = this.deps.budget.delayMs(this.deps.now());
+    if (delay <= 0) return;
+    this.deps.counters.budgetWaits += 1;
+    await sleep(delay, signal);
+  }
+
+  private async attempt(call: GraphCall, url: string, token: string, clientRequestId: string): Promise<AttemptResult> {
+    const { deps } = this;
+    const timeoutMs = call.timeoutMs ?? deps.timeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
+    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const headers = requestHeaders(call, token, clientRequestId, body !== undefined);
+    let raw: RawResponse;
+    deps.counters.requests += 1;
+    try {
+      raw = await sendHttp({ method: call.method, url, headers, body, signal, agent: deps.agent, maxBodyBytes: deps.maxResponseBytes });
+    } catch (cause) {
+      if (call.signal?.aborted) throw call.signal.reason;
+      if (cause instanceof GraphProtocolError) throw cause;
+      const where = `Graph ${call.method} ${pathOf(url)}`;
+      const error = deadline.aborted
+        ? new GraphUnavailableError({ status: 0, code: 'DeadlineExceeded', message: `${where} gave no complete answer within ${timeoutMs} ms`, clientRequestId, cause })
+        : new GraphUnavailableError({ status: 0, code: 'NetworkError', message: `${where} failed before an answer: ${networkReason(cause)}`, clientRequestId, cause });
+      return { error, outcome: { kind: 'network', idempotent: call.method === 'GET' }, invalidToken: false };
+    }
+    this.recordUsage(numericHeader(raw.headers, 'x-ms-resource-unit') ?? 0, numericHeader(raw.headers, 'x-ms-throttle-limit-percentage'));
+    return this.interpret(call, url, raw, clientRequestId);
+  }
+
+  private interpret(call: GraphCall, url: string, raw: RawResponse, clientRequestId: string): AttemptResult {
+    const decoded = decodeBody(raw.text, raw.headers);
+    const ids = { requestId: headerValue(raw.headers, 'request-id'), clientRequestId: headerValue(raw.headers, 'client-request-id') ?? clientRequestId };
+    if (raw.status >= 200 && raw.status < 300) {
+      if (!decoded.ok) throw protocolError(`Graph ${call.method} ${pathOf(url)}`, 'a JSON body as its content-type says', decoded.text, raw.status);
+      return { response: { status: raw.status, body: decoded.value, headers: raw.headers, ...ids } };
+    }
+    const error = errorFromAnswer({
+      method: call.method,
+      url,
+      status: raw.status,
+      headers: raw.headers,
+      body: decoded.ok ? decoded.value : decoded.text,
+      clientRequestId,
+      now: this.deps.now(),
+    });
+    return {
+      error,
+      outcome: { kind: 'response', status: raw.status, retryAfter: headerValue(raw.headers, 'retry-after') },
+      invalidToken: raw.status === 401 && error.code === 'InvalidAuthenticationToken',
+    };
+  }
+}
+
+function requestHeaders(call: GraphCall, token: string, clientRequestId: string, hasBody: boolean): Record<string, string> {
+  return {
+    ...call.headers,
+    accept: 'application/json',
+    authorization: `Bearer ${token}`,
+    'client-request-id': clientRequestId,
+    ...(hasBody && { 'content-type': 'application/json' }),
+    ...(call.consistencyLevel && { ConsistencyLevel: call.consistencyLevel }),
+  };
+}
+
+/** The system error code (ECONNRESET...) or message; never the request, which holds the token. */
+function networkReason(cause: unknown): string {
+  const code = (cause as { code?: unknown })?.code;
+  if (typeof code === 'string') return code;
+  return cause instanceof Error ? cause.message : String(cause);
+}
