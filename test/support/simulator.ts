@@ -5,9 +5,11 @@
  * browser would. Close the simulator in afterAll/afterEach: `await sim.close()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import https from 'node:https';
+import { answerConsentPage, simRequest, type HttpsResponse } from '../../src/simulator/browser';
 import { DEFAULT_PRODUCT_APP_ID, VERAFIELD } from '../../src/simulator/generator';
 import { startSimulator, type RunningSimulator, type StartSimulatorOptions } from '../../src/simulator/server';
+
+export { answerConsentPage, consentForm, simRequest, type HttpsResponse } from '../../src/simulator/browser';
 
 export const TEST_REDIRECT_URI = 'http://localhost:4000/oauth/callback';
 export const TEST_ADMIN_REDIRECT_URI = 'http://localhost:4000/oauth/admin-callback';
@@ -21,70 +23,9 @@ export function startTestSimulator(opts: StartSimulatorOptions = {}): Promise<Ru
   });
 }
 
-export interface HttpsResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  /** The body parsed as JSON (throws if it is not JSON). */
-  json<T = any>(): T;
-}
-
-/**
- * One HTTPS request to the simulator, trusting only its CA. `url` may be absolute or a path. A `form` body
- * is sent form-urlencoded (as OAuth endpoints expect). Redirects are not followed: tests look at them.
- */
-export function simRequest(
-  sim: Pick<RunningSimulator, 'baseUrl' | 'caCertPem'>,
-  url: string,
-  init: { method?: string; headers?: Record<string, string>; form?: Record<string, string> } = {},
-): Promise<HttpsResponse> {
-  const target = new URL(url, sim.baseUrl);
-  const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
-  const headers: Record<string, string> = { ...init.headers };
-  if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-  return new Promise((resolve, reject) => {
-    const req = https.request(target, { method: init.method ?? (body ? 'POST' : 'GET'), headers, ca: sim.caCertPem, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 export function pkcePair(): { verifier: string; challenge: string } {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-/** The consent page's form: where it posts and its one-time transaction id. */
-export function consentForm(html: string): { action: string; transaction: string } {
-  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-  const transaction = /name="transaction" value="([^"]+)"/.exec(html)?.[1];
-  if (!action || !transaction) throw new Error(`expected a consent page with a form, got: ${html.slice(0, 300)}`);
-  return { action: action.replace(/&amp;/g, '&'), transaction };
-}
-
-/**
- * Opens an authorize or adminconsent URL and answers its page like a user would: signs in as `login` and
- * accepts (or cancels). Returns the decision's response: a 302 to the redirect URI, or the page again (200)
- * when the sign-in failed.
- */
-export async function answerConsentPage(
-  sim: Pick<RunningSimulator, 'baseUrl' | 'caCertPem'>,
-  pageUrl: string,
-  answer: { login: string; decision?: 'accept' | 'cancel' },
-): Promise<HttpsResponse> {
-  const page = await simRequest(sim, pageUrl);
-  if (page.status !== 200) throw new Error(`expected the consent page (200), got ${page.status}: ${page.text.slice(0, 300)}`);
-  const form = consentForm(page.text);
-  return simRequest(sim, form.action, {
-    form: { transaction: form.transaction, login: answer.login, decision: answer.decision ?? 'accept' },
-  });
 }
 
 /** The query parameters of a redirect response's Location. */
