@@ -18,6 +18,7 @@ import { createDataSource, runMigrations } from './db/data-source';
 import { locateDatabase } from './db/database';
 import { createLogger, Logger } from './logging';
 import { createGateway } from './server/gateway';
+import { bootstrapDevelopment, type DevelopmentAccess } from './server/dev-bootstrap';
 import { createServices } from './server/services';
 import { DEFAULT_PRODUCT_APP_ID } from './simulator/generator';
 import { RunningSimulator, startSimulator } from './simulator/server';
@@ -88,13 +89,27 @@ function startDevSimulator(config: Readonly<Config>, logger: Logger): Promise<Ru
   });
 }
 
-function banner(config: Readonly<Config>, simulator: RunningSimulator | undefined, database: string): string {
+function banner(
+  config: Readonly<Config>,
+  simulator: RunningSimulator | undefined,
+  database: string,
+  access: DevelopmentAccess | undefined,
+): string {
   const graphql = `${config.server.publicUrl}/graphql`;
-  return [
+  const lines = [
     `Entra Gateway ready: ${config.server.graphqlSandbox ? 'Sandbox' : 'GraphQL'} ${graphql}`,
-    simulator ? `Entra simulator ${simulator.baseUrl} (Verafield tenant)` : `Entra cloud ${config.entra.cloud}`,
-    `database ${database}`,
-  ].join(' | ');
+    simulator ? `  Entra simulator   ${simulator.baseUrl} (Verafield Technologies)` : `  Entra cloud       ${config.entra.cloud}`,
+    `  database          ${database}`,
+  ];
+  if (access) {
+    // A local development key for the local database: printing it is the point (it is also in the data folder).
+    lines.push(
+      `  Verafield tenant  ${access.tenantId} (connected through the consent flow)`,
+      `  local API key     ${access.apiKey}`,
+      `  Sandbox headers   { "Authorization": "Bearer ${access.apiKey}" }`,
+    );
+  }
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -153,8 +168,11 @@ async function main(): Promise<void> {
     const gateway = await createGateway(effective, { dataSource, logger, services });
     await gateway.start();
     shutdown.add('gateway', gateway.stop);
+    const access = simulator
+      ? await bootstrapDevelopment({ services, dataSource, simulator, dataDir: config.runtime.dataDir, logger })
+      : undefined;
     // After the buffered JSON lines, so the banner is the last thing a developer sees.
-    logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel)}\n\n`));
+    logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel, access)}\n\n`));
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
     await shutdown.run();

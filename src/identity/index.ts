@@ -5,6 +5,7 @@ export type {
   AuthCodeRedemption,
   AuthCodeRedemptionInput,
   AuthCodeRequestInput,
+  GetAccessTokenOptions,
   TenantAuthMode,
   TokenTenant,
 } from './token-provider.types';
@@ -16,6 +17,7 @@ export {
   TokenCacheCorruptError,
   TransientIdentityError,
   UnexpectedIdentityError,
+  UnknownKeyVersionError,
 } from './identity.errors';
 export {
   defaultScope,
@@ -28,3 +30,4 @@ export {
 } from './clouds';
 export { Encryptor, encryptorFromKeys, parseEncryptionKeys } from './encryption';
 export { reencryptAll, type ReencryptReport } from './reencrypt';
+export { TenantTokenCache } from './token-cache.entity';

@@ -1,6 +1,7 @@
 /**
- * One row per tenant: that tenant's MSAL token cache (accounts, id tokens, refresh tokens, app metadata; never
- * access tokens), encrypted. `version` is bumped on every write so concurrent writers detect each other.
+ * One row per delegated tenant: that tenant's whole MSAL token cache (accounts, id tokens, access and refresh
+ * tokens, app metadata), encrypted; why access tokens are kept: cache-plugin.ts. `version` is bumped on every
+ * write so concurrent writers detect each other.
  */
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 

@@ -16,11 +16,13 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { adminConsentUrl, authorityOptions } from './authority';
 import { TenantCachePlugin } from './cache-plugin';
+import { usableAccessToken } from './cached-token';
 import { classifyTokenError, toIdentityError } from './classify-token-error';
 import { defaultScope, delegatedScope, permissionNames, type Cloud } from './clouds';
 import type { Encryptor } from './encryption';
 import { IdentityConfigurationError, ReconsentRequiredError, UnexpectedIdentityError } from './identity.errors';
 import { HttpsNetworkClient } from './network-client';
+import { RefreshLock } from './refresh-lock';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry';
 import { SingleFlight } from './single-flight';
 import { TokenCacheStore } from './token-cache.store';
@@ -29,6 +31,7 @@ import type {
   AuthCodeRedemption,
   AuthCodeRedemptionInput,
   AuthCodeRequestInput,
+  GetAccessTokenOptions,
   TenantAuthMode,
   TokenTenant,
 } from './token-provider.types';
@@ -45,16 +48,27 @@ export interface TokenProviderOptions {
   logger?: Logger;
   retry?: RetryPolicy;
   httpTimeoutMs?: number;
+  /** How long a delegated refresh waits for another instance refreshing the same tenant (default 30 s). */
+  refreshLockTimeoutMs?: number;
+}
+
+/** A delegated tenant's MSAL application and the plugin that keeps its cache in the tenant's row. */
+interface DelegatedClient {
+  app: ConfidentialClientApplication;
+  cache: TenantCachePlugin;
 }
 
 const ORGANIZATIONS = 'organizations';
+const DEFAULT_REFRESH_LOCK_TIMEOUT_MS = 30_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class TokenProvider {
   private readonly apps = new Map<string, ConfidentialClientApplication>();
+  private readonly delegatedClients = new Map<string, DelegatedClient>();
   private readonly flights = new SingleFlight<AccessToken>();
   private readonly network: HttpsNetworkClient;
   private readonly store: TokenCacheStore;
+  private readonly refreshLock: RefreshLock;
   private readonly crypto = new CryptoProvider();
   private readonly retryPolicy: RetryPolicy;
   /** MSAL's own warnings and errors, into our log; with PII logging off MSAL leaves out tokens and user data. */
@@ -63,6 +77,11 @@ export class TokenProvider {
   constructor(private readonly options: TokenProviderOptions) {
     this.network = new HttpsNetworkClient({ caPem: options.caPem, timeoutMs: options.httpTimeoutMs });
     this.store = new TokenCacheStore(options.dataSource);
+    this.refreshLock = new RefreshLock(
+      options.dataSource,
+      this.store,
+      options.refreshLockTimeoutMs ?? DEFAULT_REFRESH_LOCK_TIMEOUT_MS,
+    );
     this.retryPolicy = options.retry ?? DEFAULT_RETRY_POLICY;
     const logger = options.logger;
     this.msalLoggerOptions = {
@@ -100,7 +119,7 @@ export class TokenProvider {
    */
   async redeemAuthCode(input: AuthCodeRedemptionInput): Promise<AuthCodeRedemption> {
     // A one-off application: consent happens once per tenant, and its authority may be `organizations`.
-    const app = this.createApp(input.tenant ?? ORGANIZATIONS, input.ourTenantId);
+    const { app } = this.createDelegatedClient(input.tenant ?? ORGANIZATIONS, input.ourTenantId);
     const result = await this.acquire({ tenantId: input.ourTenantId, mode: 'DELEGATED' }, () =>
       app.acquireTokenByCode({
         code: input.code,
@@ -131,25 +150,27 @@ export class TokenProvider {
   }
 
   /**
-   * An access token for Graph. Delegated: from memory, else refreshed through the cached refresh token; scopes
-   * default to the tenant's granted ones. Application: client credentials against the tenant's own authority,
-   * scope `<graph>/.default`. Concurrent calls for one tenant and scope set share one acquisition.
+   * An access token for Graph. Delegated: the stored one while it lives long enough, else refreshed through the
+   * stored refresh token, once across all instances (see delegatedToken); scopes default to the tenant's granted
+   * ones. Application: client credentials against the tenant's own authority, scope `<graph>/.default`.
+   * Concurrent calls for one tenant and scope set share one acquisition. `forceRefresh` skips every cache and
+   * asks the identity platform (a connection check, a consent proof, a token Graph refused).
    */
-  async getAccessToken(tenant: TokenTenant, requested?: string[]): Promise<AccessToken> {
+  async getAccessToken(tenant: TokenTenant, requested?: string[], options: GetAccessTokenOptions = {}): Promise<AccessToken> {
     if (tenant.cloud !== undefined && tenant.cloud !== this.cloud.name) {
       throw new IdentityConfigurationError(
         `tenant ${tenant.id}: expected cloud ${this.cloud.name} (this provider's), got ${tenant.cloud}`,
       );
     }
     const scopes = requested ?? this.defaultScopes(tenant);
-    const key = `${tenant.id}|${tenant.authMode}|${[...scopes].sort().join(' ')}`;
-    return this.flights.run(key, async () => {
-      const result = await this.acquire({ tenantId: tenant.id, mode: tenant.authMode }, () =>
-        tenant.authMode === 'APPLICATION' ? this.applicationToken(tenant, scopes) : this.delegatedToken(tenant, scopes),
-      );
-      if (!result.expiresOn) throw new UnexpectedIdentityError('the token response had no expiry');
-      return { accessToken: result.accessToken, expiresOn: result.expiresOn, scopes: result.scopes };
-    });
+    const forceRefresh = options.forceRefresh === true;
+    // A forced call never joins one that may be answered from the cache: it must reach the identity platform.
+    const key = `${tenant.id}|${tenant.authMode}|${[...scopes].sort().join(' ')}|${forceRefresh ? 'forced' : 'cached'}`;
+    return this.flights.run(key, () =>
+      tenant.authMode === 'APPLICATION'
+        ? this.applicationToken(tenant, scopes, forceRefresh)
+        : this.delegatedToken(tenant, scopes, forceRefresh),
+    );
   }
 
   /** Closes pooled connections to the identity platform. */
@@ -167,21 +188,50 @@ export class TokenProvider {
     return tenant.grantedScopes.map((permission) => delegatedScope(this.cloud, permission));
   }
 
-  private async delegatedToken(tenant: TokenTenant, scopes: string[]): Promise<AuthenticationResult> {
-    const app = this.app(tenant.entraTenantId, tenant.id);
-    const accounts = await app.getTokenCache().getAllAccounts();
-    const entraTenantId = tenant.entraTenantId.toLowerCase();
-    const account = accounts.find((candidate) => candidate.tenantId.toLowerCase() === entraTenantId);
-    if (!account) {
-      throw new ReconsentRequiredError(tenant.id, 'no consented account is stored for the tenant');
-    }
-    return app.acquireTokenSilent({ account, scopes });
+  /**
+   * The stored access token if it is usable; else, under the tenant's refresh lock (one holder across all
+   * instances), the cache is reloaded (another instance may have just refreshed: its token is used) and only
+   * then is the refresh token redeemed. The lock is taken once per in-process flight, not once per caller.
+   */
+  private async delegatedToken(tenant: TokenTenant, scopes: string[], forceRefresh: boolean): Promise<AccessToken> {
+    const client = this.delegatedClient(tenant.entraTenantId, tenant.id);
+    const query = { clientId: this.options.clientId, entraTenantId: tenant.entraTenantId, scopes };
+    const stored = async () =>
+      forceRefresh ? null : usableAccessToken(await client.cache.load(), { ...query, nowSeconds: nowSeconds() });
+    return (
+      (await stored()) ??
+      this.refreshLock.run(tenant.id, async () => {
+        const refreshedMeanwhile = await stored();
+        if (refreshedMeanwhile) return refreshedMeanwhile;
+        const account = await this.consentedAccount(client.app, tenant);
+        // Forced: the decision above already refused the cached token, and MSAL, left to judge by its own rules,
+        // could still answer from it.
+        const result = await this.acquire({ tenantId: tenant.id, mode: 'DELEGATED' }, () =>
+          client.app.acquireTokenSilent({ account, scopes, forceRefresh: true }),
+        );
+        return accessToken(result);
+      })
+    );
   }
 
-  private async applicationToken(tenant: TokenTenant, scopes: string[]): Promise<AuthenticationResult> {
-    const result = await this.app(tenant.entraTenantId).acquireTokenByClientCredential({ scopes });
+  private async consentedAccount(app: ConfidentialClientApplication, tenant: TokenTenant): Promise<AccountInfo> {
+    const entraTenantId = tenant.entraTenantId.toLowerCase();
+    const accounts = await app.getTokenCache().getAllAccounts();
+    const account = accounts.find((candidate) => candidate.tenantId.toLowerCase() === entraTenantId);
+    if (!account) throw new ReconsentRequiredError(tenant.id, 'no consented account is stored for the tenant');
+    return account;
+  }
+
+  /**
+   * Not persisted and not locked across instances: nothing secret per application tenant is stored, and a
+   * client-credentials token rotates nothing, so an instance getting its own costs one request an hour.
+   */
+  private async applicationToken(tenant: TokenTenant, scopes: string[], forceRefresh: boolean): Promise<AccessToken> {
+    const result = await this.acquire({ tenantId: tenant.id, mode: 'APPLICATION' }, () =>
+      this.app(tenant.entraTenantId).acquireTokenByClientCredential({ scopes, skipCache: forceRefresh }),
+    );
     if (!result) throw new UnexpectedIdentityError('client credentials returned no token');
-    return result;
+    return accessToken(result);
   }
 
   private acquire<T>(context: { tenantId: string; mode: TenantAuthMode }, operation: () => Promise<T>): Promise<T> {
@@ -205,37 +255,55 @@ export class TokenProvider {
     }
   }
 
-  /** Applications are kept per (authority tenant, our tenant): MSAL's in-memory state lives in them. */
-  private app(authorityTenant: string, cacheTenantId?: string): ConfidentialClientApplication {
-    const key = `${authorityTenant}|${cacheTenantId ?? ''}`;
-    let app = this.apps.get(key);
+  /**
+   * Applications are kept per authority (application tokens, auth code URLs) and per (authority, our tenant)
+   * for delegated tokens: MSAL's in-memory state lives in them. Application tokens get no cache plugin: nothing
+   * of them is persisted.
+   */
+  private app(authorityTenant: string): ConfidentialClientApplication {
+    let app = this.apps.get(authorityTenant);
     if (!app) {
-      app = this.createApp(authorityTenant, cacheTenantId);
-      this.apps.set(key, app);
+      app = this.createApp(authorityTenant);
+      this.apps.set(authorityTenant, app);
     }
     return app;
   }
 
-  /**
-   * The authority and, for delegated tokens, the tenant's cache plugin are fixed at construction. Application
-   * tokens get no plugin: nothing of them is persisted.
-   */
-  private createApp(authorityTenant: string, cacheTenantId?: string): ConfidentialClientApplication {
-    const app: ConfidentialClientApplication = new ConfidentialClientApplication({
+  private delegatedClient(authorityTenant: string, ourTenantId: string): DelegatedClient {
+    const key = `${authorityTenant}|${ourTenantId}`;
+    let client = this.delegatedClients.get(key);
+    if (!client) {
+      client = this.createDelegatedClient(authorityTenant, ourTenantId);
+      this.delegatedClients.set(key, client);
+    }
+    return client;
+  }
+
+  private createDelegatedClient(authorityTenant: string, ourTenantId: string): DelegatedClient {
+    const cache = new TenantCachePlugin(ourTenantId, this.store, this.options.encryptor, () => app.clearCache());
+    const app = this.createApp(authorityTenant, cache);
+    return { app, cache };
+  }
+
+  /** The authority and the cache plugin are fixed at construction. */
+  private createApp(authorityTenant: string, cachePlugin?: TenantCachePlugin): ConfidentialClientApplication {
+    return new ConfidentialClientApplication({
       auth: {
         clientId: this.options.clientId,
         clientSecret: this.options.clientSecret,
         ...authorityOptions(this.cloud, authorityTenant),
       },
-      cache: cacheTenantId
-        ? {
-            cachePlugin: new TenantCachePlugin(cacheTenantId, this.store, this.options.encryptor, () =>
-              app.clearCache(),
-            ),
-          }
-        : undefined,
+      cache: cachePlugin ? { cachePlugin } : undefined,
       system: { networkClient: this.network, loggerOptions: this.msalLoggerOptions },
     });
-    return app;
   }
+}
+
+function accessToken(result: AuthenticationResult): AccessToken {
+  if (!result.expiresOn) throw new UnexpectedIdentityError('the token response had no expiry');
+  return { accessToken: result.accessToken, expiresOn: result.expiresOn, scopes: result.scopes };
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }

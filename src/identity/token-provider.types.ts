@@ -16,6 +16,11 @@ export interface TokenTenant {
   grantedScopes?: readonly string[];
 }
 
+export interface GetAccessTokenOptions {
+  /** Ask the identity platform even when a usable token is cached (delegated: redeem the refresh token). */
+  forceRefresh?: boolean;
+}
+
 export interface AccessToken {
   accessToken: string;
   expiresOn: Date;

@@ -6,8 +6,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
-import { IdentityError, TransientIdentityError, type TokenProvider } from '../identity';
-import { TenantTokenCache } from '../identity/token-cache.entity';
+import { IdentityError, TenantTokenCache, TransientIdentityError, type TokenProvider } from '../identity';
 import type { Logger } from '../logging';
 import { parseCallback, type MicrosoftError } from './callback-params';
 import { consentAuthority, delegatedConsentScopes } from './consent-requests';
@@ -101,7 +100,12 @@ export class ConsentCallbacks {
     // Re-consent goes to the tenant we already know; a first consent can only ask where Microsoft pointed, and
     // the token's own tid (issued only where our app is consented) is what we record.
     const authority = tenant.entraTenantId ?? reportedTenant;
-    const token = await this.deps.tokens.getAccessToken({ id: tenant.id, entraTenantId: authority, authMode: 'APPLICATION', cloud: tenant.cloud });
+    // Forced: the proof must come from the identity platform now, not from a token cached before the consent.
+    const token = await this.deps.tokens.getAccessToken(
+      { id: tenant.id, entraTenantId: authority, authMode: 'APPLICATION', cloud: tenant.cloud },
+      undefined,
+      { forceRefresh: true },
+    );
     const claims = applicationTokenClaims(token.accessToken);
     return this.activate(tenant, claims.tid, claims.roles, 'an administrator granted admin consent; a client-credentials token was issued');
   }

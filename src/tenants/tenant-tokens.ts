@@ -4,7 +4,14 @@
  * AADSTS code, and surfaces as RECONSENT_REQUIRED; transient failures change no status.
  */
 import type { DataSource } from 'typeorm';
-import { ReconsentRequiredError, TransientIdentityError, type AccessToken, type TokenProvider, type TokenTenant } from '../identity';
+import {
+  ReconsentRequiredError,
+  TransientIdentityError,
+  type AccessToken,
+  type GetAccessTokenOptions,
+  type TokenProvider,
+  type TokenTenant,
+} from '../identity';
 import type { Logger } from '../logging';
 import { ErrorCode, GatewayError } from '../server/errors';
 import { TenantStatus } from './status';
@@ -38,8 +45,9 @@ export class TenantTokens {
   /**
    * A token for `tenantId`. Tried for ACTIVE and RECONSENT_REQUIRED tenants alike (consent may have been
    * restored on Microsoft's side); a success for a RECONSENT_REQUIRED tenant makes it ACTIVE again.
+   * `forceRefresh` asks the identity platform even when a cached token would do (TokenProvider.getAccessToken).
    */
-  async getAccessToken(tenantId: string): Promise<AccessToken> {
+  async getAccessToken(tenantId: string, options?: GetAccessTokenOptions): Promise<AccessToken> {
     const tenant = isTenantId(tenantId) ? await this.dataSource.getRepository(Tenant).findOneBy({ id: tenantId }) : null;
     if (!tenant) throw new GatewayError(ErrorCode.NOT_FOUND, `tenant ${tenantId}: expected an existing tenant, found none`);
     if (!USABLE.has(tenant.status)) {
@@ -53,7 +61,7 @@ export class TenantTokens {
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, 'no Entra app registration is configured (ENTRA_CLIENT_ID, ENTRA_CLIENT_SECRET)');
     }
     try {
-      const token = await this.tokens.getAccessToken(tokenTenant(tenant));
+      const token = await this.tokens.getAccessToken(tokenTenant(tenant), undefined, options);
       if (tenant.status === TenantStatus.RECONSENT_REQUIRED) {
         await applyTenantEvent(this.dataSource, tenant.id, 'CONSENT_GRANTED', 'a token request succeeded again');
       }

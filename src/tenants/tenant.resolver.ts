@@ -88,7 +88,7 @@ export class TenantResolver {
   })
   async verifyTenantConnection(@Arg('id', () => ID, { description: 'The tenant id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<TenantConnectionCheck> {
     authorize(ctx, ApiScope.TENANTS_ADMIN, id);
-    const problem = await ctx.services.tenantTokens.getAccessToken(id).then(
+    const problem = await ctx.services.tenantTokens.getAccessToken(id, { forceRefresh: true }).then(
       () => null,
       // Coded errors say what is wrong in words meant for callers; anything else is a failure of ours.
       (err: unknown) => {

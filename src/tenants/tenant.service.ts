@@ -3,7 +3,7 @@
  * within a caller's tenants, update, re-consent URLs, and disconnect (stored tokens and pending consents gone).
  */
 import type { DataSource } from 'typeorm';
-import { TenantTokenCache } from '../identity/token-cache.entity';
+import { TenantTokenCache } from '../identity';
 import { ErrorCode, GatewayError } from '../server/errors';
 import type { ConsentRequests } from './consent-requests';
 import type { OAuthStateStore } from './oauth-state.store';

@@ -5,7 +5,7 @@
 import { ConfidentialClientApplication, TokenCacheContext, type JsonCache } from '@azure/msal-node';
 import { TenantCachePlugin, tokenCacheAad } from '../../src/identity/cache-plugin';
 import { TokenCacheStore } from '../../src/identity/token-cache.store';
-import { TenantTokenCache } from '../../src/identity/token-cache.entity';
+import { TenantTokenCache } from '../../src/identity';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { newEncryptor, seedTenant } from './seed';
 

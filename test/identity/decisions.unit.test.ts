@@ -1,6 +1,9 @@
 import { adminConsentUrl, authorityOptions } from '../../src/identity/authority';
-import { mergeCaches, persistableCache, withAccessTokens } from '../../src/identity/cache-plugin';
+import type { JsonCache, SerializedAccessTokenEntity } from '@azure/msal-node';
+import { mergeCaches, parseCache } from '../../src/identity/cache-plugin';
+import { RENEWAL_MARGIN_SECONDS, usableAccessToken } from '../../src/identity/cached-token';
 import { defaultScope, delegatedScope, graphScope, permissionNames, resolveCloud } from '../../src/identity/clouds';
+import { refreshLockKey } from '../../src/identity/refresh-lock';
 import { backoffDelayMs } from '../../src/identity/retry';
 import { SingleFlight } from '../../src/identity/single-flight';
 
@@ -87,29 +90,92 @@ describe('persisted cache content', () => {
     AppMetadata: { m: { client_id: 'c' } },
   });
 
-  it('keeps accounts, id tokens, refresh tokens and app metadata, and drops access tokens', () => {
-    const persisted = persistableCache(serialized);
-    expect(Object.keys(persisted).sort()).toEqual(['Account', 'AppMetadata', 'IdToken', 'RefreshToken']);
-    expect(JSON.stringify(persisted)).not.toContain('access-token');
+  it('keeps every section MSAL writes, access tokens included, and fills in sections an older row lacks', () => {
+    expect(parseCache(serialized)).toEqual(JSON.parse(serialized));
+    const older = parseCache(JSON.stringify({ Account: {}, IdToken: {}, RefreshToken: {}, AppMetadata: {} }));
+    expect(older.AccessToken).toEqual({});
   });
 
   it('merges a lost write race: entries only stored are kept, shared entries are ours', () => {
-    const stored = persistableCache(serialized);
-    const ours = { ...stored, RefreshToken: { r: { secret: 'newer' } } } as unknown as typeof stored;
+    const stored = parseCache(serialized);
+    const ours = { ...stored, RefreshToken: { r: { secret: 'newer' } }, AccessToken: { x: { secret: 'newer-at' } } } as unknown as typeof stored;
     const other = { ...stored, Account: { b: { home_account_id: 'v.t' } } } as unknown as typeof stored;
     const merged = mergeCaches(other, ours);
     expect(Object.keys(merged.Account).sort()).toEqual(['a', 'b']);
     expect(merged.RefreshToken).toEqual({ r: { secret: 'newer' } });
+    expect(merged.AccessToken).toEqual({ x: { secret: 'newer-at' } });
   });
 });
 
-describe('withAccessTokens', () => {
-  it('hands MSAL the persisted cache plus in-memory access tokens of accounts still in it', () => {
-    const persisted = persistableCache(JSON.stringify({ Account: { a: { home_account_id: 'u.t' } } }));
-    const token = (home: string) => ({ home_account_id: home, secret: `at-${home}` }) as never;
-    const full = withAccessTokens(persisted, { kept: token('u.t'), gone: token('removed.t') });
-    expect(Object.keys(full.AccessToken)).toEqual(['kept']);
-    expect(full.Account).toBe(persisted.Account);
+describe('usableAccessToken', () => {
+  const NOW = 1_800_000_000;
+  const CLIENT = '11111111-1111-4111-8111-111111111111';
+  const TID = 'AAAAAAAA-0000-4000-8000-000000000001';
+  const query = { clientId: CLIENT, entraTenantId: TID, scopes: ['User.Read.All', 'GroupMember.Read.All'], nowSeconds: NOW };
+
+  function at(secret: string, fields: Partial<SerializedAccessTokenEntity> = {}): SerializedAccessTokenEntity {
+    return {
+      home_account_id: 'u.tid',
+      environment: 'login.example',
+      credential_type: 'AccessToken',
+      client_id: CLIENT,
+      secret,
+      realm: TID.toLowerCase(),
+      target: 'user.read.all groupmember.read.all offline_access',
+      cached_at: String(NOW - 60),
+      expires_on: String(NOW + 3600),
+      ...fields,
+    };
+  }
+
+  function cache(...tokens: SerializedAccessTokenEntity[]): JsonCache {
+    return {
+      Account: { u: { home_account_id: 'u.tid', environment: 'login.example', realm: TID.toLowerCase(), local_account_id: 'u', username: 'a@b', authority_type: 'MSSTS' } },
+      IdToken: {},
+      AccessToken: Object.fromEntries(tokens.map((token) => [token.secret, token])),
+      RefreshToken: {},
+      AppMetadata: {},
+    };
+  }
+
+  it('hands out a stored token covering the scopes (case-insensitive) with its expiry and scopes', () => {
+    expect(usableAccessToken(cache(at('at-1')), query)).toEqual({
+      accessToken: 'at-1',
+      expiresOn: new Date((NOW + 3600) * 1000),
+      scopes: ['user.read.all', 'groupmember.read.all', 'offline_access'],
+    });
+  });
+
+  it('takes the token that lives longest when several match', () => {
+    const found = usableAccessToken(cache(at('short', { expires_on: String(NOW + 1000) }), at('long', { expires_on: String(NOW + 3000) })), query);
+    expect(found?.accessToken).toBe('long');
+  });
+
+  it.each([
+    ['no row at all', null],
+    ['no access token', cache()],
+    [`less than ${RENEWAL_MARGIN_SECONDS} s left`, cache(at('due', { expires_on: String(NOW + RENEWAL_MARGIN_SECONDS) }))],
+    ['expired', cache(at('old', { expires_on: String(NOW - 1) }))],
+    ['refresh_on has come', cache(at('advised', { refresh_on: String(NOW) }))],
+    ['a scope is missing', cache(at('narrow', { target: 'user.read.all' }))],
+    ['for another client', cache(at('theirs', { client_id: '22222222-2222-4222-8222-222222222222' }))],
+    ['for another Entra tenant', cache(at('elsewhere', { realm: 'bbbbbbbb-0000-4000-8000-000000000002' }))],
+    ['for an account no longer in the cache', cache(at('orphan', { home_account_id: 'removed.tid' }))],
+    ['only a proof-of-possession token', cache(at('pop', { credential_type: 'AccessToken_With_AuthScheme' }))],
+  ])('asks the identity platform: %s', (_case, stored) => {
+    expect(usableAccessToken(stored, query)).toBeNull();
+  });
+});
+
+describe('refreshLockKey', () => {
+  it('is a stable signed 64-bit integer per tenant, the same for any spelling of the id', () => {
+    const id = '5f0c7c1e-8d2a-4c6b-9f4e-2a1b3c4d5e6f';
+    const key = BigInt(refreshLockKey(id));
+    expect(key).toBeGreaterThanOrEqual(-(2n ** 63n));
+    expect(key).toBeLessThan(2n ** 63n);
+    expect(refreshLockKey(id.toUpperCase())).toBe(refreshLockKey(id));
+    expect(refreshLockKey(id)).toBe(refreshLockKey(id));
+    expect(refreshLockKey('6f0c7c1e-8d2a-4c6b-9f4e-2a1b3c4d5e6f')).not.toBe(refreshLockKey(id));
   });
 });
 

@@ -21,7 +21,7 @@ export function simulatorProvider(
   sim: RunningSimulator,
   dataSource: DataSource,
   encryptor: Encryptor,
-  overrides: { clientSecret?: string; logger?: Logger } = {},
+  overrides: { clientSecret?: string; logger?: Logger; refreshLockTimeoutMs?: number } = {},
 ): TokenProvider {
   const app = sim.apps[0]!;
   return new TokenProvider({
@@ -33,6 +33,7 @@ export function simulatorProvider(
     encryptor,
     retry: TEST_RETRY,
     logger: overrides.logger,
+    refreshLockTimeoutMs: overrides.refreshLockTimeoutMs,
   });
 }
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tokenCacheAad } from '../../src/identity/cache-plugin';
 import { Encryptor } from '../../src/identity/encryption';
 import { reencryptAll } from '../../src/identity/reencrypt';
-import { TenantTokenCache } from '../../src/identity/token-cache.entity';
+import { TenantTokenCache } from '../../src/identity';
 import { TokenCacheStore } from '../../src/identity/token-cache.store';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { seedTenant } from './seed';

@@ -9,9 +9,6 @@ import { OAuthState } from '../../src/tenants/oauth-state.entity';
 import { browse, outcome, startConsentBench, type ConsentBench } from './consent-fixtures';
 import { connectTenant, readTenant, reconsentUrl, verifyConnection } from './tenant-queries';
 
-/** Below MSAL's five-minute renewal margin: every token use reaches the identity platform, none is served from memory. */
-const SHORT_TOKEN_LIFETIME_SECONDS = 120;
-
 describe.each([
   {
     authMode: 'DELEGATED' as const,
@@ -29,7 +26,6 @@ describe.each([
 
   beforeAll(async () => {
     bench = await startConsentBench();
-    await bench.sim.control.updateSettings({ accessTokenLifetimeSeconds: SHORT_TOKEN_LIFETIME_SECONDS });
   });
 
   afterAll(async () => {
