@@ -3,7 +3,8 @@
  * - generation time and memory of the scale preset (100,000 users, 5,000 groups) against a 10,000-user
  *   baseline, each in a fresh child process so the heap figures are its own;
  * - paged listing throughput over HTTPS (objects/s): Graph's default page (100) against $top=999, and
- *   the default properties against a narrow $select.
+ *   the default properties against a narrow $select, and the initial round of /users/delta. The first page of
+ *   each listing includes building the sorted key index the later pages are served from.
  */
 import { fork } from 'node:child_process';
 import https from 'node:https';
@@ -97,6 +98,7 @@ export const simulatorBenchmark: Benchmark = {
         { shape: 'default page (100), default properties', url: base },
         { shape: '$top=999, default properties', url: `${base}?$top=999` },
         { shape: '$top=999, $select=id,displayName', url: `${base}?$top=999&$select=id,displayName` },
+        { shape: '/users/delta initial round (200 a page)', url: `${base}/delta` },
       ];
       const rows = [];
       for (const run of runs) {

@@ -2,7 +2,8 @@
  * The simulator's directory: every tenant's objects plus the indexes Graph behaviour needs (UPN lookup,
  * reverse membership, creation times for replication lag) and an append-only change log per tenant that
  * the Graph endpoints turn into delta rounds. Every write validates the way Microsoft Graph does
- * (graph-facts.md §7-8) and throws SimGraphError with Graph's code and message.
+ * (graph-facts.md §7-8; the checks and Graph's messages are in store-validation.ts) and throws SimGraphError
+ * with Graph's code and message before it changes anything.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { badRequest, notFound, SimGraphError } from './errors';
@@ -18,6 +19,19 @@ import type {
   SimTenant,
   SimUser,
 } from './model';
+import {
+  checkDynamic,
+  checkMemberAdd,
+  checkMemberRemove,
+  checkStaticMembership,
+  checkUpn,
+  DYNAMIC,
+  validateGroupPatch,
+  validateNewGroup,
+  validateNewUser,
+  validatePolicyPatch,
+  validateUserPatch,
+} from './store-validation';
 
 export type ChangeEntry =
   | {
@@ -58,62 +72,6 @@ interface TenantState {
   /** memberId -> ids of the groups it is a direct member of. */
   parents: Map<string, Set<string>>;
 }
-
-/** How a writable property must look in a request body; anything else is "Invalid value specified". */
-type PropType = 'string' | 'string?' | 'boolean' | 'string[]' | 'object' | 'object[]' | 'readOnly';
-
-const USER_PROPS: Record<keyof SimUser, PropType> = {
-  id: 'readOnly',
-  createdDateTime: 'readOnly',
-  displayName: 'string',
-  givenName: 'string?',
-  surname: 'string?',
-  userPrincipalName: 'string',
-  mail: 'string?',
-  mailNickname: 'string',
-  department: 'string?',
-  jobTitle: 'string?',
-  officeLocation: 'string?',
-  mobilePhone: 'string?',
-  businessPhones: 'string[]',
-  preferredLanguage: 'string?',
-  usageLocation: 'string?',
-  accountEnabled: 'boolean',
-  userType: 'string',
-  assignedLicenses: 'object[]',
-  passwordProfile: 'object',
-};
-
-const GROUP_PROPS: Record<keyof SimGroup, PropType> = {
-  id: 'readOnly',
-  createdDateTime: 'readOnly',
-  displayName: 'string',
-  description: 'string?',
-  mailNickname: 'string',
-  mail: 'string?',
-  mailEnabled: 'boolean',
-  securityEnabled: 'boolean',
-  groupTypes: 'string[]',
-  membershipRule: 'string?',
-  membershipRuleProcessingState: 'string?',
-  visibility: 'string?',
-};
-
-const POLICY_PROPS: Record<keyof SimConditionalAccessPolicy, PropType> = {
-  id: 'readOnly',
-  createdDateTime: 'readOnly',
-  modifiedDateTime: 'readOnly',
-  displayName: 'string',
-  state: 'string',
-  conditions: 'object',
-  grantControls: 'object',
-  sessionControls: 'object',
-};
-
-const POLICY_STATES = ['enabled', 'disabled', 'enabledForReportingButNotEnforced'];
-const DYNAMIC = 'DynamicMembership';
-/** Characters Entra refuses in mailNickname. */
-const MAIL_NICKNAME_FORBIDDEN = /[@()\\[\]";:<>,\s]/;
 
 export class SimStore {
   readonly tenants = new Map<string, SimTenant>();
@@ -202,11 +160,7 @@ export class SimStore {
   createUser(tenantId: string, input: CreateUserInput): SimUser {
     const t = this.requireTenant(tenantId);
     const state = this.state(t);
-    requireProperties(input, ['accountEnabled', 'displayName', 'mailNickname', 'userPrincipalName']);
-    if (!input.passwordProfile?.password) throw badRequest('A password must be specified to create a new user.');
-    checkTypes(input, USER_PROPS, 'User');
-    checkPassword(input.passwordProfile.password);
-    checkMailNickname(input.mailNickname!, 'User');
+    validateNewUser(input);
     this.checkUpn(t, input.userPrincipalName!, undefined);
 
     const user: SimUser = {
@@ -228,7 +182,7 @@ export class SimStore {
       userType: input.userType ?? 'Member',
       createdDateTime: this.isoNow(),
       assignedLicenses: input.assignedLicenses ?? [],
-      passwordProfile: { ...input.passwordProfile },
+      passwordProfile: { ...input.passwordProfile! },
     };
     t.users.set(user.id, user);
     state.upns.set(user.userPrincipalName.toLowerCase(), user.id);
@@ -241,9 +195,7 @@ export class SimStore {
     const t = this.requireTenant(tenantId);
     const user = this.findUser(t.id, id);
     if (!user) throw notFound(id);
-    checkTypes(patch, USER_PROPS, 'User');
-    if (patch.passwordProfile?.password) checkPassword(patch.passwordProfile.password);
-    if (patch.mailNickname !== undefined) checkMailNickname(patch.mailNickname, 'User');
+    validateUserPatch(patch);
     const oldUpn = user.userPrincipalName;
     if (patch.userPrincipalName !== undefined) this.checkUpn(t, patch.userPrincipalName, user.id);
 
@@ -280,9 +232,7 @@ export class SimStore {
   createGroup(tenantId: string, input: CreateGroupInput): SimGroup {
     const t = this.requireTenant(tenantId);
     const state = this.state(t);
-    requireProperties(input, ['displayName', 'mailEnabled', 'mailNickname', 'securityEnabled']);
-    checkTypes(input, GROUP_PROPS, 'Group');
-    checkMailNickname(input.mailNickname!, 'Group');
+    validateNewGroup(input);
     const groupTypes = input.groupTypes ?? [];
     const group: SimGroup = {
       id: randomUUID(),
@@ -309,8 +259,7 @@ export class SimStore {
   updateGroup(tenantId: string, id: string, patch: Partial<SimGroup>): SimGroup {
     const t = this.requireTenant(tenantId);
     const group = this.requireGroup(t, id);
-    checkTypes(patch, GROUP_PROPS, 'Group');
-    if (patch.mailNickname !== undefined) checkMailNickname(patch.mailNickname, 'Group');
+    validateGroupPatch(patch);
     const next = deepMerge(group, patch);
     if (next.groupTypes.includes(DYNAMIC) && !next.membershipRuleProcessingState) next.membershipRuleProcessingState = 'On';
     checkDynamic(next);
@@ -344,12 +293,8 @@ export class SimStore {
     const group = this.requireGroup(t, groupId);
     const memberKind = memberKindIn(t, memberId);
     checkStaticMembership(group);
-    // [unverified] message; Entra refuses a group as its own member.
-    if (memberId === groupId) throw badRequest('A group cannot be added as a member of itself.');
     const members = t.members.get(groupId)!;
-    if (members.has(memberId)) {
-      throw badRequest("One or more added object references already exist for the following modified properties: 'members'.");
-    }
+    checkMemberAdd(groupId, memberId, members);
     members.add(memberId);
     const state = this.state(t);
     addToIndex(state.parents, memberId, groupId);
@@ -360,9 +305,7 @@ export class SimStore {
     const t = this.requireTenant(tenantId);
     const group = this.requireGroup(t, groupId);
     checkStaticMembership(group);
-    if (!t.members.get(groupId)!.has(memberId)) {
-      throw badRequest("One or more removed object references do not exist for the following modified properties: 'members'.");
-    }
+    checkMemberRemove(memberId, t.members.get(groupId)!);
     this.unlink(t, groupId, memberId);
   }
 
@@ -394,10 +337,7 @@ export class SimStore {
     const t = this.requireTenant(tenantId);
     const policy = t.conditionalAccessPolicies.get(id);
     if (!policy) throw notFound(id);
-    checkTypes(patch, POLICY_PROPS, 'ConditionalAccessPolicy');
-    if (patch.state !== undefined && !POLICY_STATES.includes(patch.state)) {
-      throw badRequest(`Invalid value specified for property 'state' of resource 'ConditionalAccessPolicy': expected one of ${POLICY_STATES.join(', ')}, got '${patch.state}'.`);
-    }
+    validatePolicyPatch(patch);
     // Graph merges a partial `conditions` into the policy (Microsoft's own PATCH examples send one condition).
     Object.assign(policy, deepMerge(policy, patch), { modifiedDateTime: this.isoNow() });
     return policy;
@@ -532,18 +472,7 @@ export class SimStore {
   }
 
   private checkUpn(t: SimTenant, upn: string, selfId: string | undefined): void {
-    const at = upn.lastIndexOf('@');
-    const domain = upn.slice(at + 1).toLowerCase();
-    if (at <= 0 || !t.organization.verifiedDomains.some((d) => d.name.toLowerCase() === domain)) {
-      const message =
-        'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.';
-      throw badRequest(message, [{ code: 'InvalidValue', message, target: 'userPrincipalName' }]);
-    }
-    const holder = this.state(t).upns.get(upn.toLowerCase());
-    if (holder !== undefined && holder !== selfId) {
-      const message = 'Another object with the same value for property userPrincipalName already exists.';
-      throw badRequest(message, [{ code: 'ObjectConflict', message, target: 'userPrincipalName' }]);
-    }
+    checkUpn(upn, t.organization.verifiedDomains, this.state(t).upns.get(upn.toLowerCase()), selfId);
   }
 
   /** Removes every edge into `principalId` (group memberships, role memberships, role assignments). */
@@ -638,76 +567,6 @@ export function closure(start: string, next: (id: string) => Iterable<string> | 
     }
   }
   return out;
-}
-
-function requireProperties<T extends object>(body: T, names: (keyof T & string)[]): void {
-  for (const name of names) {
-    const value: unknown = body[name];
-    if (value === undefined || value === null || value === '') {
-      throw badRequest(`Property ${name} value is required but is empty or missing.`);
-    }
-  }
-}
-
-function checkTypes<T extends object>(
-  body: Partial<T>,
-  schema: Record<keyof T, PropType>,
-  resource: string,
-): void {
-  for (const [key, value] of Object.entries(body)) {
-    if (value === undefined) continue;
-    const type = (schema as Record<string, PropType>)[key];
-    if (!type) throw badRequest(`Property '${key}' does not exist as a declared property or extension property.`);
-    if (type === 'readOnly') throw badRequest(`Property '${key}' is read-only and cannot be set.`);
-    if (!matches(type, value)) {
-      throw badRequest(`Invalid value specified for property '${key}' of resource '${resource}'.`);
-    }
-  }
-}
-
-function matches(type: Exclude<PropType, 'readOnly'>, value: unknown): boolean {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string';
-    case 'string?':
-      return value === null || typeof value === 'string';
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'string[]':
-      return Array.isArray(value) && value.every((v) => typeof v === 'string');
-    case 'object':
-      return value === null || (typeof value === 'object' && !Array.isArray(value));
-    case 'object[]':
-      return Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null);
-  }
-}
-
-/** Entra's default policy: 8 to 256 characters, three of lower case, upper case, digits, symbols. */
-function checkPassword(password: unknown): void {
-  if (typeof password !== 'string') throw badRequest("Invalid value specified for property 'passwordProfile' of resource 'User'.");
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((re) => re.test(password)).length;
-  if (password.length < 8 || password.length > 256 || classes < 3) {
-    throw badRequest('The specified password does not comply with password complexity requirements. Please provide a different password.');
-  }
-}
-
-function checkMailNickname(value: string, resource: 'User' | 'Group'): void {
-  if (!value || value.length > 64 || MAIL_NICKNAME_FORBIDDEN.test(value)) {
-    throw badRequest(`Invalid value specified for property 'mailNickname' of resource '${resource}'.`);
-  }
-}
-
-/** [unverified] messages; the rules themselves (rule required, no manual membership) are Entra's. */
-function checkDynamic(group: SimGroup): void {
-  if (group.groupTypes.includes(DYNAMIC) && !group.membershipRule) {
-    throw badRequest("Property membershipRule value is required but is empty or missing when groupTypes contains 'DynamicMembership'.");
-  }
-}
-
-function checkStaticMembership(group: SimGroup): void {
-  if (group.groupTypes.includes(DYNAMIC)) {
-    throw badRequest(`Members of the dynamic group '${group.id}' are managed by its membershipRule and cannot be added or removed.`);
-  }
 }
 
 /** Copies `patch` onto `target`, returning the names of the properties whose value really changed. */

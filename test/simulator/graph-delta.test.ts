@@ -156,3 +156,41 @@ describe('token lifetime and reset', () => {
     expect(res.headers.location).toBe(`${g.sim.baseUrl}/v1.0/groups/delta?$deltatoken=`);
   });
 });
+
+describe('resync after a reset', () => {
+  test('reset -> 410 -> following Location runs a full round to a new deltaLink -> later changes arrive incrementally', async () => {
+    const token = await g.tokenWith(ALL_PERMISSIONS);
+    const { deltaLink } = await round('/users/delta?$deltatoken=latest', undefined, token);
+    store().resetDeltaTokens(VERAFIELD.tenantId);
+
+    const gone = await graphRequest(g.sim, 'GET', deltaLink, { token });
+    expect(gone.status).toBe(410);
+    const location = gone.headers.location as string;
+    expect(new URL(location).searchParams.get('$deltatoken')).toBe('');
+
+    const full = await round(location, undefined, token);
+    const all = items(full.pages);
+    expect(new Set(all.map((u) => u.id))).toEqual(new Set(tenant().users.keys()));
+    expect(all.every((u) => !u['@removed'] && u.userPrincipalName)).toBe(true);
+    expect(full.deltaLink).toMatch(/\/users\/delta\?\$deltatoken=.+/);
+
+    const added = createUser();
+    store().updateUser(VERAFIELD.tenantId, VERAFIELD.users.salesRep.id, { officeLocation: 'Resync House' });
+    const next = await round(full.deltaLink, undefined, token);
+    expect(items(next.pages)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: added.id, userPrincipalName: added.userPrincipalName }),
+        expect.objectContaining({ id: VERAFIELD.users.salesRep.id, officeLocation: 'Resync House' }),
+      ]),
+    );
+    expect(items(next.pages)).toHaveLength(2);
+  });
+
+  test('an empty $deltatoken on a fresh request starts from the beginning, an empty $skiptoken is still refused', async () => {
+    // The clock was advanced past the default token's lifetime above: a fresh access token.
+    const token = await g.tokenWith(ALL_PERMISSIONS);
+    const fromStart = await round('/groups/delta?$deltatoken=&$select=displayName', undefined, token);
+    expect(new Set(items(fromStart.pages).map((x) => x.id))).toEqual(new Set(tenant().groups.keys()));
+    expect((await graphRequest(g.sim, 'GET', '/groups/delta?$skiptoken=', { token })).status).toBe(400);
+  });
+});

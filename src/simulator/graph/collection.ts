@@ -3,7 +3,9 @@
  * server-driven paging with opaque $skiptoken nextLinks (graph-facts §1-2).
  *
  * Paging is keyset-based (the token holds the sort key of the last object examined), so writes between pages
- * neither repeat nor skip objects that did not change. Advanced queries (ConsistencyLevel: eventual) examine at
+ * neither repeat nor skip objects that did not change. Users and groups page from a sorted key index kept across
+ * requests (sorted-index.ts): an unfiltered page costs O(log n + page); a filter scans forward from the cursor
+ * in index order until the page is full. Advanced queries (ConsistencyLevel: eventual) examine at
  * most SCAN_FACTOR x page size objects per page, as Entra's eventual index does: a selective filter can yield
  * an empty page that still has a nextLink, which a client must follow like any other.
  */
@@ -15,7 +17,7 @@ import { matchesFilter } from './odata/filter-eval';
 import { parseQueryOptions, type QueryOptions, type QueryRules } from './odata/query';
 import { matchesSearch } from './odata/search';
 import { project, projectTyped } from './serialize';
-import { smallest } from './smallest';
+import { maintainedIndex, sortedSource, unsortedSource, type OrderedSource, type SortKey } from './sorted-index';
 
 export const DEFAULT_PAGE_SIZE = 100;
 const SCAN_FACTOR = 10;
@@ -24,7 +26,11 @@ const EXPAND_LIMIT = 20;
 
 export interface CollectionSpec<T extends object> {
   rules: QueryRules;
-  items: readonly T[];
+  /**
+   * The objects, in any order; or a live users/groups map of the tenant, which is paged from a sorted key index
+   * maintained from the store's change log (sorted-index.ts) instead of being ordered for every page.
+   */
+  items: readonly T[] | LiveCollection<T>;
   /** @odata.context fragment, e.g. "users" or "directoryObjects". */
   contextFragment: string;
   /** Polymorphic collections: the entity type of each item (emits @odata.type). */
@@ -35,7 +41,10 @@ export interface CollectionSpec<T extends object> {
   unpaged?: boolean;
 }
 
-type SortKey = [string, string];
+export interface LiveCollection<T> {
+  live: ReadonlyMap<string, T>;
+  kind: 'user' | 'group';
+}
 
 interface PageState {
   k: 'page';
@@ -50,74 +59,101 @@ export function listCollection<T extends object>(call: Call, spec: CollectionSpe
   const canonical = canonicalQuery(call.req.query);
   const after = options.skipToken === undefined ? undefined : openPageToken(call, options.skipToken, canonical);
   const pageSize = spec.unpaged ? Infinity : (options.top ?? Math.min(DEFAULT_PAGE_SIZE, spec.rules.maxTop ?? 999));
-  const matches = matcherFor(options);
-  const direction = options.orderBy?.descending ? -1 : 1;
-  const order = (a: Keyed<T>, b: Keyed<T>) => direction * compareKeys(a.key, b.key);
-  const keyed = spec.items.map((item) => ({ item, key: sortKey(item, options) }));
-  // $skip counts from the start of the query; later pages continue from their $skiptoken alone.
-  const remaining = after ? keyed.filter((k) => order(k, { item: k.item, key: after }) > 0) : skipMatches(keyed, options.skip ?? 0, order, matches);
+  const filtered = Boolean(options.filter || options.search);
+  const matches = filtered ? matcherFor(options) : undefined;
+  const source = orderedSource(call, spec, options);
   const budget = options.advanced || options.search ? pageSize * SCAN_FACTOR : Infinity;
+  // $skip counts from the start of the query; later pages continue from their $skiptoken alone.
+  const from = after ?? skipMatches(source, options.skip ?? 0, matches);
   const { page, lastExamined, hasMore } = Number.isFinite(budget)
-    ? scanWindow(remaining, budget, pageSize, order, matches)
-    : firstMatches(remaining, pageSize, order, matches);
+    ? scanWindow(source, from, budget, pageSize, matches)
+    : firstMatches(source, from, pageSize, matches);
 
   const body: Record<string, unknown> = { '@odata.context': contextUrl(call, spec.contextFragment, options.select) };
-  if (options.count && !after) body['@odata.count'] = spec.items.filter(matches).length;
+  if (options.count && !after) body['@odata.count'] = countMatches(spec.items, matches);
   if (hasMore && lastExamined) {
-    const state: PageState = { k: 'page', tid: call.claims.tid, path: call.req.path, q: canonical, after: lastExamined.key };
+    const state: PageState = { k: 'page', tid: call.claims.tid, path: call.req.path, q: canonical, after: lastExamined };
     body['@odata.nextLink'] = nextLink(call, call.env.sealer.seal(state));
   }
   body.value = page.map((item) => serialiseItem(item, spec, options));
   return json(200, body);
 }
 
-interface Keyed<T> {
-  item: T;
-  key: SortKey;
+function orderedSource<T extends object>(call: Call, spec: CollectionSpec<T>, options: QueryOptions): OrderedSource<T> {
+  const property = options.orderBy?.property;
+  const descending = Boolean(options.orderBy?.descending);
+  if (isArray(spec.items)) return unsortedSource(spec.items, property, descending);
+  const { store } = call.ctx;
+  const tenantId = call.tenant.id;
+  const feed = { owner: store, currentSeq: () => store.currentSeq(tenantId), changesSince: (seq: number) => store.changesSince(tenantId, seq) };
+  const live = spec.items.live as unknown as ReadonlyMap<string, T & { id: string }>;
+  return sortedSource(maintainedIndex(live, spec.items.kind, property, feed), descending);
 }
 
-type KeyOrder<T> = (a: Keyed<T>, b: Keyed<T>) => number;
+function isArray<T>(items: readonly T[] | LiveCollection<T>): items is readonly T[] {
+  return Array.isArray(items);
+}
+
+function countMatches<T extends object>(items: readonly T[] | LiveCollection<T>, matches: ((item: T) => boolean) | undefined): number {
+  const all = isArray(items) ? items : items.live.values();
+  if (!matches) return isArray(items) ? items.length : items.live.size;
+  let count = 0;
+  for (const item of all) if (matches(item)) count++;
+  return count;
+}
 
 interface ScannedPage<T> {
   page: T[];
-  lastExamined?: Keyed<T>;
+  /** Key of the last object examined: where the next page starts. */
+  lastExamined?: SortKey;
   hasMore: boolean;
 }
 
-function skipMatches<T>(keyed: Keyed<T>[], skip: number, order: KeyOrder<T>, matches: (item: T) => boolean): Keyed<T>[] {
-  if (skip === 0) return keyed;
-  const { items: skipped } = smallest(
-    keyed.filter((k) => matches(k.item)),
-    skip,
-    order,
-  );
-  const last = skipped[skipped.length - 1];
-  return last ? keyed.filter((k) => order(k, last) > 0) : keyed;
+/** Where the page after the first `skip` matching objects starts (undefined: from the beginning). */
+function skipMatches<T>(source: OrderedSource<T>, skip: number, matches: ((item: T) => boolean) | undefined): SortKey | undefined {
+  let last: SortKey | undefined;
+  let skipped = 0;
+  if (skip === 0) return undefined;
+  for (const k of source.walk(undefined, matches, skip)) {
+    last = k.key;
+    if (++skipped === skip) break;
+  }
+  return last;
 }
 
-/** The first `pageSize` matching objects after the cursor, without sorting the whole collection. */
-function firstMatches<T>(remaining: Keyed<T>[], pageSize: number, order: KeyOrder<T>, matches: (item: T) => boolean): ScannedPage<T> {
-  const { items, more } = smallest(
-    remaining.filter((k) => matches(k.item)),
-    pageSize,
-    order,
-  );
-  return { page: items.map((k) => k.item), lastExamined: items[items.length - 1], hasMore: more };
+/** The first `pageSize` matching objects after the cursor: only those (and one more) are visited in an index. */
+function firstMatches<T>(source: OrderedSource<T>, from: SortKey | undefined, pageSize: number, matches: ((item: T) => boolean) | undefined): ScannedPage<T> {
+  const page: T[] = [];
+  let lastExamined: SortKey | undefined;
+  for (const k of source.walk(from, matches, pageSize + 1)) {
+    if (page.length === pageSize) return { page, lastExamined, hasMore: true };
+    page.push(k.item);
+    lastExamined = k.key;
+  }
+  return { page, lastExamined, hasMore: false };
 }
 
 /**
  * Eventual-index behaviour: examine at most `budget` objects after the cursor and return those that match.
  * A budget-limited scan cannot know whether unexamined objects match: it offers a nextLink regardless.
  */
-function scanWindow<T>(remaining: Keyed<T>[], budget: number, pageSize: number, order: KeyOrder<T>, matches: (item: T) => boolean): ScannedPage<T> {
-  const { items: window, more } = smallest(remaining, budget, order);
+function scanWindow<T>(
+  source: OrderedSource<T>,
+  from: SortKey | undefined,
+  budget: number,
+  pageSize: number,
+  matches: ((item: T) => boolean) | undefined,
+): ScannedPage<T> {
   const page: T[] = [];
+  let lastExamined: SortKey | undefined;
   let examined = 0;
-  while (examined < window.length && page.length < pageSize) {
-    if (matches(window[examined].item)) page.push(window[examined].item);
+  for (const k of source.walk(from, undefined, budget + 1)) {
+    if (examined === budget || page.length === pageSize) return { page, lastExamined, hasMore: true };
     examined++;
+    lastExamined = k.key;
+    if (!matches || matches(k.item)) page.push(k.item);
   }
-  return { page, lastExamined: window[examined - 1], hasMore: more || examined < window.length };
+  return { page, lastExamined, hasMore: false };
 }
 
 function serialiseItem<T extends object>(item: T, spec: CollectionSpec<T>, options: QueryOptions): Record<string, unknown> {
@@ -137,16 +173,6 @@ export function expandItems(related: Expansion, select?: string[]): unknown {
 
 function matcherFor(options: QueryOptions): (item: object) => boolean {
   return (item) => (!options.filter || matchesFilter(options.filter, item)) && (!options.search || matchesSearch(options.search, item));
-}
-
-function sortKey(item: object, options: QueryOptions): SortKey {
-  const record = item as Record<string, unknown>;
-  const value = options.orderBy ? record[options.orderBy.property] : '';
-  return [value === null || value === undefined ? '' : String(value).toLowerCase(), String(record.id)];
-}
-
-function compareKeys(a: SortKey, b: SortKey): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
 /** The query without $skiptoken, order-independent: a token only continues the query that issued it. */

@@ -5,8 +5,9 @@
  *
  * Choices where Graph is [unverified]: an expired token (older than settings.deltaTokenLifetimeMs on the
  * simulator clock) -> 400 syncStateNotFound; a token from before a reset (older deltaEpoch) -> 410 Gone,
- * code resyncRequired, Location = the delta URL with an empty $deltatoken. Groups without $select track
- * membership (members@delta), as Graph's default group delta does.
+ * code resyncRequired, Location = the delta URL with an empty $deltatoken, which (like any empty $deltatoken)
+ * starts a new full round. Groups without $select track membership (members@delta), as Graph's default group
+ * delta does.
  */
 import { badRequest, SimGraphError, unsupportedQuery } from '../../errors';
 import { GROUP, USER, type EntityType } from '../entities';
@@ -15,6 +16,7 @@ import { parseFilter, type FilterExpr } from '../odata/filter-parser';
 import { parseSelect, systemOptions } from '../odata/query';
 import type { RouteDef } from '../route';
 import { project } from '../serialize';
+import { maintainedIndex, sortedSource, type SortKey } from '../sorted-index';
 import {
   incrementalItems,
   initialPage,
@@ -79,8 +81,11 @@ function requestState(call: Call, resource: Resource): DeltaState | 'latest' {
   for (const name of options.keys()) {
     if (NOT_ON_DELTA.includes(name)) throw unsupportedQuery(`'${name}' is not supported on delta queries; only $select, $filter (id eq) and $deltatoken are.`);
   }
-  const token = options.get('$deltatoken') ?? options.get('$skiptoken');
-  if (token === 'latest' && options.has('$deltatoken')) return 'latest';
+  const deltaToken = options.get('$deltatoken');
+  if (deltaToken === 'latest') return 'latest';
+  // An empty $deltatoken means "from the beginning" (graph-facts §4): it is what the Location of a 410 Gone
+  // reset holds, so following that Location starts a fresh, full round.
+  const token = (deltaToken === '' ? undefined : deltaToken) ?? options.get('$skiptoken');
   if (token !== undefined) return openState(call, resource, token);
   const entity = ENTITY[resource];
   const select = options.get('$select');
@@ -168,9 +173,31 @@ function roundScope(resource: Resource, state: DeltaState): RoundScope {
 
 function firstRoundPage(call: Call, resource: Resource, state: DeltaState): { items: DeltaItem[]; next?: RoundCursor } {
   const cursor = state.cursor?.kind === 'initial' ? state.cursor : undefined;
-  const ids = liveObjects(call, resource).keys();
-  const page = initialPage(ids, roundScope(resource, state), cursor, (id) => membersOf(call, id), LIMITS);
+  const scope = roundScope(resource, state);
+  const ids = firstIds(call, resource, scope, cursor?.fromId, LIMITS.objects + 1);
+  const page = initialPage(ids, scope, cursor, (id) => membersOf(call, id), LIMITS);
   return { items: page.items, next: page.next && { kind: 'initial', ...page.next } };
+}
+
+/**
+ * The first `count` ids in scope from `fromId` on, in id order, from the collection's maintained id index
+ * (sorted-index.ts): a page of the first round does not walk the whole directory.
+ */
+function firstIds(call: Call, resource: Resource, scope: RoundScope, fromId: string | undefined, count: number): string[] {
+  const { store } = call.ctx;
+  const tenantId = call.tenant.id;
+  const live = liveObjects(call, resource) as ReadonlyMap<string, { id: string }>;
+  const feed = { owner: store, currentSeq: () => store.currentSeq(tenantId), changesSince: (seq: number) => store.changesSince(tenantId, seq) };
+  const inScope = (item: { id: string }) => !scope.ids || scope.ids.has(item.id);
+  const ids: string[] = [];
+  const first = fromId === undefined ? undefined : live.get(fromId);
+  if (first && inScope(first)) ids.push(first.id);
+  const after: SortKey | undefined = fromId === undefined ? undefined : ['', fromId];
+  for (const { item } of sortedSource(maintainedIndex(live, KIND[resource], undefined, feed), false).walk(after, inScope, count)) {
+    if (ids.length >= count) break;
+    ids.push(item.id);
+  }
+  return ids;
 }
 
 function changesPage(call: Call, resource: Resource, state: DeltaState, upTo: number): { items: DeltaItem[]; next?: RoundCursor } {

@@ -77,7 +77,7 @@ export const groupRoutes: RouteDef[] = [
     template: '/groups',
     permission: 'readGroups',
     handler: (call) =>
-      listCollection(call, { rules: LIST_RULES, items: [...call.tenant.groups.values()], contextFragment: 'groups', expand: expandMembers(call) }),
+      listCollection(call, { rules: LIST_RULES, items: { live: call.tenant.groups, kind: 'group' }, contextFragment: 'groups', expand: expandMembers(call) }),
   },
   {
     method: 'GET',

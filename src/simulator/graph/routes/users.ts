@@ -36,7 +36,7 @@ export const userRoutes: RouteDef[] = [
     permission: 'readUsers',
     cost: 2,
     handler: (call) =>
-      listCollection(call, { rules: LIST_RULES, items: [...call.tenant.users.values()], contextFragment: 'users', expand: expandMemberOf(call) }),
+      listCollection(call, { rules: LIST_RULES, items: { live: call.tenant.users, kind: 'user' }, contextFragment: 'users', expand: expandMemberOf(call) }),
   },
   {
     method: 'GET',
