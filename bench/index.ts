@@ -1,6 +1,7 @@
 /** The benchmark list `npm run bench` runs, in order. */
+import { directoryReadsBenchmark } from './directory-reads.bench';
 import { graphBatchingBenchmark } from './graph-batching.bench';
 import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark];

@@ -6,10 +6,12 @@ import { InitialSchema1764201600000 } from './1764201600000-initial-schema';
 import { TokenCache1795780635000 } from './1795780635000-TokenCache';
 import { OAuthState1795790000000 } from './1795790000000-OAuthState';
 import { ApiKeys1795795200000 } from './1795795200000-ApiKeys';
+import { AccessTiers1795796400000 } from './1795796400000-AccessTiers';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
   TokenCache1795780635000,
   OAuthState1795790000000,
   ApiKeys1795795200000,
+  AccessTiers1795796400000,
 ];

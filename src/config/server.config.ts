@@ -23,6 +23,9 @@ function schema(ctx: SectionContext) {
     GRAPHQL_SANDBOX: flag.default(!ctx.production),
     ALLOWED_RETURN_ORIGINS: originList.optional(),
     SHUTDOWN_TIMEOUT_MS: integer(0, 600_000).default(10_000),
+    GRAPHQL_MAX_DEPTH: integer(1, 100).default(12),
+    GRAPHQL_MAX_COST: integer(1, 10_000_000).default(20_000),
+    GRAPHQL_DEFAULT_PAGE_SIZE: integer(1, 999).default(25),
   });
 }
 
@@ -36,6 +39,8 @@ export interface ServerConfig {
   /** Origins the OAuth flows may redirect back to; the public URL's origin when not configured. */
   allowedReturnOrigins: readonly string[];
   shutdownTimeoutMs: number;
+  /** Checked before execution (query-limits.ts); the default page size is also what lists return without `first`. */
+  queryLimits: { maxDepth: number; maxCost: number; defaultPageSize: number };
 }
 
 export function serverSection(env: Env, ctx: SectionContext): SectionResult<ServerConfig> {
@@ -53,6 +58,7 @@ export function serverSection(env: Env, ctx: SectionContext): SectionResult<Serv
       graphqlSandbox: v.GRAPHQL_SANDBOX,
       allowedReturnOrigins: v.ALLOWED_RETURN_ORIGINS ?? [new URL(publicUrl).origin],
       shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+      queryLimits: { maxDepth: v.GRAPHQL_MAX_DEPTH, maxCost: v.GRAPHQL_MAX_COST, defaultPageSize: v.GRAPHQL_DEFAULT_PAGE_SIZE },
     },
   };
 }

@@ -6,6 +6,7 @@ import { Tenant, TenantStatusChange } from '../tenants/tenant.entity';
 import { TenantTokenCache } from '../identity/token-cache.entity';
 import { OAuthState } from '../tenants/oauth-state.entity';
 import { ApiKeyRecord } from '../server/auth/api-key.entity';
+import { AccessTierRecord, TierMappingRecord } from '../access/access-tier.entity';
 
 export const entities: Function[] = [
   Tenant,
@@ -13,4 +14,6 @@ export const entities: Function[] = [
   TenantTokenCache,
   OAuthState,
   ApiKeyRecord,
+  AccessTierRecord,
+  TierMappingRecord,
 ];

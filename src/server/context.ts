@@ -1,5 +1,6 @@
 /** What every resolver receives. Built per request (HTTP) or per operation (WebSocket), dropped afterwards. */
 import type { DataSource } from 'typeorm';
+import type { TenantDirectory } from '../directory/graph-access';
 import type { Logger } from '../logging';
 import type { Principal } from './auth/principal';
 import type { GatewayServices } from './services';
@@ -20,4 +21,9 @@ export interface GatewayContext {
   principal: Principal | null;
   /** Process-wide services (built once at start in services.ts); per-request state never lives here. */
   services: GatewayServices;
+  /**
+   * A tenant's directory for this request (its Graph client, the request's $batch loader, sealed cursors),
+   * after checking the caller holds directory:read on that tenant (FORBIDDEN otherwise).
+   */
+  directory: (tenantId: string) => TenantDirectory;
 }

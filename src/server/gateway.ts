@@ -15,6 +15,7 @@ import type { DataSource } from 'typeorm';
 import packageJson from '../../package.json';
 import type { Config } from '../config';
 import { Logger, runWithRequestContext } from '../logging';
+import { directoryAccessor } from '../directory/graph-access';
 import { oauthCallbackRouter } from '../tenants/oauth-callback.router';
 import { principalOf } from './auth/authenticator';
 import { credentialFromHeaders } from './auth/credentials';
@@ -22,6 +23,7 @@ import type { Principal } from './auth/principal';
 import type { GatewayContext, GatewayInfo } from './context';
 import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors } from './errors';
 import { healthRouter } from './health';
+import { queryLimitsPlugin } from './query-limits';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 import { buildGatewaySchema } from './schema';
 import type { GatewayServices } from './services';
@@ -61,6 +63,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     gateway: info,
     principal,
     services,
+    directory: directoryAccessor(services.directory, { principal }),
   });
 
   const app = express();
@@ -71,6 +74,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     path: GRAPHQL_PATH,
     schema,
     logger,
+    queryLimits: config.server.queryLimits,
     authenticate: (credential) => services.authenticator.authenticate(credential),
     createContext: contextFor,
   });
@@ -86,6 +90,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.server.shutdownTimeoutMs }),
       drainWebSocket(webSocket),
       errorLogging,
+      queryLimitsPlugin(config.server.queryLimits),
       config.server.graphqlSandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
@@ -142,6 +147,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
         // Apollo runs every plugin's drainServer: the HTTP drain (stop accepting, wait for in-flight
         // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (complete subscriptions, close sockets).
         await apollo.stop();
+        services.directory.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         logger.info('gateway stopped');
       })();

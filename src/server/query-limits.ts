@@ -62,8 +62,8 @@ export function operationCost(document: DocumentNode, operationName: string | nu
 
 /**
  * Rejects an operation over a limit with BAD_USER_INPUT (HTTP 400), naming the limit and the value, before
- * execution starts. Subscriptions over WebSocket do not pass through Apollo's plugins; their server must call
- * operationDepth/operationCost itself.
+ * execution starts. Subscriptions over WebSocket do not pass through Apollo's plugins; their server calls
+ * limitViolation itself (websocket.ts).
  */
 export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
   return {
@@ -71,14 +71,27 @@ export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLim
       return {
         async didResolveOperation(context: GraphQLRequestContextDidResolveOperation<TContext>) {
           const { document, operationName, request, schema } = context;
-          const depth = operationDepth(document, operationName, request.variables);
-          if (depth > limits.maxDepth) reject(context, `query depth ${depth} exceeds the limit of ${limits.maxDepth}`);
-          const cost = operationCost(document, operationName, request.variables, { defaultPageSize: limits.defaultPageSize, schema });
-          if (cost > limits.maxCost) reject(context, `query cost ${cost} exceeds the limit of ${limits.maxCost}`);
+          const violation = limitViolation(limits, document, operationName, request.variables, schema);
+          if (violation) reject(context, violation);
         },
       };
     },
   };
+}
+
+/** Why the operation breaks a limit (naming the limit and the value), or null when it keeps within them. */
+export function limitViolation(
+  limits: QueryLimits,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Variables,
+  schema: GraphQLSchema,
+): string | null {
+  const depth = operationDepth(document, operationName, variables);
+  if (depth > limits.maxDepth) return `query depth ${depth} exceeds the limit of ${limits.maxDepth}`;
+  const cost = operationCost(document, operationName, variables, { defaultPageSize: limits.defaultPageSize, schema });
+  if (cost > limits.maxCost) return `query cost ${cost} exceeds the limit of ${limits.maxCost}`;
+  return null;
 }
 
 function reject(context: GraphQLRequestContextDidResolveOperation<BaseContext>, message: string): never {

@@ -10,12 +10,21 @@ import { enforceAccess } from './auth/access';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { HeartbeatResolver } from './heartbeat.resolver';
 import { TenantResolver } from '../tenants/tenant.resolver';
+import { GroupMembershipResolver, UserMembershipResolver } from '../directory/membership.resolver';
+import { TenantDirectoryResolver } from '../directory/tenant-directory.resolver';
+import { securityResolvers } from '../directory/security';
+import { AccessTierResolver } from '../access/access.resolver';
 
 export const gatewayResolvers: NonEmptyArray<Function> = [
   AboutResolver,
   HeartbeatResolver,
   ApiKeyResolver,
   TenantResolver,
+  TenantDirectoryResolver,
+  UserMembershipResolver,
+  GroupMembershipResolver,
+  ...securityResolvers,
+  AccessTierResolver,
 ];
 
 export type GatewayPubSub = ReturnType<typeof createPubSub>;

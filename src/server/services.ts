@@ -6,6 +6,8 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
+import { AccessService } from '../access/access.service';
+import { DirectoryAccess } from '../directory/graph-access';
 import { createTenantServices, type TenantServices } from '../tenants/tenant-services';
 import { ApiKeyService } from './auth/api-key.service';
 import { Authenticator } from './auth/authenticator';
@@ -16,6 +18,10 @@ export interface GatewayServices extends TenantServices {
   apiKeys: ApiKeyService;
   /** Credential -> principal, for HTTP requests and WebSocket connections. */
   authenticator: Authenticator;
+  /** One Graph client per tenant; resolvers use ctx.directory(tenantId). */
+  directory: DirectoryAccess;
+  /** Access tiers and each tenant's group-to-tier mappings. */
+  access: AccessService;
 }
 
 export interface ServiceDeps {
@@ -32,5 +38,8 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
     jwt: deps.config.jwt && createJwtVerifier(deps.config.jwt, deps.logger.child({ component: 'jwt' })),
     logger: deps.logger.child({ component: 'auth' }),
   });
-  return { config: deps.config, apiKeys, authenticator, ...createTenantServices(deps) };
+  const tenantServices = createTenantServices(deps);
+  const directory = new DirectoryAccess({ config: deps.config, tenantTokens: tenantServices.tenantTokens, logger: deps.logger });
+  const access = new AccessService(deps.dataSource);
+  return { config: deps.config, apiKeys, authenticator, directory, access, ...tenantServices };
 }

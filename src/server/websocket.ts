@@ -3,7 +3,7 @@
  * subscription is completed first, so clients see a clean `complete` rather than a dropped socket.
  */
 import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { ConnectionInitMessage, Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -12,7 +12,8 @@ import type { Authentication } from './auth/authenticator';
 import { credentialFromConnectionParams, type PresentedCredential } from './auth/credentials';
 import type { Principal } from './auth/principal';
 import type { GatewayContext } from './context';
-import { formatGatewayError, logUnexpectedErrors } from './errors';
+import { ErrorCode, formatGatewayError, GatewayError, logUnexpectedErrors } from './errors';
+import { limitViolation, type QueryLimits } from './query-limits';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 
 export interface GraphQLWebSocketOptions {
@@ -20,6 +21,8 @@ export interface GraphQLWebSocketOptions {
   path: string;
   schema: GraphQLSchema;
   logger: Logger;
+  /** The same depth and cost limits as HTTP operations (Apollo's plugin does not see WebSocket operations). */
+  queryLimits: QueryLimits;
   /** Once per connection, from the connection_init payload. */
   authenticate(credential: PresentedCredential): Promise<Authentication>;
   /** The per-operation context, given the connection's request id, a logger that stamps it, and its caller. */
@@ -72,6 +75,22 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
         }
         if (authentication.outcome === 'authenticated') connection.principal = authentication.principal;
         return true;
+      },
+      // Before execution, so an over-limit operation starts nothing. A document that does not parse is left
+      // to graphql-ws, which reports the syntax error itself.
+      onSubscribe: (_ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch {
+          return undefined;
+        }
+        try {
+          const violation = limitViolation(opts.queryLimits, document, payload.operationName, payload.variables, opts.schema);
+          return violation ? [new GatewayError(ErrorCode.BAD_USER_INPUT, violation)] : undefined;
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GatewayError(ErrorCode.BAD_USER_INPUT, String(err))];
+        }
       },
       onClose: (ctx) => {
         connections.delete(ctx);

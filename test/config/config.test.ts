@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       graphqlSandbox: true,
       allowedReturnOrigins: ['http://localhost:4000'],
       shutdownTimeoutMs: 10_000,
+      queryLimits: { maxDepth: 12, maxCost: 20_000, defaultPageSize: 25 },
     });
     expect(config.database).toEqual({ url: null, embeddedDir: '.data/postgres', embeddedPort: 54329 });
     expect(config.entra).toEqual({ cloud: 'global', credentials: null, loginUrl: null, graphUrl: null, caCertPath: null });
@@ -70,6 +71,15 @@ describe('loadConfig', () => {
       ]),
     );
     expect(problems).toHaveLength(7);
+  });
+
+  it('reads the query limits, and refuses a page size Graph would refuse', () => {
+    expect(loadConfig({ GRAPHQL_MAX_DEPTH: '8', GRAPHQL_MAX_COST: '5000', GRAPHQL_DEFAULT_PAGE_SIZE: '100' }).server.queryLimits).toEqual({
+      maxDepth: 8,
+      maxCost: 5000,
+      defaultPageSize: 100,
+    });
+    expect(problemsOf({ GRAPHQL_DEFAULT_PAGE_SIZE: '1000' })).toEqual([expect.stringMatching(/^GRAPHQL_DEFAULT_PAGE_SIZE: expected an integer from 1 to 999/)]);
   });
 
   it('puts all problems in the error message', () => {

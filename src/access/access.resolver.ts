@@ -1,0 +1,213 @@
+/**
+ * Access tiers in the GraphQL API: the product's tiers (tenants:admin writes them; readers see them), each
+ * tenant's group-to-tier mappings, a preview of a mapping change, and a user's tier. Arguments are checked
+ * before the database or Graph is asked; Graph reads go through the directory part's TenantDirectory.
+ */
+import 'reflect-metadata';
+import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { TenantDirectory } from '../directory/graph-access';
+import { Access } from '../server/auth/access';
+import { ApiScope, describePrincipal } from '../server/auth/principal';
+import type { GatewayContext } from '../server/context';
+import { ErrorCode, GatewayError } from '../server/errors';
+import { guidArg, proposedMappingsArg, rankArg, tierDescriptionArg, tierNameArg, userRefArg } from './access-input';
+import { readGroup, readUserWithGroups, transitiveUsers, type LiveUser } from './access-graph';
+import type { AccessTierRecord, TierMappingRecord } from './access-tier.entity';
+import type { AccessService, TierFields } from './access.service';
+import {
+  AccessTierDecisionObject,
+  AccessTierObject,
+  DefineAccessTierInput,
+  TierMappingInput,
+  TierMappingObject,
+  TierMappingPreviewObject,
+  TierSource,
+  UpdateAccessTierInput,
+} from './access.types';
+import { previewMappingChange, resolveTier, type PreviewUser } from './tier-resolution';
+
+const READERS = [ApiScope.DIRECTORY_READ, ApiScope.TENANTS_ADMIN] as const;
+
+function access(ctx: GatewayContext): AccessService {
+  return ctx.services.access;
+}
+
+async function requireTenant(ctx: GatewayContext, tenantId: string): Promise<void> {
+  if (!(await ctx.services.tenants.get(tenantId))) throw new GatewayError(ErrorCode.NOT_FOUND, `tenant ${tenantId}: expected an existing tenant, found none`, { tenantId });
+}
+
+/**
+ * The tenant's directory for this request. Mapping a group is a tenants:admin write that reads one group: such
+ * a caller (already authorized on the tenant by @Access) may lack directory:read, which ctx.directory demands.
+ */
+function directoryFor(ctx: GatewayContext, tenantId: string): TenantDirectory {
+  return ctx.principal?.scopes.has(ApiScope.DIRECTORY_READ) ? ctx.directory(tenantId) : new TenantDirectory(tenantId, ctx.services.directory);
+}
+
+/** Graph's 404 for a group that is only in the current mappings: deleted since; it gives nobody a tier now. */
+async function emptyWhenDeleted(read: Promise<LiveUser[]>): Promise<LiveUser[]> {
+  try {
+    return await read;
+  } catch (err) {
+    if (err instanceof GatewayError && err.extensions.code === ErrorCode.NOT_FOUND) return [];
+    throw err;
+  }
+}
+
+@Resolver()
+export class AccessTierResolver {
+  @Access([...READERS])
+  @Query(() => [AccessTierObject], { description: "The product's access tiers, highest rank first (directory:read or tenants:admin)." })
+  async accessTiers(@Ctx() ctx: GatewayContext): Promise<AccessTierRecord[]> {
+    return access(ctx).listTiers();
+  }
+
+  @Access(ApiScope.TENANTS_ADMIN)
+  @Mutation(() => AccessTierObject, { description: 'Defines an access tier (tenants:admin). Name and rank must be free.' })
+  async defineAccessTier(@Arg('input', () => DefineAccessTierInput) input: DefineAccessTierInput, @Ctx() ctx: GatewayContext): Promise<AccessTierRecord> {
+    const fields: TierFields = {
+      name: tierNameArg('input.name', input.name),
+      rank: rankArg('input.rank', input.rank),
+      description: tierDescriptionArg('input.description', input.description),
+    };
+    return access(ctx).defineTier(fields);
+  }
+
+  @Access(ApiScope.TENANTS_ADMIN)
+  @Mutation(() => AccessTierObject, { description: "Changes a tier's name, rank or description (tenants:admin). Mappings keep pointing at it." })
+  async updateAccessTier(
+    @Arg('id', () => ID, { description: 'The tier id.' }) id: string,
+    @Arg('input', () => UpdateAccessTierInput) input: UpdateAccessTierInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<AccessTierRecord> {
+    const tierId = guidArg('id', id);
+    const changes: Partial<TierFields> = {};
+    if (input.name != null) changes.name = tierNameArg('input.name', input.name);
+    if (input.rank != null) changes.rank = rankArg('input.rank', input.rank);
+    if (input.description !== undefined) changes.description = tierDescriptionArg('input.description', input.description);
+    return access(ctx).updateTier(tierId, changes);
+  }
+
+  @Access(ApiScope.TENANTS_ADMIN)
+  @Mutation(() => AccessTierObject, { description: 'Deletes a tier (tenants:admin); refused while any tenant maps a group to it. Returns the deleted tier.' })
+  async deleteAccessTier(@Arg('id', () => ID, { description: 'The tier id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<AccessTierRecord> {
+    return access(ctx).deleteTier(guidArg('id', id));
+  }
+
+  @Access([...READERS], { tenantArg: 'tenantId' })
+  @Query(() => [TierMappingObject], { description: "The tenant's group-to-tier mappings, highest tier first (directory:read or tenants:admin)." })
+  async tierMappings(@Arg('tenantId', () => ID) tenantId: string, @Ctx() ctx: GatewayContext): Promise<TierMappingRecord[]> {
+    const tenant = guidArg('tenantId', tenantId);
+    await requireTenant(ctx, tenant);
+    return access(ctx).listMappings(tenant);
+  }
+
+  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
+  @Mutation(() => TierMappingObject, {
+    description:
+      "Maps a group of the tenant to a tier (tenants:admin), or moves an existing mapping to another tier. The group is read live from Graph: it must exist; dynamic groups may be mapped. Its current name is recorded.",
+  })
+  async setTierMapping(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('groupId', () => ID, { description: "The group's Entra object id." }) groupId: string,
+    @Arg('tierId', () => ID) tierId: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<TierMappingRecord> {
+    const ids = { tenantId: guidArg('tenantId', tenantId), groupId: guidArg('groupId', groupId), tierId: guidArg('tierId', tierId) };
+    await requireTenant(ctx, ids.tenantId);
+    await access(ctx).requireTier(ids.tierId);
+    const group = await readGroup(directoryFor(ctx, ids.tenantId), ids.groupId);
+    return access(ctx).setMapping({ ...ids, groupDisplayName: group.displayName ?? group.id, createdBy: describePrincipal(ctx.principal!) });
+  }
+
+  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
+  @Mutation(() => TierMappingObject, { nullable: true, description: 'Removes a group\'s mapping (tenants:admin). Returns it; null when the group was not mapped.' })
+  async removeTierMapping(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('groupId', () => ID, { description: "The group's Entra object id." }) groupId: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<TierMappingRecord | null> {
+    const tenant = guidArg('tenantId', tenantId);
+    const group = guidArg('groupId', groupId);
+    await requireTenant(ctx, tenant);
+    return access(ctx).removeMapping(tenant, group);
+  }
+
+  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId' })
+  @Query(() => TierMappingPreviewObject, {
+    description:
+      "What replacing the tenant's mappings with `mappings` (the whole proposed set) would do: users per tier, users changing tier, warnings. Reads the transitive members of every current and proposed group live from Graph (directory:read). Saves nothing.",
+  })
+  async previewTierMapping(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('mappings', () => [TierMappingInput], { description: 'The proposed mapping set; an empty list previews removing every mapping.' }) mappings: TierMappingInput[],
+    @Ctx() ctx: GatewayContext,
+  ): Promise<TierMappingPreviewObject> {
+    const tenant = guidArg('tenantId', tenantId);
+    const proposed = proposedMappingsArg(mappings);
+    await requireTenant(ctx, tenant);
+    const [tiers, current] = await Promise.all([access(ctx).listTiers(), access(ctx).listMappings(tenant)]);
+    const known = new Set(tiers.map((tier) => tier.id));
+    const unknown = proposed.find((mapping) => !known.has(mapping.tierId));
+    if (unknown) throw new GatewayError(ErrorCode.NOT_FOUND, `mappings: no access tier ${unknown.tierId} (for group ${unknown.groupId})`, { tierId: unknown.tierId });
+
+    const evaluatedAt = new Date();
+    const directory = ctx.directory(tenant);
+    const proposedGroups = new Set(proposed.map((m) => m.groupId));
+    const groupIds = [...new Set([...proposedGroups, ...current.map((m) => m.groupId)])];
+    // Every group's first page in one tick: the loader sends them together as $batch calls.
+    const memberLists = await Promise.all(
+      groupIds.map((groupId) => (proposedGroups.has(groupId) ? transitiveUsers(directory, groupId) : emptyWhenDeleted(transitiveUsers(directory, groupId)))),
+    );
+    const users = new Map<string, LiveUser & PreviewUser & { effectiveGroupIds: string[] }>();
+    memberLists.forEach((members, i) => {
+      for (const member of members) {
+        const user = users.get(member.id) ?? { ...member, effectiveGroupIds: [] };
+        user.effectiveGroupIds.push(groupIds[i]);
+        users.set(member.id, user);
+      }
+    });
+    const preview = previewMappingChange(current, proposed, [...users.values()], tiers);
+    return {
+      tiers: preview.tiers,
+      changes: preview.changes.map(({ user, from, to }) => ({ user: liveUser(user), from, to })),
+      usersConsidered: preview.usersConsidered,
+      warnings: preview.warnings,
+      source: TierSource.LIVE,
+      evaluatedAt,
+    };
+  }
+
+  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId' })
+  @Query(() => AccessTierDecisionObject, {
+    description:
+      "A user's access tier (e.g. at first login) from their transitive group membership and account state, read live from Graph (directory:read). Give exactly one of userId and userPrincipalName.",
+  })
+  async accessTier(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('userId', () => ID, { nullable: true, description: "The user's Entra object id." }) userId: string | null,
+    @Arg('userPrincipalName', () => String, { nullable: true, description: "The user's sign-in name." }) userPrincipalName: string | null,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<AccessTierDecisionObject> {
+    const tenant = guidArg('tenantId', tenantId);
+    const ref = userRefArg(userId, userPrincipalName);
+    await requireTenant(ctx, tenant);
+    const evaluatedAt = new Date();
+    const [tiers, mappings, live] = await Promise.all([access(ctx).listTiers(), access(ctx).listMappings(tenant), readUserWithGroups(ctx.directory(tenant), ref)]);
+    const decision = resolveTier({ accountEnabled: live.user.accountEnabled, effectiveGroupIds: live.groups.map((g) => g.id) }, mappings, tiers);
+    const liveNames = new Map(live.groups.map((g) => [g.id, g.displayName]));
+    const mappedNames = new Map(mappings.map((m) => [m.groupId, m.groupDisplayName]));
+    return {
+      user: liveUser(live.user),
+      tier: decision.tier,
+      decidingGroups: decision.decidingGroups.map((id) => ({ id, displayName: liveNames.get(id) ?? mappedNames.get(id) ?? null })),
+      reason: decision.reason,
+      source: TierSource.LIVE,
+      evaluatedAt,
+    };
+  }
+}
+
+function liveUser(user: LiveUser): LiveUser {
+  return { id: user.id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, accountEnabled: user.accountEnabled };
+}

@@ -1,0 +1,207 @@
+/** GraphQL types of the access part: tiers, mappings, the preview of a mapping change, a user's tier. */
+import 'reflect-metadata';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PreviewWarningCode, TierReason } from './tier-resolution';
+
+registerEnumType(TierReason, {
+  name: 'TierReason',
+  description: 'Why a user has the tier they have (or none).',
+  valuesConfig: {
+    ACCOUNT_DISABLED: { description: 'The account is disabled: no tier, whatever its groups.' },
+    NO_MAPPED_GROUP: { description: 'The user reaches no mapped group, directly or through nesting.' },
+    HIGHEST_RANKED_MAPPING: { description: 'The highest-ranked tier among the mapped groups the user reaches.' },
+  },
+});
+
+registerEnumType(PreviewWarningCode, {
+  name: 'TierMappingWarningCode',
+  description: 'What in a proposed mapping deserves a second look before saving it.',
+  valuesConfig: {
+    TIER_LEFT_EMPTY: { description: 'A tier that is mapped, or holds users now, would hold nobody.' },
+    MOST_USERS_CHANGE: { description: 'More than half of the users in mapped groups would change tier.' },
+  },
+});
+
+export enum TierSource {
+  LIVE = 'LIVE',
+}
+
+registerEnumType(TierSource, {
+  name: 'TierSource',
+  description: 'Where the facts behind a tier decision came from.',
+  valuesConfig: { LIVE: { description: 'Read from Microsoft Graph while answering.' } },
+});
+
+@ObjectType('AccessTier', { description: "One of the product's access tiers (the same for every tenant)." })
+export class AccessTierObject {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'Unique, compared without regard to case.' })
+  name!: string;
+
+  @Field(() => Int, { description: 'Unique; a user reaching several tiers gets the one of highest rank.' })
+  rank!: number;
+
+  @Field(() => String, { nullable: true })
+  description!: string | null;
+
+  @Field({ description: 'When the tier was defined.' })
+  createdAt!: Date;
+}
+
+@ObjectType('TierMapping', { description: "A tenant's group mapped to an access tier: the group's members, nested ones included, get the tier." })
+export class TierMappingObject {
+  @Field(() => ID, { description: "The gateway's tenant id." })
+  tenantId!: string;
+
+  @Field(() => ID, { description: "The group's Entra object id." })
+  groupId!: string;
+
+  @Field({ description: "The group's name when it was mapped (the group may have been renamed since)." })
+  groupDisplayName!: string;
+
+  @Field(() => AccessTierObject)
+  tier!: AccessTierObject;
+
+  @Field({ description: 'When the mapping was set (or last pointed at another tier).' })
+  createdAt!: Date;
+
+  @Field({ description: 'Who set it: "api_key:<id>", "jwt:<subject>", "bootstrap" or "cli".' })
+  createdBy!: string;
+}
+
+@ObjectType('TierUser', { description: 'A user as tier decisions see them, read live from Microsoft Graph.' })
+export class TierUserObject {
+  @Field(() => ID, { description: "The user's Entra object id." })
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  displayName!: string | null;
+
+  @Field(() => String, { nullable: true })
+  userPrincipalName!: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  accountEnabled!: boolean | null;
+}
+
+@ObjectType('TierGroup', { description: 'A mapped group that decided a tier.' })
+export class TierGroupObject {
+  @Field(() => ID, { description: "The group's Entra object id." })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: "The group's live name (the mapped name if Graph gave none)." })
+  displayName!: string | null;
+}
+
+@ObjectType('AccessTierDecision', { description: "A user's access tier (e.g. at first login), and why." })
+export class AccessTierDecisionObject {
+  @Field(() => TierUserObject)
+  user!: TierUserObject;
+
+  @Field(() => AccessTierObject, { nullable: true, description: 'Null: no tier (see reason).' })
+  tier!: AccessTierObject | null;
+
+  @Field(() => [TierGroupObject], { description: "The user's mapped groups that lead to the tier; empty without a tier." })
+  decidingGroups!: TierGroupObject[];
+
+  @Field(() => TierReason)
+  reason!: TierReason;
+
+  @Field(() => TierSource)
+  source!: TierSource;
+
+  @Field({ description: 'When the facts were read.' })
+  evaluatedAt!: Date;
+}
+
+@ObjectType('TierCount', { description: 'How many users a tier holds under the current and the proposed mappings.' })
+export class TierCountObject {
+  @Field(() => AccessTierObject)
+  tier!: AccessTierObject;
+
+  @Field(() => Int)
+  currentCount!: number;
+
+  @Field(() => Int)
+  proposedCount!: number;
+}
+
+@ObjectType('TierChange', { description: 'A user whose tier would change.' })
+export class TierChangeObject {
+  @Field(() => TierUserObject)
+  user!: TierUserObject;
+
+  @Field(() => AccessTierObject, { nullable: true, description: 'The tier now; null for none.' })
+  from!: AccessTierObject | null;
+
+  @Field(() => AccessTierObject, { nullable: true, description: 'The tier under the proposal; null for none.' })
+  to!: AccessTierObject | null;
+}
+
+@ObjectType('TierMappingWarning', { description: 'Something in the proposal worth a second look.' })
+export class TierMappingWarningObject {
+  @Field(() => PreviewWarningCode)
+  code!: PreviewWarningCode;
+
+  @Field()
+  message!: string;
+
+  @Field(() => AccessTierObject, { nullable: true, description: 'The tier concerned, if one is.' })
+  tier!: AccessTierObject | null;
+}
+
+@ObjectType('TierMappingPreview', { description: "What replacing a tenant's mappings with a proposed set would do, computed from live Graph." })
+export class TierMappingPreviewObject {
+  @Field(() => [TierCountObject], { description: 'Every tier, highest rank first.' })
+  tiers!: TierCountObject[];
+
+  @Field(() => [TierChangeObject], { description: 'Users whose tier would change.' })
+  changes!: TierChangeObject[];
+
+  @Field(() => Int, { description: 'Users in any group of the current or proposed mappings.' })
+  usersConsidered!: number;
+
+  @Field(() => [TierMappingWarningObject])
+  warnings!: TierMappingWarningObject[];
+
+  @Field(() => TierSource)
+  source!: TierSource;
+
+  @Field({ description: 'When the memberships were read.' })
+  evaluatedAt!: Date;
+}
+
+@InputType({ description: 'A new access tier.' })
+export class DefineAccessTierInput {
+  @Field({ description: '1 to 100 characters, unique without regard to case.' })
+  name!: string;
+
+  @Field(() => Int, { description: 'Unique; higher wins.' })
+  rank!: number;
+
+  @Field(() => String, { nullable: true, description: 'Up to 500 characters.' })
+  description?: string | null;
+}
+
+@InputType({ description: 'Changes to an access tier; fields left out stay as they are.' })
+export class UpdateAccessTierInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  rank?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'null or an empty string clears it.' })
+  description?: string | null;
+}
+
+@InputType({ description: 'One group mapped to one tier, in a proposed mapping set.' })
+export class TierMappingInput {
+  @Field(() => ID, { description: "The group's Entra object id." })
+  groupId!: string;
+
+  @Field(() => ID, { description: 'The access tier id.' })
+  tierId!: string;
+}

@@ -1,0 +1,55 @@
+/**
+ * Graph's unifiedRoleAssignment JSON (with $expand=principal) -> RoleAssignment, and the privileged-users
+ * view: who holds a privileged role, which roles, through which assignments. Pure.
+ */
+import { toMember } from '../directory-object.mapping';
+import { objectOrNull, text, type Json } from './json';
+import { isPrivilegedRole, PRIVILEGED_ROLE_TEMPLATES } from './privileged-roles';
+import type { PrivilegedUser, RoleAssignment, RolePrincipal } from './role.types';
+
+/** Role definition id -> name, from Graph's roleDefinitions (id and templateId both map, lower-cased). */
+export function roleNamesOf(definitions: readonly Json[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const definition of definitions) {
+    const name = text(definition.displayName);
+    if (!name) continue;
+    for (const key of [text(definition.id), text(definition.templateId)]) if (key) names.set(key.toLowerCase(), name);
+  }
+  return names;
+}
+
+export function toRoleAssignment(json: Json, roleNames: ReadonlyMap<string, string>, tenantId: string): RoleAssignment {
+  const roleDefinitionId = text(json.roleDefinitionId);
+  const key = roleDefinitionId.toLowerCase();
+  return {
+    id: text(json.id),
+    principalId: text(json.principalId),
+    principal: principalOf(json.principal, tenantId),
+    roleDefinitionId,
+    roleName: roleNames.get(key) ?? PRIVILEGED_ROLE_TEMPLATES[key] ?? null,
+    directoryScopeId: text(json.directoryScopeId) || '/',
+    privileged: isPrivilegedRole(roleDefinitionId),
+  };
+}
+
+/** Holders of privileged roles, in order of their first privileged assignment. */
+export function privilegedUsersOf(assignments: readonly RoleAssignment[]): PrivilegedUser[] {
+  const byPrincipal = new Map<string, PrivilegedUser>();
+  for (const assignment of assignments) {
+    if (!assignment.privileged || !assignment.principalId) continue;
+    const key = assignment.principalId.toLowerCase();
+    const holder = byPrincipal.get(key) ?? { principalId: assignment.principalId, principal: null, roles: [], assignments: [] };
+    holder.assignments.push(assignment);
+    holder.principal ??= assignment.principal;
+    const name = assignment.roleName ?? assignment.roleDefinitionId;
+    if (!holder.roles.includes(name)) holder.roles = [...holder.roles, name].sort();
+    byPrincipal.set(key, holder);
+  }
+  return [...byPrincipal.values()];
+}
+
+/** A user, group or service principal; null when Graph expanded nothing usable (or a kind the schema lacks). */
+function principalOf(value: unknown, tenantId: string): RolePrincipal | null {
+  const json = objectOrNull(value);
+  return json && typeof json.id === 'string' ? toMember(json, tenantId) : null;
+}

@@ -1,0 +1,221 @@
+/** The security fields' pure mappings from Graph JSON, including JSON a customer's tenant may send broken. */
+import { toAppRoleAssignment, toOAuth2PermissionGrant, credentialsOf } from '../../src/directory/security/app.mapping';
+import { ConsentType } from '../../src/directory/security/app.types';
+import { analyzeMfaEnforcement } from '../../src/directory/mfa-analysis';
+import { toMfaEnforcement } from '../../src/directory/security/mfa.mapping';
+import { MfaEnforcementLevel, MfaGrantKind, MfaPrincipalKind } from '../../src/directory/security/mfa.types';
+import { toConditionalAccessPolicy } from '../../src/directory/security/policy.mapping';
+import { BuiltInControl, ClientAppType, GrantOperator, PolicyState } from '../../src/directory/security/policy.types';
+import { isPrivilegedRole, PRIVILEGED_ROLE_TEMPLATES } from '../../src/directory/security/privileged-roles';
+import { User } from '../../src/directory/directory-object.types';
+import { privilegedUsersOf, roleNamesOf, toRoleAssignment } from '../../src/directory/security/role.mapping';
+
+const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
+const GUEST_INVITER = '95e79109-95c0-4d8e-aee3-d01accf2d47b';
+const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+const APP = '4a8e2f61-93c7-4d05-b1e8-6f2d0c9a7b43';
+const GROUP = '5d0c0000-0000-4000-8000-0000000000aa';
+
+describe('toConditionalAccessPolicy', () => {
+  const graphPolicy = {
+    id: 'p1',
+    displayName: 'Require MFA',
+    state: 'enabledForReportingButNotEnforced',
+    createdDateTime: '2026-01-02T03:04:05Z',
+    modifiedDateTime: null,
+    conditions: {
+      applications: { includeApplications: ['All'], excludeApplications: [APP] },
+      users: { includeUsers: ['All'], excludeUsers: ['GuestsOrExternalUsers', 'u1'], includeGroups: [], excludeGroups: [GROUP], includeRoles: [GLOBAL_ADMIN], excludeRoles: [] },
+      clientAppTypes: ['browser', 'mobileAppsAndDesktopClients', 'somethingNew'],
+      platforms: { includePlatforms: ['all'], excludePlatforms: ['iOS'] },
+      locations: null,
+      signInRiskLevels: ['high'],
+      userRiskLevels: [],
+    },
+    grantControls: {
+      operator: 'AND',
+      builtInControls: ['mfa', 'compliantDevice', 'futureControl'],
+      customAuthenticationFactors: [],
+      termsOfUse: ['tou-1'],
+      authenticationStrength: { id: 'strength-1', displayName: 'Phishing-resistant MFA' },
+    },
+  };
+
+  it('types state, keywords, client app types and grant controls', () => {
+    expect(toConditionalAccessPolicy(graphPolicy)).toEqual({
+      id: 'p1',
+      displayName: 'Require MFA',
+      state: PolicyState.REPORT_ONLY,
+      createdAt: new Date('2026-01-02T03:04:05Z'),
+      modifiedAt: null,
+      conditions: {
+        applications: { includesAllApplications: true, includeApplications: ['All'], excludeApplications: [APP] },
+        users: {
+          includesAllUsers: true,
+          includesGuestsOrExternalUsers: false,
+          excludesGuestsOrExternalUsers: true,
+          includeUsers: [],
+          excludeUsers: ['u1'],
+          includeGroups: [],
+          excludeGroups: [GROUP],
+          includeRoles: [GLOBAL_ADMIN],
+          excludeRoles: [],
+        },
+        clientAppTypes: [ClientAppType.BROWSER, ClientAppType.MOBILE_APPS_AND_DESKTOP_CLIENTS, ClientAppType.UNKNOWN],
+        platforms: { include: ['all'], exclude: ['iOS'] },
+        locations: null,
+        signInRiskLevels: ['high'],
+        userRiskLevels: [],
+      },
+      grantControls: {
+        operator: GrantOperator.AND,
+        builtInControls: [BuiltInControl.MFA, BuiltInControl.COMPLIANT_DEVICE, BuiltInControl.UNKNOWN],
+        authenticationStrength: { id: 'strength-1', displayName: 'Phishing-resistant MFA' },
+        customAuthenticationFactors: [],
+        termsOfUse: ['tou-1'],
+      },
+    });
+  });
+
+  it('reads guests included through includeGuestsOrExternalUsers and an unknown state', () => {
+    const policy = toConditionalAccessPolicy({ id: 'p2', state: 'paused', conditions: { users: { includeGuestsOrExternalUsers: { guestOrExternalUserTypes: 'b2bCollaborationGuest' } } } });
+    expect(policy.state).toBe(PolicyState.UNKNOWN);
+    expect(policy.conditions.users.includesGuestsOrExternalUsers).toBe(true);
+    expect(policy.displayName).toBe('p2');
+  });
+
+  it('never throws on broken JSON: missing, null and wrongly typed fields read as empty', () => {
+    const policy = toConditionalAccessPolicy({ id: 3, conditions: 'x', grantControls: { operator: 7, builtInControls: 'mfa' } } as never);
+    expect(policy).toMatchObject({
+      id: '',
+      state: PolicyState.UNKNOWN,
+      createdAt: null,
+      conditions: { applications: { includeApplications: [] }, users: { includesAllUsers: false, includeUsers: [] }, clientAppTypes: [], platforms: null },
+      grantControls: { operator: GrantOperator.OR, builtInControls: [], authenticationStrength: null },
+    });
+    expect(toConditionalAccessPolicy({ id: 'p4', grantControls: null }).grantControls).toBeNull();
+  });
+});
+
+describe('toMfaEnforcement', () => {
+  it('carries the analysis over with typed states, grants and principals', () => {
+    const policy = (id: string, state: string, users: Record<string, string[]>, controls = ['mfa']) => ({
+      id,
+      displayName: id,
+      state,
+      conditions: { applications: { includeApplications: [APP] }, users },
+      grantControls: { operator: 'OR', builtInControls: controls },
+    });
+    const analysis = analyzeMfaEnforcement({
+      appId: APP,
+      policies: [
+        policy('all', 'enabled', { includeUsers: ['All'], excludeGroups: [GROUP], excludeUsers: ['GuestsOrExternalUsers'] }),
+        policy('report', 'enabledForReportingButNotEnforced', { includeUsers: ['All'] }),
+        policy('draft', 'disabled', { includeGroups: [GROUP] }, ['block']),
+      ],
+    });
+    const result = toMfaEnforcement(analysis);
+    expect(result.enforced).toBe(MfaEnforcementLevel.SOME_USERS);
+    expect(result.exclusions).toMatchObject({ groups: [GROUP], guests: true, overlaps: [], appExcludedBy: [] });
+    expect(result.decidingPolicies).toEqual([{ policyId: 'all', displayName: 'all', state: PolicyState.ENABLED, grant: MfaGrantKind.MFA, reason: expect.stringContaining('requires MFA') }]);
+    expect(result.reportOnlyPolicies).toEqual([expect.objectContaining({ policyId: 'report', state: PolicyState.REPORT_ONLY, grant: MfaGrantKind.MFA })]);
+    expect(result.disabledPolicies).toEqual([expect.objectContaining({ policyId: 'draft', state: PolicyState.DISABLED, grant: MfaGrantKind.BLOCK })]);
+  });
+
+  it('turns overlaps into lists of principals, guests without an id', () => {
+    const result = toMfaEnforcement({
+      ...analyzeMfaEnforcement({ appId: APP, policies: [] }),
+      exclusions: { users: [], groups: [], roles: [], guests: false, appExcludedBy: [], overlaps: [[{ kind: 'GROUP', id: GROUP }, { kind: 'GUESTS' }]] },
+    });
+    expect(result.exclusions.overlaps).toEqual([{ principals: [{ kind: MfaPrincipalKind.GROUP, id: GROUP }, { kind: MfaPrincipalKind.GUESTS, id: null }] }]);
+    expect(result.enforced).toBe(MfaEnforcementLevel.NONE);
+  });
+});
+
+describe('app mappings', () => {
+  const graph = {
+    id: 'graph-sp',
+    appId: '00000003-0000-0000-c000-000000000000',
+    displayName: 'Microsoft Graph',
+    appRoles: [{ id: 'DF021288-BDEF-4463-88DB-98F22DE89214', value: 'User.Read.All', displayName: "Read all users' full profiles" }],
+  };
+
+  it('names an application permission from the resource service principal, matching ids case-insensitively', () => {
+    const assignment = toAppRoleAssignment(
+      { id: 'a1', appRoleId: 'df021288-bdef-4463-88db-98f22de89214', principalId: 'sp1', principalType: 'ServicePrincipal', principalDisplayName: 'Expense Sync', resourceId: 'graph-sp', createdDateTime: '2026-03-01T00:00:00Z' },
+      graph,
+    );
+    expect(assignment).toEqual({
+      id: 'a1',
+      appRoleId: 'df021288-bdef-4463-88db-98f22de89214',
+      permission: 'User.Read.All',
+      permissionDisplayName: "Read all users' full profiles",
+      resourceId: 'graph-sp',
+      resourceDisplayName: 'Microsoft Graph',
+      resourceAppId: '00000003-0000-0000-c000-000000000000',
+      principalId: 'sp1',
+      principalType: 'ServicePrincipal',
+      principalDisplayName: 'Expense Sync',
+      grantedAt: new Date('2026-03-01T00:00:00Z'),
+    });
+  });
+
+  it('leaves the name null for a role the resource does not define, or when the resource could not be read', () => {
+    expect(toAppRoleAssignment({ appRoleId: '00000000-0000-0000-0000-000000000000', resourceId: 'graph-sp' }, graph).permission).toBeNull();
+    expect(toAppRoleAssignment({ appRoleId: graph.appRoles[0].id, resourceId: 'graph-sp', resourceDisplayName: 'Microsoft Graph' }, null)).toMatchObject({
+      permission: null,
+      resourceDisplayName: 'Microsoft Graph',
+      resourceAppId: null,
+    });
+  });
+
+  it('splits delegated scopes and types the consent', () => {
+    expect(toOAuth2PermissionGrant({ id: 'g1', clientId: 'c', consentType: 'Principal', principalId: 'u', resourceId: 'graph-sp', scope: ' User.Read  offline_access ' }, graph)).toEqual({
+      id: 'g1',
+      clientId: 'c',
+      consentType: ConsentType.PRINCIPAL,
+      principalId: 'u',
+      resourceId: 'graph-sp',
+      resourceDisplayName: 'Microsoft Graph',
+      scopes: ['User.Read', 'offline_access'],
+    });
+    expect(toOAuth2PermissionGrant({ consentType: 'AllPrincipals', principalId: null }, null)).toMatchObject({ consentType: ConsentType.ALL_PRINCIPALS, principalId: null, scopes: [] });
+  });
+
+  it('summarizes secrets and certificates, tolerating non-list credentials', () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const summary = credentialsOf({ passwordCredentials: [{ keyId: 'k1', endDateTime: '2026-06-11T00:00:00Z' }], keyCredentials: 'broken' }, now);
+    expect(summary.credentials).toEqual([expect.objectContaining({ type: 'PASSWORD', keyId: 'k1', expiresInDays: 10, status: 'EXPIRING_SOON' })]);
+    expect(summary.soonestExpiry?.keyId).toBe('k1');
+  });
+});
+
+describe('role mappings', () => {
+  it('knows the documented privileged roles by template id, case-insensitively', () => {
+    expect(isPrivilegedRole(GLOBAL_ADMIN.toUpperCase())).toBe(true);
+    expect(isPrivilegedRole(USER_ADMIN)).toBe(true);
+    expect(isPrivilegedRole(GUEST_INVITER)).toBe(false);
+    expect(isPrivilegedRole(null)).toBe(false);
+    expect(isPrivilegedRole('constructor')).toBe(false);
+    expect(PRIVILEGED_ROLE_TEMPLATES['e8611ab8-c189-46e8-94e1-60213ab1f814']).toBe('Privileged Role Administrator');
+  });
+
+  it('groups privileged assignments by principal, with role names from the definitions (or the table)', () => {
+    const names = roleNamesOf([{ id: GUEST_INVITER, templateId: GUEST_INVITER, displayName: 'Guest Inviter' }, { id: 'custom-1', displayName: '' }]);
+    const alice = { '@odata.type': '#microsoft.graph.user', id: 'alice', displayName: 'Alice' };
+    const assignments = [
+      { id: 'a1', principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/', principal: alice },
+      { id: 'a2', principalId: 'bob', roleDefinitionId: GUEST_INVITER, directoryScopeId: '/', principal: { '@odata.type': '#microsoft.graph.device', id: 'bob' } },
+      { id: 'a3', principalId: 'ALICE', roleDefinitionId: USER_ADMIN, directoryScopeId: '/administrativeUnits/x' },
+      { id: 'a4', principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN.toUpperCase() },
+    ].map((json) => toRoleAssignment(json, names, 'tenant-1'));
+    expect(assignments[1]).toMatchObject({ roleName: 'Guest Inviter', privileged: false, principal: null });
+    expect(assignments[3]).toMatchObject({ roleName: 'Global Administrator', directoryScopeId: '/' });
+    const holders = privilegedUsersOf(assignments);
+    expect(holders).toHaveLength(1);
+    expect(holders[0]).toMatchObject({ principalId: 'alice', roles: ['Global Administrator', 'User Administrator'] });
+    expect(holders[0].principal).toBeInstanceOf(User);
+    expect(holders[0].principal).toMatchObject({ id: 'alice', displayName: 'Alice', tenantId: 'tenant-1' });
+    expect(holders[0].assignments.map((a) => a.id)).toEqual(['a1', 'a3', 'a4']);
+  });
+});
