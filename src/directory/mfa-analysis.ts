@@ -54,16 +54,18 @@ export interface CaGrantControls {
 }
 
 /**
- * What a policy's grant controls demand of a sign-in it applies to. Only these bear on the MFA question;
- * policies whose controls neither require MFA nor block (compliantDevice alone, session controls only) are
- * left out of the result.
+ * What a policy's grant controls demand of a sign-in it applies to.
  * - MFA: MFA is required (mfa or an MFA-grade authentication strength, alone, with AND, or OR'ed only with
  *   other MFA-grade controls).
  * - MFA_OR_OTHER: operator OR with a non-MFA alternative (mfa OR compliantDevice): MFA can be skipped.
  * - BLOCK: sign-in refused. Not "MFA enforced", but not a gap either.
- * - UNREADABLE: grant controls with no control at all (see classifyGrant).
+ * - OTHER: controls that neither require MFA nor block (compliantDevice alone, terms of use, a custom control,
+ *   a custom strength that does not satisfy MFA), or no grant controls at all (session controls only).
+ * - UNREADABLE: grant controls with no control at all, or not an object (see classifyGrant).
+ * Enabled OTHER policies do not bear on the MFA question and are left out of the result; report-only and
+ * disabled policies are reported whatever their kind (see reportOnlyPolicies).
  */
-export type GrantKind = 'MFA' | 'MFA_OR_OTHER' | 'BLOCK' | 'UNREADABLE';
+export type GrantKind = 'MFA' | 'MFA_OR_OTHER' | 'BLOCK' | 'OTHER' | 'UNREADABLE';
 
 /** One policy, and in a sentence what it does for the app. */
 export interface PolicyFinding {
@@ -131,9 +133,12 @@ export interface MfaEnforcement {
    * grant could not be read, or they target no one.
    */
   partialPolicies: PolicyFinding[];
-  /** Report-only policies (enabledForReportingButNotEnforced) that would require MFA or block the app. */
+  /**
+   * Report-only policies (enabledForReportingButNotEnforced) that target the app (All apps or its id, not
+   * excluded), whatever their grant, with what they would do. Never counted: they close no gap.
+   */
   reportOnlyPolicies: PolicyFinding[];
-  /** Disabled policies (or in an unknown state) that would require MFA or block the app. */
+  /** Disabled policies (or in an unknown state) that target the app, whatever their grant. Never counted. */
   disabledPolicies: PolicyFinding[];
 }
 
@@ -157,14 +162,18 @@ export function analyzeMfaEnforcement(input: { appId: string; policies: readonly
     if (!raw || typeof raw !== 'object') continue;
     const policy = readPolicy(raw, appId);
     const { grant } = policy;
-    if (policy.app === 'NOT_TARGETED' || !grant) continue;
+    if (policy.app === 'NOT_TARGETED') continue;
     const finding = (reason: string): PolicyFinding => ({ ...policy.ref, grant: grant.kind, reason });
     const does = `${grant.description} for ${describeAudience(policy.include, policy.exclude)}`;
 
     if (policy.state !== 'enabled') {
+      // Reported whatever the grant, so a reviewer sees what the policy would do once switched on.
       if (policy.app !== 'APPLIES') continue;
       const list = policy.state === 'enabledForReportingButNotEnforced' ? result.reportOnlyPolicies : result.disabledPolicies;
       list.push(finding(`${does}${describeLimits(policy.limits)}`));
+    } else if (grant.kind === 'OTHER') {
+      // Neither requires MFA nor blocks: an enabled policy of this kind does not bear on the answer.
+      continue;
     } else if (policy.app === 'APP_EXCLUDED') {
       if (grant.kind === 'MFA') result.exclusions.appExcludedBy.push(finding(`${does}, but excludes this app`));
     } else if (!targetsAnyone(policy)) {
@@ -225,7 +234,7 @@ interface Audience {
 
 interface Grant {
   kind: GrantKind;
-  /** A verb phrase: "requires MFA (mfa AND compliantDevice)", "blocks access". */
+  /** A verb phrase: "requires MFA (mfa AND compliantDevice)", "blocks access", "requires compliantDevice (no MFA)". */
   description: string;
 }
 
@@ -235,8 +244,7 @@ interface ReadPolicy {
   app: 'APPLIES' | 'APP_EXCLUDED' | 'NOT_TARGETED';
   include: Audience;
   exclude: Audience;
-  /** Null when the grant neither requires MFA nor blocks: the policy does not bear on the answer. */
-  grant: Grant | null;
+  grant: Grant;
   /** Conditions that limit which sign-ins the policy applies to, in words; empty when it applies to all. */
   limits: string[];
 }
@@ -292,10 +300,12 @@ function targetsAnyone(policy: ReadPolicy): boolean {
  * Reads grantControls. Graph's rules: "block" stands alone; with several controls, operator AND requires all
  * of them and OR any one. A single control needs no operator; a missing operator with several controls is read
  * as OR, the weaker reading. Custom controls (customAuthenticationFactors, e.g. a third-party MFA provider) and
- * terms of use are not MFA as far as the policy can show.
+ * terms of use are not MFA as far as the policy can show. Graph returns null grantControls for a policy with
+ * session controls only.
  */
-function classifyGrant(value: CaGrantControls | null | undefined): Grant | null {
-  if (!value || typeof value !== 'object') return null;
+function classifyGrant(value: CaGrantControls | null | undefined): Grant {
+  if (value == null) return { kind: 'OTHER', description: 'has no grant controls (session controls at most)' };
+  if (typeof value !== 'object' || Array.isArray(value)) return { kind: 'UNREADABLE', description: 'has grant controls that could not be read' };
   const builtIn = strings(value.builtInControls);
   if (builtIn.some((control) => control.toLowerCase() === 'block')) return { kind: 'BLOCK', description: 'blocks access' };
 
@@ -318,7 +328,7 @@ function classifyGrant(value: CaGrantControls | null | undefined): Grant | null 
   }
   const and = text(value.operator).toUpperCase() === 'AND';
   const listed = controls.map((control) => control.name).join(and ? ' AND ' : ' OR ');
-  if (!controls.some((control) => control.mfa)) return null;
+  if (!controls.some((control) => control.mfa)) return { kind: 'OTHER', description: `requires ${listed} (no MFA)` };
   if (and || controls.every((control) => control.mfa)) return { kind: 'MFA', description: `requires MFA (${listed})` };
   const alternatives = controls.filter((control) => !control.mfa).map((control) => control.name);
   return { kind: 'MFA_OR_OTHER', description: `accepts ${alternatives.join(' or ')} instead of MFA (${listed})` };

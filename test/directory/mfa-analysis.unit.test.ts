@@ -104,6 +104,15 @@ describe('analyzeMfaEnforcement: which policies decide', () => {
     ['block', [policy('block', { users: ['All'], controls: ['block'] })], 'NONE', []],
     ['report-only', [policy('report', { users: ['All'], state: 'enabledForReportingButNotEnforced' })], 'NONE', []],
     ['disabled', [policy('off', { users: ['All'], state: 'disabled' })], 'NONE', []],
+    ['report-only block', [policy('report block', { users: ['All'], controls: ['block'], state: 'enabledForReportingButNotEnforced' })], 'NONE', []],
+    ['report-only compliantDevice', [policy('report device', { users: ['All'], controls: ['compliantDevice'], state: 'enabledForReportingButNotEnforced' })], 'NONE', []],
+    ['disabled compliantDevice', [policy('off device', { users: ['All'], controls: ['compliantDevice'], state: 'disabled' })], 'NONE', []],
+    [
+      'a report-only policy beside an enabled one decides nothing',
+      [policy('report', { users: ['All'], state: 'enabledForReportingButNotEnforced' }), policy('alice', { users: [ALICE] })],
+      'SOME_USERS',
+      ['alice'],
+    ],
     ['includeUsers None', [policy('nobody', { users: ['None'] })], 'NONE', []],
   ])('%s', (_name, policies, enforced, deciding) => {
     const result = analyze(...policies);
@@ -223,19 +232,88 @@ describe('analyzeMfaEnforcement: whom it covers and whom it leaves out', () => {
 });
 
 describe('analyzeMfaEnforcement: reported, not counted', () => {
-  it('report-only and disabled policies that would apply, with what they would do', () => {
+  it('report-only and disabled policies that target the app, whatever their grant, with what they would do', () => {
     const reportOnly = policy('report', { users: ['All'], state: 'enabledForReportingButNotEnforced' });
     const disabled = policy('draft block', { groups: [ENGINEERING], controls: ['block'], state: 'disabled' });
     const elsewhere = policy('other app', { apps: [OTHER_APP], users: ['All'], state: 'disabled' });
-    const deviceOnly = policy('device', { users: ['All'], controls: ['compliantDevice'], state: 'enabledForReportingButNotEnforced' });
+    const deviceOnly = policy('device', { apps: ['All'], users: ['All'], excludeGroups: [BREAK_GLASS], controls: ['compliantDevice'], state: 'enabledForReportingButNotEnforced' });
     const result = analyze(reportOnly, disabled, elsewhere, deviceOnly);
     expect(result.reportOnlyPolicies).toEqual([
       { id: reportOnly.id, displayName: 'report', state: 'enabledForReportingButNotEnforced', grant: 'MFA', reason: 'requires MFA (mfa) for All users' },
+      {
+        id: deviceOnly.id,
+        displayName: 'device',
+        state: 'enabledForReportingButNotEnforced',
+        grant: 'OTHER',
+        reason: `requires compliantDevice (no MFA) for All users except groups ${BREAK_GLASS}`,
+      },
     ]);
     expect(result.disabledPolicies).toEqual([
       { id: disabled.id, displayName: 'draft block', state: 'disabled', grant: 'BLOCK', reason: `blocks access for groups ${ENGINEERING}` },
     ]);
     expect(result.enforced).toBe('NONE');
+  });
+
+  const REPORT_ONLY = 'enabledForReportingButNotEnforced';
+  it.each<[string, Spec, MfaEnforcement['decidingPolicies'][number]['grant'], string]>([
+    ['mfa', {}, 'MFA', 'requires MFA (mfa) for All users'],
+    ['mfa OR compliantDevice', { controls: ['mfa', 'compliantDevice'] }, 'MFA_OR_OTHER', 'accepts compliantDevice instead of MFA (mfa OR compliantDevice) for All users'],
+    ['block', { controls: ['block'] }, 'BLOCK', 'blocks access for All users'],
+    ['compliantDevice only', { controls: ['compliantDevice'] }, 'OTHER', 'requires compliantDevice (no MFA) for All users'],
+    ['compliantDevice AND approvedApplication', { controls: ['compliantDevice', 'approvedApplication'], operator: 'AND' }, 'OTHER', 'requires compliantDevice AND approvedApplication (no MFA) for All users'],
+    ['compliantDevice OR domainJoinedDevice', { controls: ['compliantDevice', 'domainJoinedDevice'] }, 'OTHER', 'requires compliantDevice OR domainJoinedDevice (no MFA) for All users'],
+    [
+      'a custom strength that does not satisfy MFA',
+      { controls: [], strength: { id: 'custom', displayName: 'Password only', requirementsSatisfied: 'none' } },
+      'OTHER',
+      'requires authentication strength "Password only" (no MFA) for All users',
+    ],
+    ['an empty grant', { controls: [] }, 'UNREADABLE', 'has grant controls with no control that could be read'],
+    ['limited to some sign-ins', { controls: ['compliantDevice'], conditions: { signInRiskLevels: ['high'] } }, 'OTHER', 'requires compliantDevice (no MFA) for All users, only for sign-in risk high'],
+  ])('reported whatever the grant, never counted: %s', (_name, spec, grant, reason) => {
+    for (const state of [REPORT_ONLY, 'disabled']) {
+      const result = analyze(policy('p', { users: ['All'], ...spec, state }));
+      const [listed, other] = state === REPORT_ONLY ? [result.reportOnlyPolicies, result.disabledPolicies] : [result.disabledPolicies, result.reportOnlyPolicies];
+      expect(listed).toEqual([expect.objectContaining({ state, grant, reason: expect.stringContaining(reason) })]);
+      expect(other).toEqual([]);
+      expect(result).toMatchObject({ enforced: 'NONE', decidingPolicies: [], blockingPolicies: [], partialPolicies: [], exclusions: { appExcludedBy: [] } });
+    }
+  });
+
+  it('reports a report-only or disabled policy with no grant controls (session controls only)', () => {
+    const sessionOnly = { ...policy('session', { users: ['All'], state: REPORT_ONLY }), grantControls: null };
+    const disabled = { ...policy('session off', { users: ['All'], state: 'disabled' }), grantControls: undefined };
+    const result = analyze(sessionOnly, disabled);
+    expect(result.reportOnlyPolicies).toEqual([expect.objectContaining({ displayName: 'session', grant: 'OTHER', reason: 'has no grant controls (session controls at most) for All users' })]);
+    expect(result.disabledPolicies).toEqual([expect.objectContaining({ displayName: 'session off', grant: 'OTHER' })]);
+    expect(result.enforced).toBe('NONE');
+  });
+
+  it('leaves out report-only and disabled policies that do not target the app', () => {
+    const result = analyze(
+      policy('other app', { apps: [OTHER_APP], users: ['All'], controls: ['compliantDevice'], state: REPORT_ONLY }),
+      policy('office', { apps: ['Office365'], users: ['All'], controls: ['block'], state: REPORT_ONLY }),
+      policy('excludes it', { apps: ['All'], excludeApps: [APP], users: ['All'], controls: ['compliantDevice'], state: REPORT_ONLY }),
+      policy('excludes it too', { apps: ['All'], excludeApps: [APP], users: ['All'], state: 'disabled' }),
+    );
+    expect(result).toMatchObject({ reportOnlyPolicies: [], disabledPolicies: [], exclusions: { appExcludedBy: [] } });
+  });
+
+  it('a report-only block or MFA policy closes no exclusion of an enabled one', () => {
+    const result = analyze(
+      policy('members', { users: ['All'], excludeUsers: ['GuestsOrExternalUsers'], excludeGroups: [BREAK_GLASS] }),
+      policy('block guests (report)', { users: ['GuestsOrExternalUsers'], controls: ['block'], state: REPORT_ONLY }),
+      policy('break glass (off)', { groups: [BREAK_GLASS], state: 'disabled' }),
+    );
+    expect(result).toMatchObject({ enforced: 'SOME_USERS', exclusions: { groups: [BREAK_GLASS], guests: true }, blockingPolicies: [] });
+    expect(names(result.decidingPolicies)).toEqual(['members']);
+    expect(names(result.reportOnlyPolicies)).toEqual(['block guests (report)']);
+    expect(names(result.disabledPolicies)).toEqual(['break glass (off)']);
+  });
+
+  it('an enabled policy that neither requires MFA nor blocks is left out', () => {
+    const result = analyze(policy('device', { users: ['All'], controls: ['compliantDevice'] }), { ...policy('session', { users: ['All'] }), grantControls: null });
+    expect(result).toMatchObject({ enforced: 'NONE', decidingPolicies: [], blockingPolicies: [], partialPolicies: [], reportOnlyPolicies: [], disabledPolicies: [] });
   });
 
   it.each<[string, Spec, string]>([
@@ -293,6 +371,12 @@ describe('analyzeMfaEnforcement: partial or hostile data', () => {
     ] as unknown as CaPolicy[];
     expect(() => analyze(...hostile)).not.toThrow();
     expect(analyzeMfaEnforcement({ appId: APP, policies: null as unknown as CaPolicy[] }).enforced).toBe('NONE');
+  });
+
+  it('grant controls of the wrong type are unreadable: reported, not counted', () => {
+    const broken = { ...policy('broken', { users: ['All'] }), grantControls: 'mfa' } as unknown as CaPolicy;
+    const result = analyze(broken);
+    expect(result).toMatchObject({ enforced: 'NONE', partialPolicies: [{ displayName: 'broken', grant: 'UNREADABLE', reason: 'has grant controls that could not be read for All users' }] });
   });
 
   it('an unknown state is reported with the disabled policies, not counted', () => {

@@ -112,13 +112,17 @@ describe('toMfaEnforcement', () => {
         policy('all', 'enabled', { includeUsers: ['All'], excludeGroups: [GROUP], excludeUsers: ['GuestsOrExternalUsers'] }),
         policy('report', 'enabledForReportingButNotEnforced', { includeUsers: ['All'] }),
         policy('draft', 'disabled', { includeGroups: [GROUP] }, ['block']),
+        policy('device', 'enabledForReportingButNotEnforced', { includeUsers: ['All'] }, ['compliantDevice']),
       ],
     });
     const result = toMfaEnforcement(analysis);
     expect(result.enforced).toBe(MfaEnforcementLevel.SOME_USERS);
     expect(result.exclusions).toMatchObject({ groups: [GROUP], guests: true, overlaps: [], appExcludedBy: [] });
     expect(result.decidingPolicies).toEqual([{ policyId: 'all', displayName: 'all', state: PolicyState.ENABLED, grant: MfaGrantKind.MFA, reason: expect.stringContaining('requires MFA') }]);
-    expect(result.reportOnlyPolicies).toEqual([expect.objectContaining({ policyId: 'report', state: PolicyState.REPORT_ONLY, grant: MfaGrantKind.MFA })]);
+    expect(result.reportOnlyPolicies).toEqual([
+      expect.objectContaining({ policyId: 'report', state: PolicyState.REPORT_ONLY, grant: MfaGrantKind.MFA }),
+      expect.objectContaining({ policyId: 'device', state: PolicyState.REPORT_ONLY, grant: MfaGrantKind.OTHER, reason: 'requires compliantDevice (no MFA) for All users' }),
+    ]);
     expect(result.disabledPolicies).toEqual([expect.objectContaining({ policyId: 'draft', state: PolicyState.DISABLED, grant: MfaGrantKind.BLOCK })]);
   });
 

@@ -181,16 +181,28 @@ describe('security fields on a fully consented Verafield', () => {
       expect(names(seeded.decidingPolicies)).toEqual([policies.productMfa, policies.adminMfa].sort());
       expect(seeded.decidingPolicies.find((f) => f.policyId === policies.productMfa)).toMatchObject({ state: 'ENABLED', grant: 'MFA', reason: `requires MFA (mfa) for All users except groups ${groups.breakGlass}` });
       expect(seeded.partialPolicies).toEqual([expect.objectContaining({ policyId: policies.blockLegacyAuth, grant: 'BLOCK', reason: expect.stringContaining('only for client app types exchangeActiveSync, other') })]);
-      // The seeded report-only policy asks for a compliant device, which bears neither on MFA nor blocks: the
-      // analysis leaves it out. Once it requires MFA, it is reported, and still not counted.
-      expect(seeded.reportOnlyPolicies).toEqual([]);
+      // The seeded report-only policy (All apps) asks for a compliant device: neither MFA nor a block, but it
+      // targets the app, so it is reported with what it would do, and not counted.
+      expect(seeded.reportOnlyPolicies).toEqual([
+        {
+          policyId: policies.reportOnlyCompliantDevice,
+          displayName: 'Require compliant device (report-only)',
+          state: 'REPORT_ONLY',
+          grant: 'OTHER',
+          reason: `requires compliantDevice (no MFA) for All users except groups ${groups.breakGlass}; guests or external users`,
+        },
+      ]);
+      const counted = [...seeded.decidingPolicies, ...seeded.blockingPolicies, ...seeded.partialPolicies, ...seeded.exclusions.appExcludedBy];
+      expect(counted.map((f) => f.policyId)).not.toContain(policies.reportOnlyCompliantDevice);
 
+      // Once it would require MFA, it is still reported, and still not counted: break glass stays open.
       await bench.sim.control.updatePolicy(VERAFIELD.tenantId, policies.reportOnlyCompliantDevice, { grantControls: { operator: 'OR', builtInControls: ['mfa'], customAuthenticationFactors: [], termsOfUse: [] } });
       const reportOnly = await analyse();
       expect(reportOnly.reportOnlyPolicies).toEqual([
         { policyId: policies.reportOnlyCompliantDevice, displayName: 'Require compliant device (report-only)', state: 'REPORT_ONLY', grant: 'MFA', reason: expect.stringContaining('requires MFA (mfa) for All users except') },
       ]);
-      expect(reportOnly.enforced).toBe('SOME_USERS');
+      expect(reportOnly).toMatchObject({ enforced: 'SOME_USERS', exclusions: { groups: [groups.breakGlass] } });
+      expect(names(reportOnly.decidingPolicies)).toEqual([policies.productMfa, policies.adminMfa].sort());
 
       // Break glass no longer excluded from the product's policy: the admin policy's exclusion is closed by it.
       await bench.sim.control.updatePolicy(VERAFIELD.tenantId, policies.productMfa, { conditions: { users: { excludeGroups: [] } } as never });

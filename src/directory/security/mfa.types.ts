@@ -13,6 +13,7 @@ export enum MfaGrantKind {
   MFA = 'MFA',
   MFA_OR_OTHER = 'MFA_OR_OTHER',
   BLOCK = 'BLOCK',
+  OTHER = 'OTHER',
   UNREADABLE = 'UNREADABLE',
 }
 
@@ -40,7 +41,11 @@ registerEnumType(MfaGrantKind, {
     MFA: { description: 'MFA is required (the mfa control or an MFA-grade authentication strength).' },
     MFA_OR_OTHER: { description: 'MFA is one alternative: another control (e.g. a compliant device) can be used instead.' },
     BLOCK: { description: 'Sign-in is refused.' },
-    UNREADABLE: { description: 'The grant controls could not be read (an authentication strength missing from the read); not counted.' },
+    OTHER: {
+      description:
+        'Neither MFA nor a block: other controls only (e.g. a compliant device, terms of use, a custom control) or no grant controls at all. Listed only for report-only and disabled policies.',
+    },
+    UNREADABLE: { description: 'The grant controls could not be read (e.g. an authentication strength missing from the read); not counted.' },
   },
 });
 
@@ -81,7 +86,7 @@ export class MfaPolicyFinding {
   @Field(() => PolicyState, { description: 'The policy state.' })
   state!: PolicyState;
 
-  @Field(() => MfaGrantKind, { description: 'What it demands.' })
+  @Field(() => MfaGrantKind, { description: 'What it demands (or, report-only or disabled, would demand).' })
   grant!: MfaGrantKind;
 
   @Field({ description: 'Why it is listed where it is, e.g. "requires MFA (mfa) for All users except groups <id>".' })
@@ -155,9 +160,13 @@ export class MfaEnforcement {
   })
   partialPolicies!: MfaPolicyFinding[];
 
-  @Field(() => [MfaPolicyFinding], { description: 'Report-only policies that would require MFA or block the app: reported, not counted.' })
+  @Field(() => [MfaPolicyFinding], {
+    description: 'Report-only policies that target the app (All apps or its id, not excluded), whatever their grant, with what they would do: reported, never counted.',
+  })
   reportOnlyPolicies!: MfaPolicyFinding[];
 
-  @Field(() => [MfaPolicyFinding], { description: 'Disabled policies that would require MFA or block the app: reported, not counted.' })
+  @Field(() => [MfaPolicyFinding], {
+    description: 'Disabled policies (or in an unknown state) that target the app, whatever their grant, with what they would do: reported, never counted.',
+  })
   disabledPolicies!: MfaPolicyFinding[];
 }
