@@ -1,7 +1,8 @@
 /** The benchmark list `npm run bench` runs, in order. */
+import { accessTierBenchmark } from './access-tier.bench';
 import { directoryReadsBenchmark } from './directory-reads.bench';
 import { graphBatchingBenchmark } from './graph-batching.bench';
 import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark];

@@ -1,0 +1,119 @@
+/**
+ * A real gateway for benchmarks, as `npm start` runs it in development: an embedded PostgreSQL in a temporary
+ * folder (migrated), the simulator with the Verafield tenant and the product's app registered, the gateway on a
+ * free port of 127.0.0.1, and the development bootstrap (an API key with every scope, Verafield connected through
+ * the consent flow). stop() ends all of it and removes the folders.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config';
+import { createDataSource, runMigrations } from '../../src/db/data-source';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { createLogger } from '../../src/logging';
+import { bootstrapDevelopment } from '../../src/server/dev-bootstrap';
+import { createGateway } from '../../src/server/gateway';
+import { createServices, type GatewayServices } from '../../src/server/services';
+import { DEFAULT_PRODUCT_APP_ID } from '../../src/simulator/generator';
+import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
+
+export interface GatewayRig {
+  sim: RunningSimulator;
+  services: GatewayServices;
+  /** http://127.0.0.1:<port>/graphql */
+  graphqlUrl: string;
+  /** Every scope, every tenant. */
+  apiKey: string;
+  /** The gateway's id of the connected Verafield tenant (not Entra's tenant id). */
+  tenantId: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startGatewayRig(): Promise<GatewayRig> {
+  const dir = await mkdtemp(join(tmpdir(), 'entra-gateway-bench-'));
+  // A folder of its own: as root, PostgreSQL runs as user "postgres", which cannot enter `dir` (mode 0700).
+  const pgDir = await mkdtemp(join(tmpdir(), 'entra-gateway-bench-pg-'));
+  const cleanups: Array<() => Promise<void>> = [() => Promise.all([dir, pgDir].map((folder) => rm(folder, { recursive: true, force: true }))).then(() => undefined)];
+  const stop = async () => {
+    // Last started, first stopped; every step runs even when one fails.
+    const errors: unknown[] = [];
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((err: unknown) => errors.push(err));
+    if (errors.length > 0) throw errors[0];
+  };
+  try {
+    const pg = await startEmbeddedPostgres({ dataDir: pgDir, port: await freePort(), database: 'bench' });
+    cleanups.push(() => pg.stop());
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const sim = await startSimulator({
+      tenants: [{ preset: 'verafield' }],
+      apps: [{ clientId: DEFAULT_PRODUCT_APP_ID, displayName: 'Gateway Product', redirectUris: [`${publicUrl}/oauth/callback`, `${publicUrl}/oauth/admin-callback`] }],
+    });
+    cleanups.push(async () => {
+      sim.control.close();
+      await sim.close();
+    });
+    const caPath = join(dir, 'ca.pem');
+    await writeFile(caPath, sim.caCertPem);
+    const app = sim.apps[0];
+    const config = loadConfig({
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: publicUrl,
+      LOG_LEVEL: 'silent',
+      SIMULATOR: 'off',
+      DATA_DIR: dir,
+      DATABASE_URL: pg.url,
+      ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      ENTRA_CLOUD: 'custom',
+      ENTRA_LOGIN_URL: sim.baseUrl,
+      ENTRA_GRAPH_URL: sim.baseUrl,
+      ENTRA_CLIENT_ID: app.clientId,
+      ENTRA_CLIENT_SECRET: app.secrets[0].secretText,
+      ENTRA_CA_CERT_PATH: caPath,
+    });
+    const logger = createLogger({ level: 'silent' });
+    const dataSource = createDataSource(config.database.url!);
+    await dataSource.initialize();
+    cleanups.push(async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+    });
+    await runMigrations(dataSource);
+    const services = await createServices({ config, dataSource, logger });
+    cleanups.push(async () => services.tokens?.close());
+    const gateway = await createGateway(config, { dataSource, logger, services });
+    await gateway.start();
+    cleanups.push(() => gateway.stop());
+    const { apiKey, tenantId } = await bootstrapDevelopment({ services, dataSource, simulator: sim, dataDir: dir, logger });
+    return { sim, services, graphqlUrl: gateway.graphqlUrl, apiKey, tenantId, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** One GraphQL operation through the gateway with the rig's API key; GraphQL errors are thrown. */
+export async function gatewayRequest<T>(rig: Pick<GatewayRig, 'graphqlUrl' | 'apiKey'>, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(rig.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.apiKey}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data?: T; errors?: unknown };
+  if (body.errors || !body.data) throw new Error(`gateway answered ${res.status} with errors: ${JSON.stringify(body.errors).slice(0, 300)}`);
+  return body.data;
+}
