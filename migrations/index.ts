@@ -7,6 +7,7 @@ import { TokenCache1795780635000 } from './1795780635000-TokenCache';
 import { OAuthState1795790000000 } from './1795790000000-OAuthState';
 import { ApiKeys1795795200000 } from './1795795200000-ApiKeys';
 import { AccessTiers1795796400000 } from './1795796400000-AccessTiers';
+import { Provisioning1795800000000 } from './1795800000000-Provisioning';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -14,4 +15,5 @@ export const migrations: Function[] = [
   OAuthState1795790000000,
   ApiKeys1795795200000,
   AccessTiers1795796400000,
+  Provisioning1795800000000,
 ];

@@ -7,6 +7,7 @@ import { TenantTokenCache } from '../identity/token-cache.entity';
 import { OAuthState } from '../tenants/oauth-state.entity';
 import { ApiKeyRecord } from '../server/auth/api-key.entity';
 import { AccessTierRecord, TierMappingRecord } from '../access/access-tier.entity';
+import { AuditLogRecord, IdempotencyRecord } from '../provisioning/provisioning.entity';
 
 export const entities: Function[] = [
   Tenant,
@@ -16,4 +17,6 @@ export const entities: Function[] = [
   ApiKeyRecord,
   AccessTierRecord,
   TierMappingRecord,
+  AuditLogRecord,
+  IdempotencyRecord,
 ];

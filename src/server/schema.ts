@@ -14,6 +14,7 @@ import { GroupMembershipResolver, UserMembershipResolver } from '../directory/me
 import { TenantDirectoryResolver } from '../directory/tenant-directory.resolver';
 import { securityResolvers } from '../directory/security';
 import { AccessTierResolver } from '../access/access.resolver';
+import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
 
 export const gatewayResolvers: NonEmptyArray<Function> = [
   AboutResolver,
@@ -25,6 +26,7 @@ export const gatewayResolvers: NonEmptyArray<Function> = [
   GroupMembershipResolver,
   ...securityResolvers,
   AccessTierResolver,
+  ProvisioningResolver,
 ];
 
 export type GatewayPubSub = ReturnType<typeof createPubSub>;

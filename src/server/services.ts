@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import { AccessService } from '../access/access.service';
+import { ProvisioningService } from '../provisioning/provisioning.service';
 import { DirectoryAccess } from '../directory/graph-access';
 import { createTenantServices, type TenantServices } from '../tenants/tenant-services';
 import { ApiKeyService } from './auth/api-key.service';
@@ -22,6 +23,8 @@ export interface GatewayServices extends TenantServices {
   directory: DirectoryAccess;
   /** Access tiers and each tenant's group-to-tier mappings. */
   access: AccessService;
+  /** Provisioning's audit log and idempotency records; writes go through ProvisioningWriter per request. */
+  provisioning: ProvisioningService;
 }
 
 export interface ServiceDeps {
@@ -41,5 +44,6 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   const tenantServices = createTenantServices(deps);
   const directory = new DirectoryAccess({ config: deps.config, tenantTokens: tenantServices.tenantTokens, logger: deps.logger });
   const access = new AccessService(deps.dataSource);
-  return { config: deps.config, apiKeys, authenticator, directory, access, ...tenantServices };
+  const provisioning = new ProvisioningService(deps.dataSource, deps.config);
+  return { config: deps.config, apiKeys, authenticator, directory, access, provisioning, ...tenantServices };
 }
