@@ -2,7 +2,8 @@
 import { accessTierBenchmark } from './access-tier.bench';
 import { directoryReadsBenchmark } from './directory-reads.bench';
 import { graphBatchingBenchmark } from './graph-batching.bench';
+import { provisioningBenchmark } from './provisioning.bench';
 import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark];
