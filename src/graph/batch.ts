@@ -12,7 +12,7 @@ import { headerValue, numericHeader, type HeaderBag } from './headers';
 import { isRecord, protocolError } from './response';
 import { retryDecision, type RetryPolicy } from './retry-policy';
 import { sleep } from './sleep';
-import type { GraphCounters, HttpMethod } from './types';
+import type { GraphCounters, GraphResult, HttpMethod } from './types';
 
 export const MAX_BATCH_SIZE = 20;
 
@@ -26,7 +26,8 @@ export interface GraphBatchRequest {
   consistencyLevel?: 'eventual';
 }
 
-export type GraphBatchResult<T = unknown> = { ok: true; status: number; value: T } | { ok: false; error: GraphError };
+/** An item's value with its sub-response's request-id, or its typed error (which carries its own ids). */
+export type GraphBatchResult<T = unknown> = ({ ok: true } & GraphResult<T>) | { ok: false; error: GraphError };
 
 export interface BatcherOptions {
   retry: RetryPolicy;
@@ -102,7 +103,9 @@ export class GraphBatcher {
   /** An item's result, or how soon to send it again (the retry policy of direct requests, per item). */
   private judge<T>(request: GraphBatchRequest, answer: SubAnswer | GraphError, attempt: number, startedAt: number): { result: GraphBatchResult<T> } | { retryInMs: number } {
     if (answer instanceof GraphError) return { result: { ok: false, error: answer } };
-    if (answer.status >= 200 && answer.status < 300) return { result: { ok: true, status: answer.status, value: answer.body as T } };
+    if (answer.status >= 200 && answer.status < 300) {
+      return { result: { ok: true, status: answer.status, value: answer.body as T, requestId: headerValue(answer.headers, 'request-id') } };
+    }
     const { retry, now, random } = this.options;
     const outcome = { kind: 'response' as const, status: answer.status, retryAfter: headerValue(answer.headers, 'retry-after') };
     const decision = retryDecision(attempt, outcome, now(), { policy: retry, startedAt, random: random() });

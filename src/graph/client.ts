@@ -9,7 +9,7 @@ import { deltaRound, list, pages, type ListOptions, type ListResult, type PageOp
 import { ResourceBudget } from './resource-budget';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { AgentPool } from './transport';
-import type { GraphCallOptions, GraphCounters, GraphPage, GraphTenantContext, HttpMethod } from './types';
+import type { GraphCallOptions, GraphCounters, GraphPage, GraphResult, GraphTenantContext, HttpMethod } from './types';
 import { GraphRoot } from './urls';
 
 export interface GraphClientOptions {
@@ -60,19 +60,29 @@ export class GraphClient {
   }
 
   async get<T = unknown>(path: string, opts?: GraphCallOptions): Promise<T> {
-    return this.call<T>('GET', path, undefined, opts);
+    return (await this.request<T>('GET', path, opts)).value;
   }
 
   async post<T = unknown>(path: string, body: unknown, opts?: GraphCallOptions): Promise<T> {
-    return this.call<T>('POST', path, body, opts);
+    return (await this.request<T>('POST', path, { ...opts, body })).value;
   }
 
   async patch<T = unknown>(path: string, body: unknown, opts?: GraphCallOptions): Promise<T> {
-    return this.call<T>('PATCH', path, body, opts);
+    return (await this.request<T>('PATCH', path, { ...opts, body })).value;
   }
 
   async delete(path: string, opts?: GraphCallOptions): Promise<void> {
-    await this.call('DELETE', path, undefined, opts);
+    await this.request('DELETE', path, opts);
+  }
+
+  /**
+   * One request of any method, answered with its status and Graph's request-id besides the value: for
+   * callers that record what Graph did (audited writes). get/post/patch/delete are this, value only.
+   * Failures reject with a typed GraphError, as for the others.
+   */
+  async request<T = unknown>(method: HttpMethod, path: string, opts: GraphCallOptions & { body?: unknown } = {}): Promise<GraphResult<T>> {
+    const response = await this.exec.send<T>({ ...opts, method, url: path });
+    return { status: response.status, value: response.body, requestId: response.requestId };
   }
 
   pages<T = unknown>(path: string, opts?: PageOptions): AsyncGenerator<GraphPage<T>> {
@@ -99,10 +109,5 @@ export class GraphClient {
   /** Closes the client's own pooled connections (a shared AgentPool is its owner's to close). */
   close(): void {
     this.ownAgents?.destroy();
-  }
-
-  private async call<T>(method: HttpMethod, path: string, body: unknown, opts: GraphCallOptions = {}): Promise<T> {
-    const response = await this.exec.send<T>({ ...opts, method, url: path, body });
-    return response.body;
   }
 }

@@ -21,4 +21,4 @@ export { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, retryDecision, typ
 export { DEFAULT_BUDGET_OPTIONS, ResourceBudget, budgetDelay, type BudgetOptions } from './resource-budget';
 export { AgentPool } from './transport';
 export { filterEq, graphPath, odataLiteral, odataProperty, odataString, pathSegment, queryString, selectList, startsWith, type ODataLiteral } from './odata';
-export type { GraphCallOptions, GraphCounters, GraphPage, GraphResponse, GraphTenantContext, HttpMethod } from './types';
+export type { GraphCallOptions, GraphCounters, GraphPage, GraphResponse, GraphResult, GraphTenantContext, HttpMethod } from './types';

@@ -44,6 +44,17 @@ export interface GraphResponse<T = unknown> {
   clientRequestId: string;
 }
 
+/**
+ * A successful answer as a caller that records it sees it: the value and Graph's request-id (the id Microsoft
+ * support traces a request by), from a direct call (GraphClient.request) or a $batch item (its sub-response's
+ * own header). `requestId` is absent only when the answer carried none.
+ */
+export interface GraphResult<T = unknown> {
+  status: number;
+  value: T;
+  requestId?: string;
+}
+
 export interface GraphPage<T> {
   items: T[];
   /** @odata.count: only on the first page, only when asked for. */

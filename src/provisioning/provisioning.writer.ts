@@ -5,7 +5,7 @@
  */
 import { toUser, type GraphJson } from '../directory/directory-object.mapping';
 import type { User } from '../directory/directory-object.types';
-import { graphPath, GraphError, type GraphBatchRequest, type GraphClient } from '../graph';
+import { graphPath, GraphError, type GraphBatchRequest, type GraphBatchResult, type GraphClient, type GraphResult } from '../graph';
 import { sleep } from '../graph/sleep';
 import type { Logger } from '../logging';
 import { ErrorCode, GatewayError } from '../server/errors';
@@ -24,7 +24,7 @@ import {
   unexpectedFailure,
   userWriteFailure,
 } from './outcomes';
-import type { AuditOperation, AuditResult } from './provisioning.entity';
+import type { AuditOperation } from './provisioning.entity';
 import { isInvalid, validateCreate, validateUpdate, type CreateFields, type UpdateFields, type ValidCreate } from './provisioning-input';
 import { requestHash, type AuditRow, type ProvisioningService } from './provisioning.service';
 import {
@@ -68,7 +68,8 @@ export interface WriterDeps {
   logger: Pick<Logger, 'info'>;
 }
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+/** A Graph call's end: its value and Graph's request-id (audited with the write), or what it was refused with. */
+type Settled<T> = { ok: true; value: T; requestId: string | null } | { ok: false; error: unknown };
 
 export class ProvisioningWriter {
   constructor(private readonly deps: WriterDeps) {}
@@ -83,7 +84,7 @@ export class ProvisioningWriter {
         await this.audit([{ operation: op, target: `user:${input.userPrincipalName}`, result: 'FAILED', errorCode: valid.errorCode, idempotencyKey }]);
         return valid;
       }
-      const settled = await this.settle(this.deps.client.post<GraphJson>('/users', valid.body));
+      const settled = await this.settle(this.deps.client.request<GraphJson>('POST', '/users', { body: valid.body }));
       const outcome = this.createOutcome(valid, settled);
       await this.audit([this.createAudit(valid.userPrincipalName, outcome, settled, idempotencyKey)]);
       if (outcome === null) throw unexpectedFailure((settled as { error: unknown }).error, this.deps.tenantId, 'POST /users');
@@ -100,19 +101,19 @@ export class ProvisioningWriter {
       return patch;
     }
     const path = graphPath`/users/${userId}`;
-    const settled = await this.waitingOutLag(userId, () => this.settle(this.deps.client.patch(path, patch)));
+    const settled = await this.waitingOutLag(userId, () => this.settle(this.deps.client.request('PATCH', path, { body: patch })));
     if (!settled.ok) {
       const err = settled.error;
       const typed = err instanceof GraphError && err.status === 404 ? notFound(userId, 'USER') : userWriteFailure(err, (patch.userPrincipalName as string | undefined) ?? null, 'update a user');
-      await this.audit([{ operation: op, target, result: 'FAILED', errorCode: typed?.errorCode ?? codeOf(err), graphRequestId: requestIdOf(err) }]);
+      await this.audit([{ operation: op, target, result: 'FAILED', errorCode: typed?.errorCode ?? codeOf(err), graphRequestId: requestIdOf(settled) }]);
       if (!typed) throw unexpectedFailure(err, this.deps.tenantId, 'PATCH /users/{id}');
       return typed;
     }
-    await this.audit([{ operation: op, target, result: 'SUCCESS' }]);
+    await this.audit([{ operation: op, target, result: 'SUCCESS', graphRequestId: requestIdOf(settled) }]);
     let user: User | null = null;
     if (readBack) {
       // The write stands whatever the read-back does; a refused read leaves `user` null.
-      const read = await this.settle(this.deps.client.get<GraphJson>(`${path}?$select=${USER_SELECT}`));
+      const read = await this.settle(this.deps.client.request<GraphJson>('GET', `${path}?$select=${USER_SELECT}`));
       user = read.ok ? toUser(read.value, this.deps.tenantId) : null;
     }
     return Object.assign(new UpdatedUser(), { user, changed: Object.keys(patch) });
@@ -130,7 +131,7 @@ export class ProvisioningWriter {
 
   private async changeMember(groupId: string, memberId: string, change: MembershipChangeKind): Promise<GroupMemberOutcome> {
     const request = this.memberRequest(groupId, memberId, change);
-    const send = () => this.settle(request.method === 'POST' ? this.deps.client.post(request.url, request.body) : this.deps.client.delete(request.url));
+    const send = () => this.settle(this.deps.client.request(request.method, request.url, { body: request.body }));
     const settled = change === MembershipChangeKind.ADDED ? await this.waitingOutLag(memberId, send) : await send();
     const [outcome] = await this.memberOutcomes([{ groupId, memberId, change, settled }]);
     await this.audit([memberAudit(groupId, memberId, change, outcome, settled)]);
@@ -170,7 +171,7 @@ export class ProvisioningWriter {
     const audits: AuditRow[] = [];
     toCreate.forEach(({ index, valid: v }, i) => {
       const answer = created[i];
-      const settled: Settled<GraphJson> = answer.ok ? { ok: true, value: answer.value } : { ok: false, error: answer.error };
+      const settled = settledOf(answer);
       const outcome = this.createOutcome(v, settled);
       audits.push(this.createAudit(v.userPrincipalName, outcome, settled, idempotencyKey));
       // An item no typed result describes (Graph 5xx after retries) still gets an item, not a failed run.
@@ -219,7 +220,7 @@ export class ProvisioningWriter {
       let again: number[] = [];
       pending.forEach((i, n) => {
         const answer = answers[n];
-        settled[i] = answer.ok ? { ok: true, value: answer.value } : { ok: false, error: answer.error };
+        settled[i] = settledOf(answer);
         if (!answer.ok && answer.error.status === 404 && attempt < LAG_RETRY.attempts) again.push(i);
       });
       if (attempt === 1 && again.length > 0) {
@@ -258,10 +259,10 @@ export class ProvisioningWriter {
   }
 
   private createAudit(userPrincipalName: string, outcome: CreateUserOutcome | null, settled: Settled<GraphJson>, idempotencyKey: string | null): AuditRow {
-    if (outcome instanceof CreatedUser) return this.row({ operation: 'CREATE_USER', target: `user:${outcome.user.id}`, result: 'SUCCESS', idempotencyKey });
-    const error = settled.ok ? null : settled.error;
-    const errorCode = outcome && 'errorCode' in outcome ? outcome.errorCode : codeOf(error);
-    return this.row({ operation: 'CREATE_USER', target: `user:${userPrincipalName}`, result: 'FAILED', errorCode, graphRequestId: requestIdOf(error), idempotencyKey });
+    const graphRequestId = requestIdOf(settled);
+    if (outcome instanceof CreatedUser) return this.row({ operation: 'CREATE_USER', target: `user:${outcome.user.id}`, result: 'SUCCESS', graphRequestId, idempotencyKey });
+    const errorCode = outcome && 'errorCode' in outcome ? outcome.errorCode : codeOf(settled.ok ? null : settled.error);
+    return this.row({ operation: 'CREATE_USER', target: `user:${userPrincipalName}`, result: 'FAILED', errorCode, graphRequestId, idempotencyKey });
   }
 
   /**
@@ -350,9 +351,9 @@ export class ProvisioningWriter {
     }
   }
 
-  private async settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  private async settle<T>(promise: Promise<GraphResult<T>>): Promise<Settled<T>> {
     return promise.then(
-      (value) => ({ ok: true as const, value }),
+      ({ value, requestId }) => ({ ok: true as const, value, requestId: requestId ?? null }),
       (error: unknown) => ({ ok: false as const, error }),
     );
   }
@@ -366,8 +367,14 @@ function isNotFound(settled: Settled<unknown>): boolean {
   return !settled.ok && settled.error instanceof GraphError && settled.error.status === 404;
 }
 
-function requestIdOf(err: unknown): string | null {
-  return err instanceof GraphError ? (err.requestId ?? null) : null;
+function settledOf<T>(answer: GraphBatchResult<T>): Settled<T> {
+  return answer.ok ? { ok: true, value: answer.value, requestId: answer.requestId ?? null } : { ok: false, error: answer.error };
+}
+
+/** Graph's request-id of the answer, success or failure; null when there was no answer (or it named none). */
+function requestIdOf(settled: Settled<unknown>): string | null {
+  if (settled.ok) return settled.requestId;
+  return settled.error instanceof GraphError ? (settled.error.requestId ?? null) : null;
 }
 
 /** For audit rows of failures without a typed result: Graph's code, or the GraphQL code we raise. */
@@ -380,10 +387,7 @@ function codeOf(err: unknown): string {
 function memberAudit(groupId: string, memberId: string, change: MembershipChangeKind, outcome: GroupMemberOutcome | null, settled: Settled<unknown>): Omit<AuditRow, 'tenantId' | 'principal' | 'requestId'> {
   const operation: AuditOperation = change === MembershipChangeKind.ADDED ? 'ADD_GROUP_MEMBER' : 'REMOVE_GROUP_MEMBER';
   const target = `group:${groupId}/member:${memberId}`;
-  if (outcome instanceof MembershipChange) {
-    const result: AuditResult = outcome.noOp ? 'NO_OP' : 'SUCCESS';
-    return { operation, target, result, graphRequestId: settled.ok ? null : requestIdOf(settled.error) };
-  }
-  const error = settled.ok ? null : settled.error;
-  return { operation, target, result: 'FAILED', errorCode: outcome?.errorCode ?? codeOf(error), graphRequestId: requestIdOf(error) };
+  const graphRequestId = requestIdOf(settled);
+  if (outcome instanceof MembershipChange) return { operation, target, result: outcome.noOp ? 'NO_OP' : 'SUCCESS', graphRequestId };
+  return { operation, target, result: 'FAILED', errorCode: outcome?.errorCode ?? codeOf(settled.ok ? null : settled.error), graphRequestId };
 }

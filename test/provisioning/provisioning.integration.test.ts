@@ -38,6 +38,8 @@ async function auditPage(first: number, after?: string): Promise<{ edges: Array<
   return data.auditLog;
 }
 const latestAudit = async (n: number) => (await auditPage(n)).edges.map((e) => e.node);
+/** Graph's request-id as the simulator (and Graph) issue it. */
+const GRAPH_REQUEST_ID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
 beforeAll(async () => {
   bench = await startProvisioningBench();
@@ -70,6 +72,9 @@ describe('createUser', () => {
     const [row] = await latestAudit(1);
     expect(row).toMatchObject({ principal: `api_key:${bench.writerKeyId}`, operation: 'CREATE_USER', target: `user:${created.user.id}`, result: 'SUCCESS', errorCode: null });
     expect(row.requestId).toEqual(expect.any(String));
+    // Who, which tenant, what, result, and the Graph request id of the successful write.
+    expect(row.graphRequestId).toEqual(GRAPH_REQUEST_ID);
+    expect(row.graphRequestId).not.toBe(row.requestId);
   });
 
   it('a given password is used and not echoed', async () => {
@@ -182,7 +187,7 @@ describe('updateUser', () => {
       changed: ['department', 'jobTitle', 'accountEnabled'],
       user: { id: U.financeEmployee.id, jobTitle: 'Senior Financial Analyst' },
     });
-    expect((await latestAudit(1))[0]).toMatchObject({ operation: 'UPDATE_USER', target: `user:${U.financeEmployee.id}`, result: 'SUCCESS' });
+    expect((await latestAudit(1))[0]).toMatchObject({ operation: 'UPDATE_USER', target: `user:${U.financeEmployee.id}`, result: 'SUCCESS', graphRequestId: GRAPH_REQUEST_ID });
   });
 
   it('NotFound for an unknown user, UpnConflict for a taken UPN, InvalidInput for nothing to change', async () => {
@@ -199,12 +204,16 @@ describe('group membership', () => {
     expect(await bench.addMember(G.engineering, U.financeEmployee.id)).toMatchObject({ __typename: 'MembershipChange', change: 'ADDED', noOp: true });
     expect(await bench.removeMember(G.engineering, U.financeEmployee.id)).toMatchObject({ change: 'REMOVED', noOp: false });
     expect(await bench.removeMember(G.engineering, U.financeEmployee.id)).toMatchObject({ change: 'REMOVED', noOp: true });
-    expect((await latestAudit(4)).map((r) => [r.operation, r.result, r.target])).toEqual([
+    const rows = await latestAudit(4);
+    expect(rows.map((r) => [r.operation, r.result, r.target])).toEqual([
       ['REMOVE_GROUP_MEMBER', 'NO_OP', `group:${G.engineering}/member:${U.financeEmployee.id}`],
       ['REMOVE_GROUP_MEMBER', 'SUCCESS', `group:${G.engineering}/member:${U.financeEmployee.id}`],
       ['ADD_GROUP_MEMBER', 'NO_OP', `group:${G.engineering}/member:${U.financeEmployee.id}`],
       ['ADD_GROUP_MEMBER', 'SUCCESS', `group:${G.engineering}/member:${U.financeEmployee.id}`],
     ]);
+    // Each row names the Graph request that decided it: the write's own for SUCCESS, the refusal's for NO_OP.
+    for (const row of rows) expect(row.graphRequestId).toEqual(GRAPH_REQUEST_ID);
+    expect(new Set(rows.map((r) => r.graphRequestId)).size).toBe(4);
   });
 
   it('GroupIsDynamic for a dynamic group, NotFound naming the missing group or member', async () => {
@@ -295,6 +304,12 @@ describe('provisionUsers (bulk)', () => {
     expect(bulkRows).toHaveLength(BULK + adds);
     expect(bulkRows.filter((r) => r.operation === 'CREATE_USER').map((r) => r.result).sort()).toEqual([...Array(BULK - 4).fill('SUCCESS'), ...Array(4).fill('FAILED')].sort());
     expect(bulkRows.filter((r) => r.operation === 'ADD_GROUP_MEMBER' && r.result === 'FAILED').map((r) => r.errorCode).sort()).toEqual(['GROUP_IS_DYNAMIC', 'NOT_FOUND']);
+    // Successful $batch items carry their own sub-response's Graph request id, one per item.
+    const successes = bulkRows.filter((r) => r.result === 'SUCCESS');
+    expect(successes.filter((r) => r.operation === 'CREATE_USER')).toHaveLength(BULK - 4);
+    expect(successes.filter((r) => r.operation === 'ADD_GROUP_MEMBER').length).toBeGreaterThan(0);
+    for (const row of successes) expect(row.graphRequestId).toEqual(GRAPH_REQUEST_ID);
+    expect(new Set(successes.map((r) => r.graphRequestId)).size).toBe(successes.length);
   });
 
   it('a retry with the same key replays the run without passwords; a different list with it is refused', async () => {
