@@ -16,7 +16,7 @@ export class InitialSchema1764201600000 implements MigrationInterface {
           CHECK (status IN ('PENDING_CONSENT', 'ACTIVE', 'RECONSENT_REQUIRED', 'DISCONNECTED')),
         granted_scopes text[] NOT NULL DEFAULT '{}',
         features text[] NOT NULL DEFAULT '{}',
-        sync_interval_seconds integer NOT NULL DEFAULT 900 CHECK (sync_interval_seconds > 0),
+        sync_interval_seconds integer NOT NULL DEFAULT 300 CHECK (sync_interval_seconds > 0),
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);

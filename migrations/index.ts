@@ -8,6 +8,9 @@ import { OAuthState1795790000000 } from './1795790000000-OAuthState';
 import { ApiKeys1795795200000 } from './1795795200000-ApiKeys';
 import { AccessTiers1795796400000 } from './1795796400000-AccessTiers';
 import { Provisioning1795800000000 } from './1795800000000-Provisioning';
+import { EventLog1795810000000 } from './1795810000000-EventLog';
+import { Snapshot1795820000000 } from './1795820000000-Snapshot';
+import { DriftFindings1795830000000 } from './1795830000000-DriftFindings';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -16,4 +19,7 @@ export const migrations: Function[] = [
   ApiKeys1795795200000,
   AccessTiers1795796400000,
   Provisioning1795800000000,
+  EventLog1795810000000,
+  Snapshot1795820000000,
+  DriftFindings1795830000000,
 ];

@@ -168,6 +168,10 @@ async function main(): Promise<void> {
     const gateway = await createGateway(effective, { dataSource, logger, services });
     await gateway.start();
     shutdown.add('gateway', gateway.stop);
+    if (effective.sync.enabled) {
+      services.sync.start();
+      shutdown.add('sync scheduler', () => services.sync.stop());
+    }
     const access = simulator
       ? await bootstrapDevelopment({ services, dataSource, simulator, dataDir: config.runtime.dataDir, logger })
       : undefined;

@@ -192,6 +192,23 @@ export class AccessTierResolver {
     const tenant = guidArg('tenantId', tenantId);
     const ref = userRefArg(userId, userPrincipalName);
     await requireTenant(ctx, tenant);
+    // The snapshot answers when its last round is recent enough and holds the user; else Graph, live.
+    const snapshot = await ctx.services.sync.userFacts(tenant, ref, ctx.services.config.sync.accessTierMaxAgeSeconds);
+    if (snapshot) {
+      const [tiers, mappings] = await Promise.all([access(ctx).listTiers(), access(ctx).listMappings(tenant)]);
+      const decision = resolveTier({ accountEnabled: snapshot.user.accountEnabled, effectiveGroupIds: snapshot.groups.map((g) => g.id) }, mappings, tiers);
+      const names = new Map(snapshot.groups.map((g) => [g.id, g.displayName]));
+      const mappedNames = new Map(mappings.map((m) => [m.groupId, m.groupDisplayName]));
+      return {
+        user: liveUser(snapshot.user),
+        tier: decision.tier,
+        decidingGroups: decision.decidingGroups.map((id) => ({ id, displayName: names.get(id) ?? mappedNames.get(id) ?? null })),
+        reason: decision.reason,
+        source: TierSource.SNAPSHOT,
+        evaluatedAt: snapshot.asOf,
+        snapshotAgeSeconds: snapshot.ageSeconds,
+      };
+    }
     const evaluatedAt = new Date();
     const [tiers, mappings, live] = await Promise.all([access(ctx).listTiers(), access(ctx).listMappings(tenant), readUserWithGroups(ctx.directory(tenant), ref)]);
     const decision = resolveTier({ accountEnabled: live.user.accountEnabled, effectiveGroupIds: live.groups.map((g) => g.id) }, mappings, tiers);

@@ -24,12 +24,16 @@ registerEnumType(PreviewWarningCode, {
 
 export enum TierSource {
   LIVE = 'LIVE',
+  SNAPSHOT = 'SNAPSHOT',
 }
 
 registerEnumType(TierSource, {
   name: 'TierSource',
   description: 'Where the facts behind a tier decision came from.',
-  valuesConfig: { LIVE: { description: 'Read from Microsoft Graph while answering.' } },
+  valuesConfig: {
+    LIVE: { description: 'Read from Microsoft Graph while answering.' },
+    SNAPSHOT: { description: 'Read from the directory snapshot kept by sync (see snapshotAgeSeconds); used when it is fresh enough (ACCESS_TIER_MAX_AGE_SECONDS).' },
+  },
 });
 
 @ObjectType('AccessTier', { description: "One of the product's access tiers (the same for every tenant)." })
@@ -112,8 +116,11 @@ export class AccessTierDecisionObject {
   @Field(() => TierSource)
   source!: TierSource;
 
-  @Field({ description: 'When the facts were read.' })
+  @Field({ description: 'When the facts were read (for SNAPSHOT: when the sync round that wrote them completed).' })
   evaluatedAt!: Date;
+
+  @Field(() => Int, { nullable: true, description: 'SNAPSHOT: how old the facts are, in seconds; null for LIVE.' })
+  snapshotAgeSeconds?: number | null;
 }
 
 @ObjectType('TierCount', { description: 'How many users a tier holds under the current and the proposed mappings.' })

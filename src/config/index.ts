@@ -6,12 +6,14 @@ import { AdminConfig, adminSection } from './admin.config';
 import { DatabaseConfig, databaseSection } from './database.config';
 import { EncryptionConfig, encryptionSection } from './encryption.config';
 import { EntraConfig, entraSection } from './entra.config';
+import { EventsConfig, eventsSection } from './events.config';
 import { Env, SectionContext, SectionResult, withoutEmptyValues } from './env';
 import { JwtConfig, jwtSection } from './jwt.config';
 import { ConfigError, ConfigProblem } from './problems';
 import { RuntimeConfig, runtimeSection } from './runtime.config';
 import { ServerConfig, serverSection } from './server.config';
 import { SimulatorConfig, simulatorEnabled, simulatorSection } from './simulator.config';
+import { SyncConfig, syncSection } from './sync.config';
 
 export interface Config {
   runtime: RuntimeConfig;
@@ -23,6 +25,8 @@ export interface Config {
   /** Null: JWT bearer tokens are off. */
   jwt: JwtConfig | null;
   simulator: SimulatorConfig;
+  events: EventsConfig;
+  sync: SyncConfig;
 }
 
 /** Throws ConfigError listing every problem found in `env`. */
@@ -43,6 +47,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     admin: adminSection(vars),
     jwt: jwtSection(vars),
     simulator: simulatorSection(vars, ctx),
+    events: eventsSection(vars),
+    sync: syncSection(vars),
   };
   const problems = Object.values(sections).flatMap((section: SectionResult<unknown>) => (section.ok ? [] : section.problems));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -73,7 +79,7 @@ function deepFreeze<T>(value: T): T {
 
 export { ConfigError };
 export type { ConfigProblem, Env };
-export type { AdminConfig, DatabaseConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig };
+export type { AdminConfig, DatabaseConfig, EventsConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig, SyncConfig };
 export type { EntraCredentials, SimulatedEntra } from './entra.config';
 export { simulatorEntraConfig } from './entra.config';
 export type { EncryptionKey } from './encryption-keys';

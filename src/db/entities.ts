@@ -8,6 +8,9 @@ import { OAuthState } from '../tenants/oauth-state.entity';
 import { ApiKeyRecord } from '../server/auth/api-key.entity';
 import { AccessTierRecord, TierMappingRecord } from '../access/access-tier.entity';
 import { AuditLogRecord, IdempotencyRecord } from '../provisioning/provisioning.entity';
+import { DirectoryEventRecord } from '../events/event.entity';
+import { SnapshotEffective, SnapshotGroup, SnapshotMembership, SnapshotUser, SyncStateRecord } from '../sync/snapshot.entity';
+import { DriftFindingRecord, DriftStateRecord } from '../sync/drift/drift-finding.entity';
 
 export const entities: Function[] = [
   Tenant,
@@ -19,4 +22,12 @@ export const entities: Function[] = [
   TierMappingRecord,
   AuditLogRecord,
   IdempotencyRecord,
+  DirectoryEventRecord,
+  SnapshotUser,
+  SnapshotGroup,
+  SnapshotMembership,
+  SnapshotEffective,
+  SyncStateRecord,
+  DriftFindingRecord,
+  DriftStateRecord,
 ];

@@ -148,6 +148,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
         // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (complete subscriptions, close sockets).
         await apollo.stop();
         services.directory.close();
+        // After the WebSocket drain (subscriptions are complete): the LISTEN connection and the purge timer.
+        await services.events.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         logger.info('gateway stopped');
       })();

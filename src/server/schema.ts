@@ -14,7 +14,10 @@ import { GroupMembershipResolver, UserMembershipResolver } from '../directory/me
 import { TenantDirectoryResolver } from '../directory/tenant-directory.resolver';
 import { securityResolvers } from '../directory/security';
 import { AccessTierResolver } from '../access/access.resolver';
+import { DriftResolver } from '../sync/drift/drift.resolver';
+import { SyncResolver } from '../sync/sync.resolver';
 import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
+import { EventsResolver } from '../events/events.resolver';
 
 export const gatewayResolvers: NonEmptyArray<Function> = [
   AboutResolver,
@@ -26,7 +29,10 @@ export const gatewayResolvers: NonEmptyArray<Function> = [
   GroupMembershipResolver,
   ...securityResolvers,
   AccessTierResolver,
+  SyncResolver,
   ProvisioningResolver,
+  DriftResolver,
+  EventsResolver,
 ];
 
 export type GatewayPubSub = ReturnType<typeof createPubSub>;

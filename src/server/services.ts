@@ -7,8 +7,11 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
 import { AccessService } from '../access/access.service';
+import { SyncService } from '../sync/sync.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { DirectoryAccess } from '../directory/graph-access';
+import { EventsService } from '../events/events.service';
+import { DriftService } from '../sync/drift/drift.service';
 import { createTenantServices, type TenantServices } from '../tenants/tenant-services';
 import { ApiKeyService } from './auth/api-key.service';
 import { Authenticator } from './auth/authenticator';
@@ -23,8 +26,14 @@ export interface GatewayServices extends TenantServices {
   directory: DirectoryAccess;
   /** Access tiers and each tenant's group-to-tier mappings. */
   access: AccessService;
+  /** Background sync: the engine, the scheduler (started by main.ts when SYNC_ENABLED), snapshot reads. */
+  sync: SyncService;
   /** Provisioning's audit log and idempotency records; writes go through ProvisioningWriter per request. */
   provisioning: ProvisioningService;
+  /** Drift rules and findings; the sync engine calls drift.evaluate after each round. */
+  drift: DriftService;
+  /** The event log's read side: polling, subscriptions (one LISTEN connection per process), retention. */
+  events: EventsService;
 }
 
 export interface ServiceDeps {
@@ -45,5 +54,17 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   const directory = new DirectoryAccess({ config: deps.config, tenantTokens: tenantServices.tenantTokens, logger: deps.logger });
   const access = new AccessService(deps.dataSource);
   const provisioning = new ProvisioningService(deps.dataSource, deps.config);
-  return { config: deps.config, apiKeys, authenticator, directory, access, provisioning, ...tenantServices };
+  const drift = new DriftService({ config: deps.config, dataSource: deps.dataSource, directory, logger: deps.logger, settings: deps.config.sync.drift });
+  const sync = new SyncService({
+    config: deps.config.sync,
+    dataSource: deps.dataSource,
+    clientFor: (tenantId) => directory.client(tenantId),
+    access,
+    logger: deps.logger,
+    afterRound: (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true }),
+  });
+  // Started here (LISTEN connection, purge timer); the gateway's stop() closes it.
+  const events = new EventsService(deps);
+  events.start();
+  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, ...tenantServices };
 }

@@ -8,7 +8,7 @@ import { checkReturnUrl } from './return-url';
 import type { EntraCloud } from './tenant.entity';
 
 export const DISPLAY_NAME_MAX = 200;
-export const SYNC_INTERVAL_SECONDS = { min: 60, max: 86_400, default: 900 } as const;
+export const SYNC_INTERVAL_SECONDS = { min: 60, max: 86_400, default: 300 } as const;
 const LOGIN_HINT_MAX = 320;
 
 export interface ConnectTenantFields {

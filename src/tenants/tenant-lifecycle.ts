@@ -4,6 +4,8 @@
  * so concurrent events for one tenant are applied one after the other.
  */
 import type { DataSource, EntityManager } from 'typeorm';
+import { appendEvents } from '../events/event-log';
+import { DirectoryEventType } from '../events/event.types';
 import { TenantStatus, transition, type TenantEvent } from './status';
 import { Tenant, TenantStatusChange } from './tenant.entity';
 
@@ -51,7 +53,10 @@ export async function applyTenantEventIn(
   return saved;
 }
 
-/** One history row, stamped with the transaction's time; `from` is null for a tenant's first status. */
+/**
+ * One history row, stamped with the transaction's time, and its TENANT_STATUS_CHANGED event in the same
+ * transaction; `from` is null for a tenant's first status.
+ */
 export async function recordStatus(
   manager: EntityManager,
   tenantId: string,
@@ -60,4 +65,5 @@ export async function recordStatus(
   reason: string,
 ): Promise<void> {
   await manager.getRepository(TenantStatusChange).insert({ tenantId, fromStatus: from, toStatus: to, reason });
+  await appendEvents(manager, [{ tenantId, type: DirectoryEventType.TENANT_STATUS_CHANGED, payload: { from, to, reason } }]);
 }

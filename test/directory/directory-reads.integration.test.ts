@@ -97,16 +97,21 @@ describe('users', () => {
       department: "R&D 'Labs'",
       passwordProfile: { password: 'Str0ng!Passw0rd-1', forceChangePasswordNextSignIn: true },
     } as never);
-    const t = await bench.read<Record<string, Page<Named>>>(`
-      prefix: users(filter: { displayNameStartsWith: "Siobhan O'B" }) { ${NAMES} }
-      department: users(filter: { department: "R&D 'Labs'" }) { ${NAMES} }
-      search: users(search: "O'Brien") { ${NAMES} }
-      injected: users(filter: { displayNameStartsWith: "x') or startsWith(displayName,'A" }) { ${NAMES} }`);
-    expect(names(t.prefix)).toEqual(["Siobhan O'Brien"]);
-    expect(names(t.department)).toEqual(["Siobhan O'Brien"]);
-    expect(names(t.search)).toEqual(["Siobhan O'Brien"]);
-    expect(t.injected.edges).toEqual([]);
-    await bench.sim.control.deleteUser(tenantId, (created as { id: string }).id, { permanent: true });
+    try {
+      // $search is an advanced query: Graph's eventual index examines a bounded window per page, so a match can sit
+      // behind empty pages. A page as large as the tenant keeps this test about escaping, not paging.
+      const t = await bench.read<Record<string, Page<Named>>>(`
+        prefix: users(filter: { displayNameStartsWith: "Siobhan O'B" }) { ${NAMES} }
+        department: users(filter: { department: "R&D 'Labs'" }) { ${NAMES} }
+        search: users(search: "O'Brien", first: 999) { ${NAMES} }
+        injected: users(filter: { displayNameStartsWith: "x') or startsWith(displayName,'A" }) { ${NAMES} }`);
+      expect(names(t.prefix)).toEqual(["Siobhan O'Brien"]);
+      expect(names(t.department)).toEqual(["Siobhan O'Brien"]);
+      expect(names(t.search)).toEqual(["Siobhan O'Brien"]);
+      expect(t.injected.edges).toEqual([]);
+    } finally {
+      await bench.sim.control.deleteUser(tenantId, (created as { id: string }).id, { permanent: true });
+    }
   });
 
   it('pages to the end: the pages together are the whole list, and an edge cursor resumes mid-page', async () => {

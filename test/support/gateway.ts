@@ -46,6 +46,8 @@ export async function startTestGateway(overrides: TestGatewayOptions = {}): Prom
       HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
       SIMULATOR: 'off',
+      // The sync scheduler stays off unless a test turns it on (SYNC_ENABLED: 'true').
+      SYNC_ENABLED: 'false',
       DATABASE_URL: database.url,
       ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
       ...overrides.env,
@@ -55,6 +57,7 @@ export async function startTestGateway(overrides: TestGatewayOptions = {}): Prom
     const services = await createServices({ config, dataSource: database.dataSource, logger });
     const gateway = await createGateway(config, { dataSource: database.dataSource, logger, services, schema: overrides.schema });
     await gateway.start();
+    if (config.sync.enabled) services.sync.start();
     return {
       gateway,
       url: gateway.url,
@@ -70,6 +73,7 @@ export async function startTestGateway(overrides: TestGatewayOptions = {}): Prom
         return created.key;
       },
       async stop() {
+        await services.sync.stop();
         await gateway.stop();
         services.tokens?.close();
         await database.drop();

@@ -1,0 +1,26 @@
+/** When a tenant syncs next: pure decisions over plain numbers (no clock, no database). */
+
+export interface NextRunInput {
+  ok: boolean;
+  /** After this round (0 after a success). */
+  consecutiveFailures: number;
+  intervalSeconds: number;
+  /** 0 <= random < 1. */
+  random: number;
+}
+
+/** Spread rounds of many tenants: +-10% of the interval. */
+export const JITTER = 0.1;
+/** First retry after a failure, doubled each further failure. */
+export const FAILURE_BASE_SECONDS = 30;
+/** Never wait longer than this between attempts of a failing tenant. */
+export const FAILURE_CAP_SECONDS = 3600;
+
+/** Seconds until the next round: the tenant's interval with jitter, or a capped exponential back-off after failures. */
+export function nextRunDelaySeconds(input: NextRunInput): number {
+  const jitter = 1 + JITTER * (2 * input.random - 1);
+  if (input.ok) return Math.max(1, Math.round(input.intervalSeconds * jitter));
+  const exponent = Math.min(Math.max(input.consecutiveFailures - 1, 0), 20);
+  const backoff = Math.min(FAILURE_CAP_SECONDS, FAILURE_BASE_SECONDS * 2 ** exponent);
+  return Math.max(1, Math.round(backoff * jitter));
+}
