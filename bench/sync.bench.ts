@@ -1,6 +1,6 @@
 /**
- * Sync benchmark (issue 6): the initial sync of a scale tenant (20,000 users, 1,000 groups; raise USERS/GROUPS
- * for the issue's 100,000/5,000) through the real gateway services, embedded PostgreSQL and the simulator over
+ * Sync benchmark (issue 6): the initial sync of a scale tenant (100,000 users, 5,000 groups by default; set
+ * SYNC_BENCH_USERS / SYNC_BENCH_GROUPS for a quicker run) through the real gateway services, embedded PostgreSQL and the simulator over
  * HTTPS with its resource-unit throttling on, then a delta round after 10 changes.
  *
  * Figures: Graph requests and resource units (the simulator's counters) against two minimums: one request per
@@ -14,8 +14,8 @@ import { TenantStatus } from '../src/tenants/status';
 import { mib, ms, table, type Benchmark } from './report';
 import { startGatewayRig, type GatewayRig } from './support/gateway-rig';
 
-const USERS = Number(process.env.SYNC_BENCH_USERS ?? 20_000);
-const GROUPS = Number(process.env.SYNC_BENCH_GROUPS ?? 1_000);
+const USERS = Number(process.env.SYNC_BENCH_USERS ?? 100_000);
+const GROUPS = Number(process.env.SYNC_BENCH_GROUPS ?? 5_000);
 const CHANGES = 10;
 
 /** Connects a scale tenant through admin consent as its global administrator (user 0); returns our tenant id. */
