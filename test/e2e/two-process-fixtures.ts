@@ -6,8 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphQLClient } from 'graphql-request';
@@ -19,7 +17,7 @@ import { secondHandle } from '../events/event-fixtures';
 import { createTestDatabase } from '../support/db';
 import { bearer, startTestGateway, type TestGateway } from '../support/gateway';
 import { startTestSimulator } from '../support/simulator';
-import type { ConsentBench, ProductPage } from '../tenants/consent-fixtures';
+import { freePort, startProductPage, type ConsentBench } from '../tenants/consent-fixtures';
 
 export interface TwoProcessBench {
   sim: RunningSimulator;
@@ -89,32 +87,4 @@ export async function startTwoProcessBench(): Promise<TwoProcessBench> {
     await stop();
     throw error;
   }
-}
-
-/** The product's page behind returnUrl (the consent flow ends there). */
-async function startProductPage(): Promise<ProductPage> {
-  const visits: URLSearchParams[] = [];
-  const server: Server = createServer((req, res) => {
-    visits.push(new URL(req.url ?? '/', 'http://product.invalid').searchParams);
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('welcome back\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    origin,
-    url: (path = '/onboarding/done') => `${origin}${path}`,
-    visits,
-    close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

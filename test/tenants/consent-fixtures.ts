@@ -117,7 +117,7 @@ export function outcome(result: BrowseResult): Record<string, string> {
   return Object.fromEntries(new URL(result.location).searchParams);
 }
 
-async function startProductPage(): Promise<ProductPage> {
+export async function startProductPage(): Promise<ProductPage> {
   const visits: URLSearchParams[] = [];
   const server: Server = createServer((req, res) => {
     visits.push(new URL(req.url ?? '/', 'http://product.invalid').searchParams);
@@ -133,7 +133,7 @@ async function startProductPage(): Promise<ProductPage> {
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
