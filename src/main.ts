@@ -168,13 +168,15 @@ async function main(): Promise<void> {
     const gateway = await createGateway(effective, { dataSource, logger, services });
     await gateway.start();
     shutdown.add('gateway', gateway.stop);
+    const access = simulator
+      ? await bootstrapDevelopment({ services, dataSource, simulator, dataDir: config.runtime.dataDir, logger })
+      : undefined;
+    // After the development bootstrap: a restarted simulator has forgotten its consents, and the scheduler's first
+    // round would otherwise race the re-consent and fail.
     if (effective.sync.enabled) {
       services.sync.start();
       shutdown.add('sync scheduler', () => services.sync.stop());
     }
-    const access = simulator
-      ? await bootstrapDevelopment({ services, dataSource, simulator, dataDir: config.runtime.dataDir, logger })
-      : undefined;
     // After the buffered JSON lines, so the banner is the last thing a developer sees.
     logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel, access)}\n\n`));
   } catch (error) {

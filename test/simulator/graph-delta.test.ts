@@ -100,8 +100,10 @@ describe('users/delta', () => {
     expect(items(next.pages).map((u) => u.id)).toEqual([added.id]);
   });
 
-  test('a forged token -> 400', async () => {
-    expect((await g.get('/users/delta?$deltatoken=bm90LWEtdG9rZW4')).status).toBe(400);
+  test('a token this simulator cannot open (forged, or issued before a restart) -> 400 syncStateNotFound', async () => {
+    const res = await g.get('/users/delta?$deltatoken=bm90LWEtdG9rZW4');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('syncStateNotFound');
   });
 });
 

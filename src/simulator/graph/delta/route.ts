@@ -4,7 +4,7 @@
  * the store's change sequence, its delta epoch and the time the round started.
  *
  * Choices where Graph is [unverified]: an expired token (older than settings.deltaTokenLifetimeMs on the
- * simulator clock) -> 400 syncStateNotFound; a token from before a reset (older deltaEpoch) -> 410 Gone,
+ * simulator clock), or one this process cannot open (issued before a restart) -> 400 syncStateNotFound; a token from before a reset (older deltaEpoch) -> 410 Gone,
  * code resyncRequired, Location = the delta URL with an empty $deltatoken, which (like any empty $deltatoken)
  * starts a new full round. Groups without $select track membership (members@delta), as Graph's default group
  * delta does.
@@ -104,7 +104,13 @@ function requestState(call: Call, resource: Resource): DeltaState | 'latest' {
 
 function openState(call: Call, resource: Resource, token: string): DeltaState {
   const state = call.env.sealer.open(token) as DeltaState | undefined;
-  if (!state || state.k !== 'delta' || state.tid !== call.claims.tid || state.resource !== resource) {
+  if (!state) {
+    // Sync state lives in this process (tokens are sealed with a key made at start): a token this simulator cannot
+    // open, e.g. one issued before a restart, names a sync state it does not have. Graph's answer for that is
+    // syncStateNotFound, and the client starts over with a full round.
+    throw new SimGraphError(400, 'syncStateNotFound', `No sync state for this delta token on /${resource}/delta: start a new round without a token.`);
+  }
+  if (state.k !== 'delta' || state.tid !== call.claims.tid || state.resource !== resource) {
     throw badRequest(`The delta token is not valid for /${resource}/delta in this tenant: use the nextLink or deltaLink exactly as returned.`);
   }
   if (state.epoch !== call.ctx.store.deltaEpoch(call.tenant.id)) {
