@@ -17,7 +17,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded';
 import { appendEvents } from '../src/events/event-log';
 import { DirectoryEventType } from '../src/events/event.types';
 import { createLogger } from '../src/logging';
-import { ALL_SCOPES, CLI_OPERATOR } from '../src/server/auth/principal';
+import { ALL_SCOPES, CLI_OPERATOR } from '../src/core/auth/principal';
 import { createGateway, type Gateway } from '../src/server/gateway';
 import { createServices, type GatewayServices } from '../src/server/services';
 import { Tenant } from '../src/tenants/tenant.entity';

@@ -5,7 +5,7 @@
 import { MAX_PAGE_SIZE } from '../directory/connection';
 import type { TenantDirectory } from '../directory/graph-access';
 import { graphPath, queryString } from '../graph';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import type { UserRef } from './access-input';
 
 export interface LiveGroup {

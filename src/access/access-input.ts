@@ -2,7 +2,7 @@
  * Checks on callers' arguments, as pure functions: anything malformed is BAD_USER_INPUT here, before the
  * database or Graph is asked anything.
  */
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // C0 and C1 controls, DEL included: no name, description or sign-in name needs them.

@@ -6,10 +6,10 @@
 import 'reflect-metadata';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { TenantDirectory } from '../directory/graph-access';
-import { Access } from '../server/auth/access';
-import { ApiScope, describePrincipal } from '../server/auth/principal';
-import type { GatewayContext } from '../server/context';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { Access } from '../core/auth/access';
+import { ApiScope, describePrincipal } from '../core/auth/principal';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { guidArg, proposedMappingsArg, rankArg, tierDescriptionArg, tierNameArg, userRefArg } from './access-input';
 import { readGroup, readUserWithGroups, transitiveUsers, type LiveUser } from './access-graph';
 import type { AccessTierRecord, TierMappingRecord } from './access-tier.entity';

@@ -4,7 +4,7 @@
  * rank or name, a tier mapped while it is deleted) become BAD_USER_INPUT with words a caller can act on.
  */
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { AccessTierRecord, TierMappingRecord } from './access-tier.entity';
 
 export interface TierFields {

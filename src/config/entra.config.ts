@@ -1,6 +1,6 @@
 /** The operator's multi-tenant Entra app registration and the cloud it lives in. */
 import { z } from 'zod';
-import { ENTRA_CLOUDS, EntraCloud } from '../tenants/tenant.entity';
+import { ENTRA_CLOUDS, type EntraCloud } from './clouds';
 import { ConfigProblem } from './problems';
 import { Env, envVar, nonEmpty, oneOf, parseSection, required, SectionContext, SectionResult, url } from './env';
 

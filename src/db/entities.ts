@@ -5,7 +5,7 @@
 import { Tenant, TenantStatusChange } from '../tenants/tenant.entity';
 import { TenantTokenCache } from '../identity/token-cache.entity';
 import { OAuthState } from '../tenants/oauth-state.entity';
-import { ApiKeyRecord } from '../server/auth/api-key.entity';
+import { ApiKeyRecord } from '../callers/api-key.entity';
 import { AccessTierRecord, TierMappingRecord } from '../access/access-tier.entity';
 import { AuditLogRecord, IdempotencyRecord } from '../provisioning/provisioning.entity';
 import { DirectoryEventRecord } from '../events/event.entity';

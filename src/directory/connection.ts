@@ -6,8 +6,8 @@
  */
 import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import type { GraphPage } from '../graph';
-import { ErrorCode, GatewayError } from '../server/errors';
-import { PageInfo } from '../tenants/tenant.types';
+import { ErrorCode, GatewayError } from '../core/errors';
+import { PageInfo } from '../core/page-info';
 
 /** Graph's page-size bounds for the collections the gateway lists (graph-facts §1). */
 export const MAX_PAGE_SIZE = 999;

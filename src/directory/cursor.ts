@@ -7,7 +7,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { EncryptionKey } from '../config';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 
 const INFO = 'entra-gateway/directory-cursor/v1';
 const IV_BYTES = 12;

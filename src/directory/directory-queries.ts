@@ -4,7 +4,7 @@
  * that cannot be expressed safely, is BAD_USER_INPUT here, before a Graph call.
  */
 import { filterEq, graphPath, odataString, queryString, startsWith } from '../graph';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { GroupKind } from './directory-object.types';
 import type { GroupFilter, UserFilter } from './directory.inputs';
 

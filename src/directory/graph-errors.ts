@@ -10,7 +10,7 @@ import {
   GraphNotFoundError,
   GraphThrottledError,
 } from '../graph';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { RECONSENT_HINT } from '../tenants/tenant-tokens';
 
 /** Least-privileged permission per endpoint, first match wins (paths below /v1.0, query ignored). */

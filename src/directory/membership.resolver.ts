@@ -7,8 +7,8 @@ import 'reflect-metadata';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Resolver, Root } from 'type-graphql';
 import { graphPath } from '../graph';
-import type { GatewayContext } from '../server/context';
-import { ErrorCode, GatewayError } from '../server/errors';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { MAX_PAGE_SIZE, pageSize, type Connection } from './connection';
 import { isDirectoryRole, isGroup, toDirectoryRole, toGroup, toMember, type GraphJson } from './directory-object.mapping';
 import {

@@ -5,8 +5,8 @@
 import 'reflect-metadata';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../server/context';
-import { ErrorCode, GatewayError } from '../server/errors';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { Tenant } from '../tenants/tenant.entity';
 import { TenantObject } from '../tenants/tenant.types';
 import { pageSize, type Connection } from './connection';

@@ -8,7 +8,7 @@
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { EncryptionKey } from '../config';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 
 const INFO = 'entra-gateway/event-cursor/v1';
 const FORMAT = 1;

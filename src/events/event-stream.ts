@@ -12,7 +12,7 @@
  * with an error naming the cursor to resume from, so it never holds memory or slows anyone else down.
  */
 import type { Logger } from '../logging';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import type { EventHub, Membership } from './event-hub';
 import { Queryable, readEvents, StoredEvent } from './event-log';
 

@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { Tenant } from '../tenants/tenant.entity';
+import type { Tenant } from '../tenants/tenant.entity';
 
 @Entity({ name: 'directory_events' })
 export class DirectoryEventRecord {
@@ -15,7 +15,8 @@ export class DirectoryEventRecord {
   @Column({ name: 'tenant_id', type: 'uuid' })
   tenantId!: string;
 
-  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  // By name, not by class: the events folder loads nothing of tenants/ at run time (tenants appends events).
+  @ManyToOne('Tenant', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tenant_id' })
   tenant?: Tenant;
 

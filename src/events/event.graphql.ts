@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { PageInfo } from '../tenants/tenant.types';
+import { PageInfo } from '../core/page-info';
 import { DirectoryEventType } from './event.types';
 
 registerEnumType(DirectoryEventType, {

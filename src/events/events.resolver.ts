@@ -4,10 +4,10 @@
  */
 import 'reflect-metadata';
 import { Arg, Ctx, ID, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { Access } from '../server/auth/access';
-import { ApiScope } from '../server/auth/principal';
-import type { GatewayContext } from '../server/context';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { Access } from '../core/auth/access';
+import { ApiScope } from '../core/auth/principal';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { DirectoryEventConnection, DirectoryEventObject } from './event.graphql';
 import type { StoredEvent } from './event-log';
 import type { StreamItem } from './event-stream';

@@ -6,7 +6,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { EventCursors } from './event-cursor';
 import { EventHub } from './event-hub';
 import { purgedThrough, purgeEventsBefore, readEvents, retentionCutoff, StoredEvent } from './event-log';

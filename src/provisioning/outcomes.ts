@@ -6,7 +6,7 @@
  * here that reads a message. Anything a typed result cannot describe becomes a coded GraphQL error.
  */
 import { GraphAuthError, GraphBadRequestError, GraphError, GraphForbiddenError, GraphNotFoundError, GraphThrottledError } from '../graph';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { RECONSENT_HINT } from '../tenants/tenant-tokens';
 import {
   FeatureDisabled,

@@ -8,10 +8,10 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, ID, Info, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { guidArg } from '../access/access-input';
 import { selectedFields } from '../directory/select';
-import { Access } from '../server/auth/access';
-import { ApiScope, describePrincipal } from '../server/auth/principal';
-import type { GatewayContext } from '../server/context';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { Access } from '../core/auth/access';
+import { ApiScope, describePrincipal } from '../core/auth/principal';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, GatewayError } from '../core/errors';
 import type { AuditLogRecord } from './provisioning.entity';
 import { AUDIT_PAGE, idempotencyKeyArg } from './provisioning.service';
 import {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { resolveCloud, type CloudSpec } from '../identity';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { AuditLogRecord, IdempotencyRecord, type AuditOperation, type AuditResult } from './provisioning.entity';
 
 export const AUDIT_PAGE = { default: 50, max: 500 } as const;

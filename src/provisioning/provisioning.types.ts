@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { createUnionType, Field, ID, InputType, Int, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
 import { User } from '../directory/directory-object.types';
-import { PageInfo } from '../tenants/tenant.types';
+import { PageInfo } from '../core/page-info';
 
 export enum ProvisioningErrorCode {
   UPN_CONFLICT = 'UPN_CONFLICT',

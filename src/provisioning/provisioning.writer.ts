@@ -8,7 +8,7 @@ import type { User } from '../directory/directory-object.types';
 import { graphPath, GraphError, type GraphBatchRequest, type GraphBatchResult, type GraphClient, type GraphResult } from '../graph';
 import { sleep } from '../graph/sleep';
 import type { Logger } from '../logging';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { Feature, missingPermissions } from '../tenants/features';
 import type { Tenant } from '../tenants/tenant.entity';
 import {

@@ -1,8 +1,8 @@
 /** `Query.gateway`: a small "about" object, the first thing a developer asks in the Sandbox. */
 import 'reflect-metadata';
 import { Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
-import { Access, ANY_CALLER } from './auth/access';
-import type { GatewayContext } from './context';
+import { Access, ANY_CALLER } from '../core/auth/access';
+import type { GatewayContext } from '../core/context';
 
 @ObjectType({ description: 'Facts about the gateway instance that answered.' })
 export class GatewayAbout {

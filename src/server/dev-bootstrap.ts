@@ -16,7 +16,7 @@ import { answerConsentPage } from '../simulator/browser';
 import { VERAFIELD } from '../simulator/generator';
 import type { RunningSimulator } from '../simulator/server';
 import type { Logger } from '../logging';
-import { ALL_SCOPES, CLI_OPERATOR } from './auth/principal';
+import { ALL_SCOPES, CLI_OPERATOR } from '../core/auth/principal';
 import type { GatewayServices } from './services';
 
 export interface DevelopmentAccess {

@@ -5,8 +5,8 @@
 import 'reflect-metadata';
 import { Repeater } from '@graphql-yoga/subscription';
 import { Arg, Field, Int, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
-import { Access, ANY_CALLER } from './auth/access';
-import { ErrorCode, GatewayError } from './errors';
+import { Access, ANY_CALLER } from '../core/auth/access';
+import { ErrorCode, GatewayError } from '../core/errors';
 
 @ObjectType({ description: 'One tick of a heartbeat subscription.' })
 export class Heartbeat {

@@ -24,7 +24,7 @@ import {
   SelectionSetNode,
   valueFromASTUntyped,
 } from 'graphql';
-import { ErrorCode, GatewayError } from './errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 
 export interface QueryLimits {
   maxDepth: number;

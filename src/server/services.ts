@@ -13,9 +13,9 @@ import { DirectoryAccess } from '../directory/graph-access';
 import { EventsService } from '../events/events.service';
 import { DriftService } from '../sync/drift/drift.service';
 import { createTenantServices, type TenantServices } from '../tenants/tenant-services';
-import { ApiKeyService } from './auth/api-key.service';
-import { Authenticator } from './auth/authenticator';
-import { createJwtVerifier } from './auth/jwt';
+import { ApiKeyService } from '../callers/api-key.service';
+import { Authenticator } from '../callers/authenticator';
+import { createJwtVerifier } from '../callers/jwt';
 
 export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;

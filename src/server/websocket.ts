@@ -8,11 +8,11 @@ import type { ConnectionInitMessage, Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logging';
-import type { Authentication } from './auth/authenticator';
-import { credentialFromConnectionParams, type PresentedCredential } from './auth/credentials';
-import type { Principal } from './auth/principal';
-import type { GatewayContext } from './context';
-import { ErrorCode, formatGatewayError, GatewayError, logUnexpectedErrors } from './errors';
+import type { Authentication } from '../callers/authenticator';
+import { credentialFromConnectionParams, type PresentedCredential } from '../callers/credentials';
+import type { Principal } from '../core/auth/principal';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, formatGatewayError, GatewayError, logUnexpectedErrors } from '../core/errors';
 import { limitViolation, type QueryLimits } from './query-limits';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 

@@ -4,11 +4,11 @@
  */
 import 'reflect-metadata';
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { Access } from '../server/auth/access';
-import { authorize } from '../server/auth/guard';
-import { ApiScope } from '../server/auth/principal';
-import type { GatewayContext } from '../server/context';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { Access } from '../core/auth/access';
+import { authorize } from '../core/auth/guard';
+import { ApiScope } from '../core/auth/principal';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { Tenant } from '../tenants/tenant.entity';
 import { TenantObject } from '../tenants/tenant.types';
 import type { SyncStateRecord } from './snapshot.entity';

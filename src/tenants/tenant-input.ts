@@ -2,7 +2,7 @@
  * Validation of what callers send for a tenant, as pure functions. Each failure is a BAD_USER_INPUT that
  * names the field, what was expected and what arrived, and is raised before anything is stored.
  */
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import type { AuthMode, Feature } from './features';
 import { checkReturnUrl } from './return-url';
 import type { EntraCloud } from './tenant.entity';

@@ -13,7 +13,7 @@ import {
   type TokenTenant,
 } from '../identity';
 import type { Logger } from '../logging';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { TenantStatus } from './status';
 import { isTenantId } from './tenant-input';
 import { applyTenantEvent } from './tenant-lifecycle';

@@ -7,8 +7,9 @@ import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGenerat
 import type { AuthMode, Feature } from './features';
 import type { TenantStatus } from './status';
 
-export const ENTRA_CLOUDS = ['global', 'usgov-l4', 'usgov-l5', 'china', 'custom'] as const;
-export type EntraCloud = (typeof ENTRA_CLOUDS)[number];
+import { ENTRA_CLOUDS, type EntraCloud } from '../config/clouds';
+
+export { ENTRA_CLOUDS, type EntraCloud };
 
 /** The status values as plain strings: the enum's members and their literals both fit. */
 export type TenantStatusValue = `${TenantStatus}`;

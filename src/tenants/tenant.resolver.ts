@@ -4,11 +4,11 @@
  */
 import 'reflect-metadata';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Access, ANY_CALLER } from '../server/auth/access';
-import { authorize } from '../server/auth/guard';
-import { ApiScope, describePrincipal, type Principal } from '../server/auth/principal';
-import type { GatewayContext } from '../server/context';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { Access, ANY_CALLER } from '../core/auth/access';
+import { authorize } from '../core/auth/guard';
+import { ApiScope, describePrincipal, type Principal } from '../core/auth/principal';
+import type { GatewayContext } from '../core/context';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { missingPermissions, type Feature } from './features';
 import { encodeTenantCursor } from './tenant-cursor';
 import { PAGE_SIZE } from './tenant.service';

@@ -4,7 +4,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { TenantTokenCache } from '../identity';
-import { ErrorCode, GatewayError } from '../server/errors';
+import { ErrorCode, GatewayError } from '../core/errors';
 import type { ConsentRequests } from './consent-requests';
 import type { OAuthStateStore } from './oauth-state.store';
 import { TenantStatus } from './status';

@@ -7,6 +7,9 @@ import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-gr
 import { Feature } from './features';
 import { TenantStatus } from './status';
 import { Tenant } from './tenant.entity';
+import { PageInfo } from '../core/page-info';
+
+export { PageInfo };
 
 /** The GraphQL names of the clouds; the values are what the gateway stores and ENTRA_CLOUD takes. */
 export enum CloudValue {
@@ -124,15 +127,6 @@ export class TenantEdge {
 
   @Field(() => TenantObject, { description: 'The tenant.' })
   node!: Tenant;
-}
-
-@ObjectType({ description: 'Where a page of a connection ends.' })
-export class PageInfo {
-  @Field({ description: 'True when more items follow: ask again with after = endCursor.' })
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true, description: 'The cursor of the last item of this page; null for an empty page.' })
-  endCursor!: string | null;
 }
 
 @ObjectType({ description: 'A page of the tenants the caller may see.' })

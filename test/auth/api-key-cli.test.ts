@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { parseApiKeyCommand, UsageError } from '../../src/server/auth/api-key-command';
-import { parseApiKey } from '../../src/server/auth/api-key-secret';
+import { parseApiKeyCommand, UsageError } from '../../src/callers/api-key-command';
+import { parseApiKey } from '../../src/callers/api-key-secret';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 import { codesAt, overHttp } from './support/clients';
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'src', 'server', 'auth', 'api-key-cli.ts');
+const CLI = join(ROOT, 'src', 'callers', 'api-key-cli.ts');
 const REGISTER = join(__dirname, 'support', 'register-swc.js');
 
 interface Run {

@@ -1,7 +1,7 @@
-import { ApiKeyRecord } from '../../src/server/auth/api-key.entity';
-import { ApiKeyService } from '../../src/server/auth/api-key.service';
-import { hashSecret, parseApiKey } from '../../src/server/auth/api-key-secret';
-import { ALL_SCOPES, ApiScope, CLI_OPERATOR, type Principal } from '../../src/server/auth/principal';
+import { ApiKeyRecord } from '../../src/callers/api-key.entity';
+import { ApiKeyService } from '../../src/callers/api-key.service';
+import { hashSecret, parseApiKey } from '../../src/callers/api-key-secret';
+import { ALL_SCOPES, ApiScope, CLI_OPERATOR, type Principal } from '../../src/core/auth/principal';
 import { Tenant } from '../../src/tenants/tenant.entity';
 import { createTestDatabase, TestDatabase } from '../support/db';
 

@@ -1,4 +1,4 @@
-import { ApiScope } from '../../src/server/auth/principal';
+import { ApiScope } from '../../src/core/auth/principal';
 import { Tenant } from '../../src/tenants/tenant.entity';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 import { codesAt, overHttp } from './support/clients';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { parseApiKey } from '../../src/server/auth/api-key-secret';
-import { CLI_OPERATOR } from '../../src/server/auth/principal';
+import { parseApiKey } from '../../src/callers/api-key-secret';
+import { CLI_OPERATOR } from '../../src/core/auth/principal';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 import { codesAt, overHttp, overWebSocket, wsClient } from './support/clients';
 

@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../src/config';
-import { ANY_CALLER, checkAccess, tenantIdsAt } from '../../src/server/auth/access';
-import { credentialFromConnectionParams, credentialFromHeaders } from '../../src/server/auth/credentials';
-import { principalFromClaims } from '../../src/server/auth/jwt';
-import { ApiScope, decideAccess, describePrincipal, type Principal } from '../../src/server/auth/principal';
-import { rightsExceeding, shouldRecordUse } from '../../src/server/auth/rights';
+import { ANY_CALLER, checkAccess, tenantIdsAt } from '../../src/core/auth/access';
+import { credentialFromConnectionParams, credentialFromHeaders } from '../../src/callers/credentials';
+import { principalFromClaims } from '../../src/callers/jwt';
+import { ApiScope, decideAccess, describePrincipal, type Principal } from '../../src/core/auth/principal';
+import { rightsExceeding, shouldRecordUse } from '../../src/core/auth/rights';
 
 const A = '11111111-1111-1111-1111-111111111111';
 const B = '22222222-2222-2222-2222-222222222222';

@@ -1,5 +1,5 @@
-import { ApiScope, decide, parseScopes, type Principal } from '../../src/server/auth/principal';
-import { mintApiKey, parseApiKey, secretMatches } from '../../src/server/auth/api-key-secret';
+import { ApiScope, decide, parseScopes, type Principal } from '../../src/core/auth/principal';
+import { mintApiKey, parseApiKey, secretMatches } from '../../src/callers/api-key-secret';
 
 const keyFor = (scopes: ApiScope[], tenants: Principal['tenants']): Principal => ({
   kind: 'api_key',

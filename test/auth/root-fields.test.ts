@@ -5,9 +5,9 @@
 import { graphql, type GraphQLField, type GraphQLSchema } from 'graphql';
 import { Query, Resolver } from 'type-graphql';
 import type { Client } from 'graphql-ws';
-import { accessRuleOf, rootFields, scopesOf, type RootOperation } from '../../src/server/auth/access';
-import { ALL_SCOPES, CLI_OPERATOR, type ApiScope } from '../../src/server/auth/principal';
-import type { GatewayContext } from '../../src/server/context';
+import { accessRuleOf, rootFields, scopesOf, type RootOperation } from '../../src/core/auth/access';
+import { ALL_SCOPES, CLI_OPERATOR, type ApiScope } from '../../src/core/auth/principal';
+import type { GatewayContext } from '../../src/core/context';
 import { buildGatewaySchema } from '../../src/server/schema';
 import { Tenant } from '../../src/tenants/tenant.entity';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';

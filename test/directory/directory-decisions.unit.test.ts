@@ -1,7 +1,7 @@
 /** The directory's pure parts: cursor sealing, page slicing, query building, error mapping, group kinds. */
 import { randomBytes } from 'node:crypto';
 import { GraphForbiddenError, GraphNotFoundError, GraphThrottledError, GraphUnavailableError } from '../../src/graph';
-import { ErrorCode, GatewayError } from '../../src/server/errors';
+import { ErrorCode, GatewayError } from '../../src/core/errors';
 import { connectionFromPage, pageSize, type PagePosition } from '../../src/directory/connection';
 import { CursorSealer } from '../../src/directory/cursor';
 import { groupKind } from '../../src/directory/directory-object.mapping';

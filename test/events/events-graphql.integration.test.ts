@@ -7,7 +7,7 @@ import { GraphQLClient } from 'graphql-request';
 import { appendEvents } from '../../src/events/event-log';
 import { EventStream } from '../../src/events/event-stream';
 import { DirectoryEventType } from '../../src/events/event.types';
-import { ApiScope } from '../../src/server/auth/principal';
+import { ApiScope } from '../../src/core/auth/principal';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 import { commitEvents, EVENT_FIELDS, range, seedTenant, Subscriber } from './event-fixtures';
 

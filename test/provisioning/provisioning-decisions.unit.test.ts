@@ -11,7 +11,7 @@ import { CreatedUser, MembershipChangeKind } from '../../src/provisioning/provis
 import { provisioningGate } from '../../src/provisioning/provisioning.writer';
 import { restoreResult, storeResult } from '../../src/provisioning/serialize';
 import { User } from '../../src/directory/directory-object.types';
-import { GatewayError } from '../../src/server/errors';
+import { GatewayError } from '../../src/core/errors';
 
 const UPN = 'nora.finch@verafield.com';
 const bad = (message: string, details: Array<{ code: string; message: string; target?: string }> = []) =>

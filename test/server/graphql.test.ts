@@ -1,8 +1,8 @@
 import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { Field, ObjectType, Query, Resolver } from 'type-graphql';
 import packageJson from '../../package.json';
-import { Access, ANY_CALLER } from '../../src/server/auth/access';
-import { ErrorCode, GatewayError } from '../../src/server/errors';
+import { Access, ANY_CALLER } from '../../src/core/auth/access';
+import { ErrorCode, GatewayError } from '../../src/core/errors';
 import { buildGatewaySchema } from '../../src/server/schema';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 

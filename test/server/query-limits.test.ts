@@ -1,6 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { buildSchema, getIntrospectionQuery, GraphQLError, parse } from 'graphql';
-import { ErrorCode } from '../../src/server/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { operationCost, operationDepth, queryLimitsPlugin } from '../../src/server/query-limits';
 
 const PAGE = 100;

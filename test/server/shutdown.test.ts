@@ -3,7 +3,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { Query, Resolver } from 'type-graphql';
 import WebSocket from 'ws';
-import { Access, ANY_CALLER } from '../../src/server/auth/access';
+import { Access, ANY_CALLER } from '../../src/core/auth/access';
 import { buildGatewaySchema } from '../../src/server/schema';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 

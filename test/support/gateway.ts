@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { GraphQLSchema } from 'graphql';
 import { loadConfig } from '../../src/config';
 import { createLogCapture, createLogger, LogCapture } from '../../src/logging';
-import { ALL_SCOPES, type ApiScope, CLI_OPERATOR } from '../../src/server/auth/principal';
+import { ALL_SCOPES, type ApiScope, CLI_OPERATOR } from '../../src/core/auth/principal';
 import { createGateway, Gateway } from '../../src/server/gateway';
 import { createServices, GatewayServices } from '../../src/server/services';
 import { createTestDatabase, TestDatabase } from './db';

@@ -3,7 +3,7 @@
  * but not change, callers without a key are UNAUTHENTICATED. Also paging, updates and their validation.
  */
 import { GraphQLClient } from 'graphql-request';
-import { ApiScope } from '../../src/server/auth/principal';
+import { ApiScope } from '../../src/core/auth/principal';
 import { bearer } from '../support/gateway';
 import { startConsentBench, type ConsentBench } from './consent-fixtures';
 import { connectTenant, graphqlError, readTenant, reconsentUrl, TENANT_FIELDS, type TenantView } from './tenant-queries';

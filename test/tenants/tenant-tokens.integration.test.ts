@@ -3,7 +3,7 @@
  * the AADSTS code as the recorded reason and a coded error that says what to do); an outage changes nothing;
  * consent restored at Microsoft makes the tenant ACTIVE again at the next token use.
  */
-import { ErrorCode, GatewayError } from '../../src/server/errors';
+import { ErrorCode, GatewayError } from '../../src/core/errors';
 import { VERAFIELD } from '../../src/simulator/generator';
 import { callbackUris } from '../../src/tenants/consent-requests';
 import { answerConsentPage } from '../support/simulator';

@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, FieldResolver, Info, Int, Resolver, Root } from 'type-graphql';
 import { queryString } from '../../graph';
-import type { GatewayContext } from '../../server/context';
+import type { GatewayContext } from '../../core/context';
 import { Tenant } from '../../tenants/tenant.entity';
 import { TenantObject } from '../../tenants/tenant.types';
 import { ConnectionType, pageSize, type Connection } from '../connection';

@@ -3,7 +3,7 @@
  * resource API's own service principal (appRoles), once per resource and request through the loader. The
  * gateway keeps no table of Graph's permission ids: the tenant's Microsoft Graph service principal says them.
  */
-import { ErrorCode, GatewayError } from '../../server/errors';
+import { ErrorCode, GatewayError } from '../../core/errors';
 import type { TenantDirectory } from '../graph-access';
 import { toAppRoleAssignment, toOAuth2PermissionGrant } from './app.mapping';
 import type { AppRoleAssignment, OAuth2PermissionGrant } from './app.types';

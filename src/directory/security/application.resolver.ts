@@ -1,7 +1,7 @@
 /** Application's fields beyond Graph's properties: credentials, soonest expiry, and permissions via the app's service principal. */
 import 'reflect-metadata';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../../server/context';
+import type { GatewayContext } from '../../core/context';
 import type { TenantDirectory } from '../graph-access';
 import { credentialsOf } from './app.mapping';
 import { appRoleAssignmentsOf, oauth2PermissionGrantsOf } from './app-permissions';

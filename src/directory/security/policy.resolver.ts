@@ -5,8 +5,8 @@
  */
 import 'reflect-metadata';
 import { Arg, Ctx, FieldResolver, ID, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../../server/context';
-import { ErrorCode, GatewayError } from '../../server/errors';
+import type { GatewayContext } from '../../core/context';
+import { ErrorCode, GatewayError } from '../../core/errors';
 import { Tenant } from '../../tenants/tenant.entity';
 import { TenantObject } from '../../tenants/tenant.types';
 import { analyzeMfaEnforcement, type CaPolicy } from '../mfa-analysis';

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../../server/context';
+import type { GatewayContext } from '../../core/context';
 import { Tenant } from '../../tenants/tenant.entity';
 import { TenantObject } from '../../tenants/tenant.types';
 import type { TenantDirectory } from '../graph-access';

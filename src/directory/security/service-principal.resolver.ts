@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { GatewayContext } from '../../server/context';
+import type { GatewayContext } from '../../core/context';
 import type { CredentialsSummary } from '../credentials';
 import { ServicePrincipal } from '../directory-object.types';
 import type { PropertyMap } from '../select';

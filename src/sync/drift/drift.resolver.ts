@@ -5,10 +5,10 @@
 import 'reflect-metadata';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { guidArg } from '../../access/access-input';
-import { Access } from '../../server/auth/access';
-import { ApiScope } from '../../server/auth/principal';
-import type { GatewayContext } from '../../server/context';
-import { ErrorCode, GatewayError } from '../../server/errors';
+import { Access } from '../../core/auth/access';
+import { ApiScope } from '../../core/auth/principal';
+import type { GatewayContext } from '../../core/context';
+import { ErrorCode, GatewayError } from '../../core/errors';
 import type { DriftFindingRecord } from './drift-finding.entity';
 import type { DriftEvaluationResult } from './drift.service';
 import { DriftEvaluationObject, DriftFindingObject } from './drift.types';

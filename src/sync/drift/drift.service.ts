@@ -15,7 +15,7 @@ import { DirectoryAccess, TenantDirectory } from '../../directory/graph-access';
 import { readPolicies } from '../../directory/security/security-reads';
 import { filterEq, graphPath, queryString } from '../../graph';
 import type { Logger } from '../../logging';
-import { ErrorCode, GatewayError } from '../../server/errors';
+import { ErrorCode, GatewayError } from '../../core/errors';
 import { Feature } from '../../tenants/features';
 import { Tenant } from '../../tenants/tenant.entity';
 import { DriftFindingRecord, DriftStateRecord } from './drift-finding.entity';

@@ -14,8 +14,8 @@ import {
   isNonNullType,
   isScalarType,
 } from 'graphql';
-import type { RootOperation } from '../../../src/server/auth/access';
-import type { GatewayContext } from '../../../src/server/context';
+import type { RootOperation } from '../../../src/core/auth/access';
+import type { GatewayContext } from '../../../src/core/context';
 
 export interface WalkOperation {
   query: string;

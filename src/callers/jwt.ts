@@ -4,9 +4,9 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { JwtConfig } from '../../config';
-import type { Logger } from '../../logging';
-import { ALL_SCOPES, ApiScope, type Principal } from './principal';
+import type { JwtConfig } from '../config';
+import type { Logger } from '../logging';
+import { ALL_SCOPES, ApiScope, type Principal } from '../core/auth/principal';
 
 export const JWT_ALGORITHMS = ['RS256', 'ES256'];
 export const JWT_CLOCK_TOLERANCE_SECONDS = 30;

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { TenantDirectory } from '../directory/graph-access';
 import type { Logger } from '../logging';
 import type { Principal } from './auth/principal';
-import type { GatewayServices } from './services';
+import type { GatewayServices } from '../server/services';
 
 /** Facts about this gateway process, fixed at start. */
 export interface GatewayInfo {

@@ -1,12 +1,12 @@
 /** `createApiKey`, `revokeApiKey` and `apiKeys`: managing the keys callers use (tenants:admin). */
 import 'reflect-metadata';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { GatewayContext } from '../context';
-import { Access } from './access';
+import type { GatewayContext } from '../core/context';
+import { Access } from '../core/auth/access';
 import { API_KEY_PAGE } from './api-key.service';
 import { ApiKeyObject, ApiKeyPage, CreateApiKeyInput, CreatedApiKey, toApiKeyObject } from './api-key.types';
-import { requireCaller } from './guard';
-import { ApiScope } from './principal';
+import { requireCaller } from '../core/auth/guard';
+import { ApiScope } from '../core/auth/principal';
 
 @Resolver()
 export class ApiKeyResolver {

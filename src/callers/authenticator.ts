@@ -3,12 +3,12 @@
  * (`egk_...`), or a JWT from the product. Anything presented that is none of these is rejected, never ignored.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Logger } from '../../logging';
+import type { Logger } from '../logging';
 import type { ApiKeyService } from './api-key.service';
 import { parseApiKey } from './api-key-secret';
 import type { PresentedCredential } from './credentials';
 import { looksLikeJwt, type JwtVerifier } from './jwt';
-import { ALL_SCOPES, type Principal } from './principal';
+import { ALL_SCOPES, type Principal } from '../core/auth/principal';
 
 export type Authentication =
   | { outcome: 'anonymous' }

@@ -3,10 +3,10 @@
  * embedded PostgreSQL `npm start` uses), applying pending migrations first. Prints a new key once, on stdout.
  */
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../../config';
-import { createDataSource, runMigrations } from '../../db/data-source';
-import { locateDatabase } from '../../db/database';
-import { GatewayError } from '../errors';
+import { ConfigError, loadConfig } from '../config';
+import { createDataSource, runMigrations } from '../db/data-source';
+import { locateDatabase } from '../db/database';
+import { GatewayError } from '../core/errors';
 import { ApiKeyService } from './api-key.service';
 import { API_KEY_USAGE, parseApiKeyCommand, runApiKeyCommand, UsageError } from './api-key-command';
 

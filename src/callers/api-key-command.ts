@@ -4,7 +4,7 @@
  */
 import type { ApiKeyRecord } from './api-key.entity';
 import type { ApiKeyService } from './api-key.service';
-import { CLI_OPERATOR, parseScopes, type ApiScope } from './principal';
+import { CLI_OPERATOR, parseScopes, type ApiScope } from '../core/auth/principal';
 
 export const API_KEY_USAGE = [
   'usage: npm run api-key -- <command>',

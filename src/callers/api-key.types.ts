@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import type { ApiKeyRecord } from './api-key.entity';
-import { ApiScope } from './principal';
+import { ApiScope } from '../core/auth/principal';
 
 registerEnumType(ApiScope, {
   name: 'ApiScope',

@@ -3,12 +3,12 @@
  * presented key. Who may do what is decided in rights.ts; this module only applies it to the table.
  */
 import { DataSource, In, Repository } from 'typeorm';
-import { Tenant } from '../../tenants/tenant.entity';
-import { ErrorCode, GatewayError } from '../errors';
+import { Tenant } from '../tenants/tenant.entity';
+import { ErrorCode, GatewayError } from '../core/errors';
 import { ApiKeyRecord } from './api-key.entity';
 import { mintApiKey, parseApiKey, secretMatches } from './api-key-secret';
-import { describePrincipal, type Principal } from './principal';
-import { LAST_USED_RESOLUTION_MS, rightsExceeding, shouldRecordUse, type Rights } from './rights';
+import { describePrincipal, type Principal } from '../core/auth/principal';
+import { LAST_USED_RESOLUTION_MS, rightsExceeding, shouldRecordUse, type Rights } from '../core/auth/rights';
 
 export interface CreateApiKeyRequest extends Rights {
   name: string;

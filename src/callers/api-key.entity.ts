@@ -1,7 +1,7 @@
 /** One API key: its id (the middle of `egk_<id>_<secret>`), rights, and life. The secret itself is never stored. */
 import 'reflect-metadata';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ApiScope } from './principal';
+import type { ApiScope } from '../core/auth/principal';
 
 @Entity({ name: 'api_keys' })
 export class ApiKeyRecord {
