@@ -20,3 +20,21 @@ export interface Benchmark {
   description: string;
   run(): Promise<void>;
 }
+
+/** One tracked figure: printed as one JSON line so runs can be compared (`grep '^{"bench"'`). */
+export interface Figure {
+  bench: string;
+  figure: string;
+  /** The size the figure was taken at (users in the tenant, tenants, concurrency...); omitted when none. */
+  size?: number;
+  value: number;
+  unit: string;
+  /** The same quantity measured in the same run for comparison (naive path, smaller tenant, bare reader...). */
+  baseline?: number;
+  baselineName?: string;
+}
+
+export function figure(f: Figure): void {
+  const round = (n: number) => (Number.isInteger(n) ? n : Number(n.toPrecision(4)));
+  console.log(JSON.stringify({ ...f, value: round(f.value), ...(f.baseline !== undefined && { baseline: round(f.baseline) }) }));
+}
