@@ -55,6 +55,10 @@ export interface Counters {
   resourceUnits: number;
   throttled: number;
   tokenRequests: Record<string, number>; // by grant_type
+  /** Group member lists delta pages built (graph/delta/route.ts): a page builds only those of its own groups. */
+  deltaMemberLists: number;
+  /** Member entries in those lists. */
+  deltaMemberEntries: number;
 }
 
 export interface SimulatorSettings {
@@ -92,7 +96,7 @@ export interface SimulatorContext {
 }
 
 export function emptyCounters(): Counters {
-  return { requests: 0, byEndpoint: {}, batches: 0, subRequests: 0, resourceUnits: 0, throttled: 0, tokenRequests: {} };
+  return { requests: 0, byEndpoint: {}, batches: 0, subRequests: 0, resourceUnits: 0, throttled: 0, tokenRequests: {}, deltaMemberLists: 0, deltaMemberEntries: 0 };
 }
 
 export function defaultFaults(): FaultSettings {

@@ -82,39 +82,90 @@ export interface InitialCursor {
   memberOffset: number;
 }
 
+/** What one page may carry (route.ts: Graph's defaults, or the request's odata.maxpagesize under Graph's caps). */
 export interface PageLimits {
   objects: number;
+  /** Directory-link entries ("members@delta" entries) over all the page's objects. */
   members: number;
 }
 
+/** The member lists of the first round, read lazily: a page asks only about the groups it carries. */
+export interface MemberSource {
+  /** How many members the group has (no list is built to answer this). */
+  count(id: string): number;
+  /** Members [from, to) of the group, in a fixed order for the round. */
+  slice(id: string, from: number, to: number): MemberDelta[];
+}
+
 /**
- * One page of the first round: objects in full, in id order, groups with all their current members. Only the
- * page's own objects are materialised (a 100,000-user directory is not sorted or expanded for every page).
+ * One page of the first round: objects in full, in id order, groups with their current members. The page is
+ * planned from member counts (planPage), then only the member entries it carries are materialised: a page costs
+ * what it holds, whatever the size of the directory or of the groups around it.
  */
 export function initialPage(
   ids: Iterable<string>,
   scope: RoundScope,
   cursor: InitialCursor | undefined,
-  membersOf: (id: string) => MemberDelta[],
+  source: MemberSource | ((id: string) => MemberDelta[]),
   limits: PageLimits,
 ): { items: DeltaItem[]; next?: InitialCursor } {
+  const members = typeof source === 'function' ? wholeLists(source) : source;
   const eligible = [...ids].filter((id) => inScope(scope, id) && (!cursor || id >= cursor.fromId));
   // One id more than a page holds: it is where the next page starts if this one ends on an object boundary.
   const { items: candidates } = smallest(eligible, limits.objects + 1, (a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const items: DeltaItem[] = candidates.slice(0, limits.objects).map((id) => ({
-    id,
+  const tracking = scope.kind === 'group' && scope.members;
+  // The offset belongs to the cursor's object: if that object is gone (deleted mid-round), the next starts at 0.
+  const offset = cursor && candidates[0] === cursor.fromId ? cursor.memberOffset : 0;
+  const plan = planPage((i) => (tracking ? members.count(candidates[i]) : 0), candidates.length, { index: 0, memberOffset: offset }, limits);
+  const items: DeltaItem[] = plan.slices.map((s) => ({
+    id: candidates[s.index],
     shape: 'full',
-    members: scope.kind === 'group' && scope.members ? membersOf(id) : [],
+    members: tracking ? members.slice(candidates[s.index], s.from, s.to) : [],
   }));
-  const page = pageItems(items, { index: 0, memberOffset: cursor?.memberOffset ?? 0 }, limits.objects, limits.members);
-  if (page.next) return { items: page.items, next: { fromId: items[page.next.index].id, memberOffset: page.next.memberOffset } };
-  if (candidates.length > limits.objects) return { items: page.items, next: { fromId: candidates[limits.objects], memberOffset: 0 } };
-  return { items: page.items };
+  return { items, next: plan.next && { fromId: candidates[plan.next.index], memberOffset: plan.next.memberOffset } };
+}
+
+/** A source from a function that returns whole lists (small directories, tests of this module). */
+function wholeLists(membersOf: (id: string) => MemberDelta[]): MemberSource {
+  return { count: (id) => membersOf(id).length, slice: (id, from, to) => membersOf(id).slice(from, to) };
 }
 
 export interface PageCursor {
   index: number;
   memberOffset: number;
+}
+
+/** Object `index` of the round's order carries its members [from, to) on this page. */
+export interface PageSlice {
+  index: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Which objects, and which part of their member lists, one page carries, from member counts alone: at most
+ * `limits.objects` objects and `limits.members` member entries. A group whose remaining members do not fit in
+ * what is left of the page starts the next page instead; a group larger than a page is split and repeats on the
+ * following pages (graph-facts §4), each page taking as many of its members as a page holds.
+ */
+export function planPage(memberCount: (index: number) => number, length: number, cursor: PageCursor, limits: PageLimits): { slices: PageSlice[]; next?: PageCursor } {
+  if (!(limits.objects >= 1 && limits.members >= 1)) {
+    throw new RangeError(`planPage: expected at least 1 object and 1 member entry a page, got ${limits.objects} and ${limits.members}`);
+  }
+  const slices: PageSlice[] = [];
+  let { index, memberOffset } = cursor;
+  let budget = limits.members;
+  while (index < length && slices.length < limits.objects) {
+    const remaining = Math.max(0, memberCount(index) - memberOffset);
+    if (remaining > budget && budget < limits.members && slices.length > 0) break;
+    const take = Math.min(remaining, budget);
+    slices.push({ index, from: memberOffset, to: memberOffset + take });
+    budget -= take;
+    if (take < remaining) return { slices, next: { index, memberOffset: memberOffset + take } };
+    index++;
+    memberOffset = 0;
+  }
+  return { slices, next: index < length ? { index, memberOffset: 0 } : undefined };
 }
 
 export interface DeltaPage {
@@ -123,21 +174,11 @@ export interface DeltaPage {
   next?: PageCursor;
 }
 
-/** At most `maxObjects` objects and `maxMembers` member entries per page, from `cursor` in `items`. */
+/** One page of a later round: at most `maxObjects` objects and `maxMembers` member entries from `cursor` in the round's (fixed) list of changed objects. */
 export function pageItems(items: readonly DeltaItem[], cursor: PageCursor, maxObjects: number, maxMembers: number): DeltaPage {
-  const page: DeltaItem[] = [];
-  let { index, memberOffset } = cursor;
-  let memberBudget = maxMembers;
-  while (index < items.length && page.length < maxObjects) {
-    const item = items[index];
-    const remaining = item.members.length - memberOffset;
-    if (remaining > memberBudget && memberBudget < maxMembers && page.length > 0) break;
-    const take = Math.min(remaining, memberBudget);
-    page.push({ ...item, members: item.members.slice(memberOffset, memberOffset + take) });
-    memberBudget -= take;
-    if (take < remaining) return { items: page, next: { index, memberOffset: memberOffset + take } };
-    index++;
-    memberOffset = 0;
-  }
-  return { items: page, next: index < items.length ? { index, memberOffset: 0 } : undefined };
+  const plan = planPage((i) => items[i].members.length, items.length, cursor, { objects: maxObjects, members: maxMembers });
+  return {
+    items: plan.slices.map((s) => ({ ...items[s.index], members: items[s.index].members.slice(s.from, s.to) })),
+    next: plan.next,
+  };
 }

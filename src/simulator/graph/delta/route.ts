@@ -7,8 +7,16 @@
  * simulator clock), or one this process cannot open (issued before a restart) -> 400 syncStateNotFound; a token from before a reset (older deltaEpoch) -> 410 Gone,
  * code resyncRequired, Location = the delta URL with an empty $deltatoken, which (like any empty $deltatoken)
  * starts a new full round. Groups without $select track membership (members@delta), as Graph's default group
- * delta does.
+ * delta does. Page sizes and `Prefer: odata.maxpagesize`: page-size.ts.
+ *
+ * A page costs what it carries: the first round walks the maintained id index from its cursor and materialises
+ * member lists only for the groups on the page; a group split across pages has its list built once per round
+ * and kept with the round (round-cache.ts, keyed by a round id sealed in the skiptoken), as is a later round's
+ * folded list of changes. counters.deltaMemberLists / deltaMemberEntries count the member lists built.
  */
+import { randomUUID } from 'node:crypto';
+import type { SimulatorContext } from '../../context';
+import type { SimTenant } from '../../model';
 import { badRequest, SimGraphError, unsupportedQuery } from '../../errors';
 import { GROUP, USER, type EntityType } from '../entities';
 import { contextUrl, graphRoot, json, type Call, type GraphResponse } from '../http';
@@ -24,11 +32,14 @@ import {
   type DeltaItem,
   type InitialCursor,
   type MemberDelta,
+  type MemberSource,
   type PageCursor,
+  type PageLimits,
   type RoundScope,
 } from './changes';
+import { deltaPageSize, parsePrefer } from './page-size';
+import { RoundCache, type RoundState } from './round-cache';
 
-const LIMITS = { objects: 200, members: 100 };
 /** graph-facts §4: at most 50 ids in an id eq OR-chain. */
 const MAX_FILTER_IDS = 50;
 const NOT_ON_DELTA = ['$expand', '$top', '$orderby', '$search', '$count', '$skip'];
@@ -49,6 +60,8 @@ interface DeltaState {
   /** Set while paging a round: the seq the round reads up to and where the next page starts. */
   upTo?: number;
   cursor?: RoundCursor;
+  /** Set while paging a round: names what the round keeps between pages (round-cache.ts). */
+  round?: string;
 }
 
 /** The first round pages by id; later rounds by position in the round's (fixed) list of changed objects. */
@@ -62,17 +75,41 @@ function deltaHandler(resource: Resource) {
     const state = requestState(call, resource);
     if (state === 'latest') return latest(call, resource);
     const upTo = state.upTo ?? call.ctx.store.currentSeq(call.tenant.id);
-    const page = state.since < 0 ? firstRoundPage(call, resource, state) : changesPage(call, resource, state, upTo);
+    const round = state.round ?? randomUUID();
+    const roundKey = `${call.tenant.id}|${round}`;
+    const roundState = roundCache(call.ctx).get(roundKey);
+    const preferences = parsePrefer(call.req.headers['prefer']);
+    const scope = roundScope(resource, state);
+    const size = deltaPageSize(preferences, scope.members);
+    const page =
+      state.since < 0 ? firstRoundPage(call, resource, state, scope, size.limits, roundState) : changesPage(call, resource, state, scope, upTo, size.limits, roundState);
     const body: Record<string, unknown> = { '@odata.context': contextUrl(call, resource, state.select) };
-    const minimal = /return=minimal/i.test(call.req.headers['prefer'] ?? '');
+    const minimal = preferences.get('return')?.toLowerCase() === 'minimal';
     body.value = page.items.map((item) => serialise(call, resource, item, state.select, minimal));
     if (page.next) {
-      body['@odata.nextLink'] = link(call, resource, '$skiptoken', { ...state, upTo, cursor: page.next });
+      body['@odata.nextLink'] = link(call, resource, '$skiptoken', { ...state, upTo, cursor: page.next, round });
     } else {
-      body['@odata.deltaLink'] = link(call, resource, '$deltatoken', { ...state, since: upTo, upTo: undefined, cursor: undefined, issuedAt: call.ctx.now() });
+      roundCache(call.ctx).end(roundKey);
+      body['@odata.deltaLink'] = link(call, resource, '$deltatoken', {
+        ...state,
+        since: upTo,
+        upTo: undefined,
+        cursor: undefined,
+        round: undefined,
+        issuedAt: call.ctx.now(),
+      });
     }
-    return json(200, body, minimal ? { 'preference-applied': 'return=minimal' } : {});
+    const applied = [...(minimal ? ['return=minimal'] : []), ...(size.applied !== undefined ? [`odata.maxpagesize=${size.applied}`] : [])];
+    return json(200, body, applied.length > 0 ? { 'preference-applied': applied.join(', ') } : {});
   };
+}
+
+/** One cache of rounds per simulator (a module-level map would mix simulators started in one process). */
+const roundCaches = new WeakMap<SimulatorContext, RoundCache>();
+function roundCache(ctx: SimulatorContext): RoundCache {
+  let cache = roundCaches.get(ctx);
+  if (!cache) roundCaches.set(ctx, (cache = new RoundCache()));
+  return cache;
 }
 
 /** Validates the query and returns where this request starts: a fresh round, a token's state, or "latest". */
@@ -177,12 +214,43 @@ function roundScope(resource: Resource, state: DeltaState): RoundScope {
   };
 }
 
-function firstRoundPage(call: Call, resource: Resource, state: DeltaState): { items: DeltaItem[]; next?: RoundCursor } {
+function firstRoundPage(
+  call: Call,
+  resource: Resource,
+  state: DeltaState,
+  scope: RoundScope,
+  limits: PageLimits,
+  round: RoundState,
+): { items: DeltaItem[]; next?: RoundCursor } {
   const cursor = state.cursor?.kind === 'initial' ? state.cursor : undefined;
-  const scope = roundScope(resource, state);
-  const ids = firstIds(call, resource, scope, cursor?.fromId, LIMITS.objects + 1);
-  const page = initialPage(ids, scope, cursor, (id) => membersOf(call, id), LIMITS);
+  const ids = firstIds(call, resource, scope, cursor?.fromId, limits.objects + 1);
+  const page = initialPage(ids, scope, cursor, memberSource(call, round), limits);
   return { items: page.items, next: page.next && { kind: 'initial', ...page.next } };
+}
+
+/**
+ * Member lists for the first round's pages: counts come from the live sets without building anything; a group
+ * that fits on its page is listed once for that page; a group split across pages is listed once per round and
+ * sliced from the round's copy, so the slices stay consecutive even if the group changes mid-round.
+ */
+function memberSource(call: Call, round: RoundState): MemberSource {
+  const live = (id: string) => call.tenant.members.get(id);
+  return {
+    count: (id) => round.lists.get(id)?.length ?? live(id)?.size ?? 0,
+    slice: (id, from, to) => {
+      const kept = round.lists.get(id);
+      if (kept) {
+        // Its last slice: the round needs the list no more (a re-read of this page lists the group again).
+        if (to >= kept.length) round.lists.delete(id);
+        return kept.slice(from, to);
+      }
+      if (from >= to) return [];
+      const list = membersOf(call, id);
+      // Split: the rest of the list is served from the round's copy on the next pages.
+      if (to < list.length) round.lists.set(id, list);
+      return from === 0 && to >= list.length ? list : list.slice(from, to);
+    },
+  };
 }
 
 /**
@@ -206,17 +274,37 @@ function firstIds(call: Call, resource: Resource, scope: RoundScope, fromId: str
   return ids;
 }
 
-function changesPage(call: Call, resource: Resource, state: DeltaState, upTo: number): { items: DeltaItem[]; next?: RoundCursor } {
+function changesPage(
+  call: Call,
+  resource: Resource,
+  state: DeltaState,
+  scope: RoundScope,
+  upTo: number,
+  limits: PageLimits,
+  round: RoundState,
+): { items: DeltaItem[]; next?: RoundCursor } {
   const cursor = state.cursor?.kind === 'changes' ? state.cursor : { index: 0, memberOffset: 0 };
-  const page = pageItems(changedItems(call, resource, roundScope(resource, state), state.since, upTo), cursor, LIMITS.objects, LIMITS.members);
+  // Folded once per round: the window (since, upTo] is fixed by the round, and the log below upTo never changes.
+  round.items ??= changedItems(call, resource, scope, state.since, upTo);
+  const page = pageItems(round.items, cursor, limits.objects, limits.members);
   return { items: page.items, next: page.next && { kind: 'changes', ...page.next } };
 }
 
+/** A group's current direct members (counted in counters.deltaMemberLists / deltaMemberEntries). */
 function membersOf(call: Call, groupId: string): MemberDelta[] {
-  return call.ctx.store.directMembers(call.tenant.id, groupId).flatMap((id) => {
-    const kind = call.ctx.store.kindOf(call.tenant.id, id);
-    return kind === 'user' || kind === 'group' || kind === 'servicePrincipal' ? [{ id, kind, removed: false }] : [];
-  });
+  const t = call.tenant;
+  const list: MemberDelta[] = [];
+  for (const id of t.members.get(groupId) ?? []) {
+    const kind = memberKind(t, id);
+    if (kind) list.push({ id, kind, removed: false });
+  }
+  call.ctx.counters.deltaMemberLists += 1;
+  call.ctx.counters.deltaMemberEntries += list.length;
+  return list;
+}
+
+function memberKind(t: SimTenant, id: string): MemberDelta['kind'] | undefined {
+  return t.users.has(id) ? 'user' : t.groups.has(id) ? 'group' : t.servicePrincipals.has(id) ? 'servicePrincipal' : undefined;
 }
 
 function liveObjects(call: Call, resource: Resource): ReadonlyMap<string, object> {
