@@ -5,7 +5,7 @@
  */
 import { GraphBatcher, type GraphBatchRequest, type GraphBatchResult } from './batch';
 import { GraphExecutor, type GraphLogger } from './executor';
-import { deltaRound, list, pages, type ListOptions, type ListResult, type PageOptions } from './paging';
+import { checkDeltaPageSize, DELTA_MAX_PAGE_SIZE, deltaRound, list, pages, withMaxPageSize, type ListOptions, type ListResult, type PageOptions } from './paging';
 import { ResourceBudget } from './resource-budget';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
 import { AgentPool } from './transport';
@@ -25,6 +25,11 @@ export interface GraphClientOptions {
   /** Share connections between clients of tenants on the same Graph host; default: the client's own. */
   agents?: AgentPool;
   logger?: GraphLogger;
+  /**
+   * `Prefer: odata.maxpagesize` sent on every request of a delta round; default DELTA_MAX_PAGE_SIZE (Graph's
+   * largest pages: fewer requests per round). false sends none (Graph's default pages).
+   */
+  deltaPageSize?: number | false;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -35,10 +40,12 @@ export class GraphClient {
   private readonly exec: GraphExecutor;
   private readonly batcher: GraphBatcher;
   private readonly ownAgents: AgentPool | undefined;
+  private readonly deltaPageSize: number | false;
   private readonly tally: GraphCounters = { requests: 0, batches: 0, subRequests: 0, retries: 0, resourceUnits: 0, budgetWaits: 0 };
 
   constructor(tenant: GraphTenantContext, opts: GraphClientOptions = {}) {
     this.tenantKey = tenant.tenantKey;
+    this.deltaPageSize = checkDeltaPageSize(opts.deltaPageSize ?? DELTA_MAX_PAGE_SIZE);
     this.ownAgents = opts.agents ? undefined : new AgentPool();
     const retry = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
     const now = () => Date.now();
@@ -98,8 +105,13 @@ export class GraphClient {
     return this.batcher.send<T>(requests, opts.signal);
   }
 
-  deltaRound<T = unknown>(startUrlOrDeltaLink: string, onPage: (page: GraphPage<T>) => void | Promise<void>, opts?: GraphCallOptions): Promise<string> {
-    return deltaRound<T>(this.exec, startUrlOrDeltaLink, onPage, opts);
+  /**
+   * One delta round to its deltaLink (paging.ts). Every request of the round, nextLinks included, carries
+   * `Prefer: odata.maxpagesize` (the client's deltaPageSize): Graph reads the Prefer header on each request.
+   */
+  deltaRound<T = unknown>(startUrlOrDeltaLink: string, onPage: (page: GraphPage<T>) => void | Promise<void>, opts: GraphCallOptions = {}): Promise<string> {
+    const call = this.deltaPageSize === false ? opts : { ...opts, headers: withMaxPageSize(opts.headers, this.deltaPageSize) };
+    return deltaRound<T>(this.exec, startUrlOrDeltaLink, onPage, call);
   }
 
   counters(): GraphCounters {

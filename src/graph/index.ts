@@ -2,7 +2,7 @@
 export { GraphClient, type GraphClientOptions } from './client';
 export { createGraphLoaders, type GraphLoaders } from './loaders';
 export { MAX_BATCH_SIZE, type GraphBatchRequest, type GraphBatchResult } from './batch';
-export type { ListOptions, ListResult, PageOptions } from './paging';
+export { DELTA_MAX_PAGE_SIZE, type ListOptions, type ListResult, type PageOptions } from './paging';
 export type { GraphLogger } from './executor';
 export {
   DeltaResyncRequiredError,
