@@ -1,7 +1,10 @@
 /**
  * MSAL's network module over node:https, so an extra CA (the simulator's self-signed certificate) is trusted for
- * the identity platform's requests only: no NODE_EXTRA_CA_CERTS, no global agent change.
+ * the identity platform's requests only: no NODE_EXTRA_CA_CERTS, no global agent change. The CA reaches the
+ * agent as one TLS secure context, not as its `ca` option, for the reason given in src/graph/transport.ts (an
+ * agent's `ca` list is turned into a ~216 KB pool name on every request).
  */
+import { createHash } from 'node:crypto';
 import https from 'node:https';
 import tls from 'node:tls';
 import {
@@ -32,10 +35,9 @@ export class HttpsNetworkClient implements INetworkModule {
   private readonly timeoutMs: number;
 
   constructor(options: HttpsNetworkClientOptions = {}) {
-    // `ca` replaces the default roots rather than adding to them, so the system roots are listed too.
     this.agent = new https.Agent({
       keepAlive: true,
-      ca: options.caPem ? [...tls.rootCertificates, options.caPem] : undefined,
+      ...(options.caPem && { secureContext: secureContextTrusting(options.caPem) }),
     });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
@@ -111,6 +113,20 @@ export class HttpsNetworkClient implements INetworkModule {
 }
 
 // The URL without its query: a GET's query names only public endpoints, but nothing is gained by logging it.
+/** sha256 of a CA PEM -> its context: every client of a process trusting the same CA shares one. */
+const secureContexts = new Map<string, tls.SecureContext>();
+
+/** Node's roots and `caPem` (`ca` replaces the default roots rather than adding to them, so the roots are listed too). */
+function secureContextTrusting(caPem: string): tls.SecureContext {
+  const key = createHash('sha256').update(caPem).digest('hex');
+  let context = secureContexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ ca: [...tls.rootCertificates, caPem] });
+    secureContexts.set(key, context);
+  }
+  return context;
+}
+
 function describeEndpoint(method: string, url: string): string {
   const { origin, pathname } = new URL(url);
   return `${method} ${origin}${pathname}`;
