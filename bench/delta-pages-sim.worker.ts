@@ -1,7 +1,8 @@
 /**
  * Child process for the delta-pages benchmark: runs the simulator with one scale tenant (users, groups from argv)
- * and reports its URL, CA and an access token, so the parent's CPU figures are the client's alone. Stops when
- * the parent disconnects.
+ * and reports its URL, CA and an access token, so the parent's CPU figures are the client's alone; answers
+ * 'cpu' with its own CPU time (µs, user + system), so the parent can charge the simulator's work to a round.
+ * Stops when the parent disconnects.
  */
 import { startSimulator } from '../src/simulator/server';
 import { mintAccessToken } from '../src/simulator/tokens';
@@ -24,6 +25,12 @@ async function main(): Promise<void> {
   let memberships = 0;
   for (const members of tenant.members.values()) memberships += members.size;
   process.send!({ baseUrl: sim.baseUrl, caCertPem: sim.caCertPem, token, memberships });
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const used = process.cpuUsage();
+      process.send!({ cpuMicros: used.user + used.system });
+    }
+  });
   process.once('disconnect', () => {
     void sim.close().then(() => process.exit(0));
   });
