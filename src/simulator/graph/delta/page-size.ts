@@ -54,7 +54,7 @@ export function parsePrefer(header: string | undefined): Map<string, string> {
 /** The page limits for one delta request; `tracksMembers`: groups/delta with members@delta. */
 export function deltaPageSize(preferences: ReadonlyMap<string, string>, tracksMembers: boolean): DeltaPageSize {
   const raw = preferences.get('odata.maxpagesize');
-  const asked = raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : 0;
+  const asked = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : 0;
   if (asked < 1) return { limits: { ...DELTA_PAGE_DEFAULT } };
   const limits = { objects: Math.min(asked, DELTA_PAGE_CAPS.objects), members: Math.min(asked, DELTA_PAGE_CAPS.members) };
   return { limits, applied: tracksMembers ? limits.members : limits.objects };
