@@ -48,9 +48,21 @@ export type SyncMode = 'INITIAL' | 'INCREMENTAL' | 'RESYNC';
 
 export interface SyncHooks {
   /** After each page is read (tests: throw to simulate a crash mid-round, or wait to hold the lease). */
-  afterPage?(info: { tenantId: string; resource: Resource; page: number }): void | Promise<void>;
-  /** Inside the applying transaction, after the events were appended, before commit; `query` runs in it. */
-  beforeCommit?(info: { tenantId: string; events: number; query: (sql: string, params?: unknown[]) => Promise<unknown[]> }): void | Promise<void>;
+  afterPage?(info: { tenantId: string; resource: Resource; page: number; roundId: string }): void | Promise<void>;
+  /** First thing inside the applying transaction (tests: a baseline of per-transaction statistics). */
+  beforeApply?(info: { tenantId: string; roundId: string; query: (sql: string, params?: unknown[]) => Promise<unknown[]> }): void | Promise<void>;
+  /**
+   * Inside the applying transaction, after the events were appended, before commit; `query` runs in it.
+   * `links`: the deltaLinks the round started from, those stored when it came to commit (equal, or it
+   * would not be committing), and the ones it stores.
+   */
+  beforeCommit?(info: {
+    tenantId: string;
+    roundId: string;
+    events: number;
+    links: Record<'from' | 'stored' | 'next', { users: string | null; groups: string | null }>;
+    query: (sql: string, params?: unknown[]) => Promise<unknown[]>;
+  }): void | Promise<void>;
 }
 
 export interface SyncEngineOptions {
@@ -80,6 +92,8 @@ export type RoundResult =
   | { ran: false; reason: 'LEASE_HELD' | 'TENANT_NOT_ACTIVE' | 'TENANT_NOT_FOUND' }
   | {
       ran: true;
+      /** The round's lease token. */
+      roundId: string;
       mode: SyncMode;
       pages: number;
       objects: number;
@@ -241,7 +255,8 @@ export class SyncEngine {
 
     await main.runner.startTransaction();
     try {
-      const result = await this.apply(main, round, { mode, users, groups, graphRequests, fetchMs });
+      await this.opts.hooks?.beforeApply?.({ tenantId, roundId: token, query: (text, params = []) => main.runner.query(text, params) });
+      const result = await this.apply(main, round, { mode, users, groups, graphRequests, fetchMs, from: { users: state.users_delta_link, groups: state.groups_delta_link } });
       await main.runner.commitTransaction();
       // Staged rows are garbage now; the next round would delete them anyway.
       await clearStage(main, tenantId, token).catch((e: unknown) => round.log.warn({ err: e }, 'could not clear the staged rows (the next round will)'));
@@ -263,7 +278,7 @@ export class SyncEngine {
       round.lastRenewal = Date.now();
       await this.renewLease(round);
     }
-    await this.opts.hooks?.afterPage?.({ tenantId: round.tenantId, resource, page });
+    await this.opts.hooks?.afterPage?.({ tenantId: round.tenantId, resource, page, roundId: round.token });
   }
 
   private async renewLease(round: Round): Promise<void> {
@@ -291,12 +306,12 @@ export class SyncEngine {
   private async apply(
     sql: Sql,
     round: Round,
-    r: { mode: SyncMode; users: StreamResult; groups: StreamResult; graphRequests: number; fetchMs: number },
+    r: { mode: SyncMode; users: StreamResult; groups: StreamResult; graphRequests: number; fetchMs: number; from: { users: string | null; groups: string | null } },
   ): Promise<Ran> {
     const { tenantId, token } = round;
     const { mode } = r;
     // Fencing: the round's token is re-checked under a row lock; a round that lost the lease must not commit.
-    const [lease] = await sql.rows(`SELECT lease_token, counts FROM sync_state WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
+    const [lease] = await sql.rows(`SELECT lease_token, counts, users_delta_link, groups_delta_link FROM sync_state WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
     if (lease?.lease_token !== token) throw new LeaseLostError(tenantId, this.owner);
 
     const emit = mode !== 'INITIAL';
@@ -414,8 +429,14 @@ export class SyncEngine {
     // Late in the transaction: appendEvents serialises event writers of a tenant from here to commit.
     await appendEvents(sql.runner.manager, events);
     round.meter.statements++;
-    await this.opts.hooks?.beforeCommit?.({ tenantId, events: events.length, query: (text, params = []) => sql.runner.query(text, params) });
-    return { ran: true, mode, pages, objects, events: changeEvents, durationMs, fetchMs: r.fetchMs, graphRequests: r.graphRequests, counts: summary, sql: { ...round.meter } };
+    await this.opts.hooks?.beforeCommit?.({
+      tenantId,
+      roundId: token,
+      events: events.length,
+      links: { from: r.from, stored: { users: lease.users_delta_link, groups: lease.groups_delta_link }, next: { users: r.users.deltaLink, groups: r.groups.deltaLink } },
+      query: (text, params = []) => sql.runner.query(text, params),
+    });
+    return { ran: true, roundId: token, mode, pages, objects, events: changeEvents, durationMs, fetchMs: r.fetchMs, graphRequests: r.graphRequests, counts: summary, sql: { ...round.meter } };
   }
 }
 
