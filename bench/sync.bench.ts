@@ -94,7 +94,7 @@ interface SizeResult {
 
 async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   const groups = Math.max(1, Math.round(users / 20));
-  const summary = await rig.sim.control.createTenant({ preset: 'scale', users, groups, seed: 7 });
+  const summary = await rig.sim.control.createTenant({ preset: 'scale', users, groups, seed: 7 + users });
   const simTenantId = summary.tenantId;
   const tenantId = await connectScaleTenant(rig, simTenantId, users);
   const engine = rig.services.sync.engine;
@@ -148,6 +148,7 @@ export const syncBenchmark: Benchmark = {
         'bare reader requests': r.bare.requests,
         'min @simulator pages': r.initial.minimum,
         'initial time': ms(r.initial.millis),
+        'streams done at': ms(r.initial.fetchMs),
         'bare reader time': ms(r.bare.millis),
         'x bare': (r.initial.millis / r.bare.millis).toFixed(2),
         'initial peak RSS growth': mib(r.initial.rssGrowth),

@@ -140,6 +140,8 @@ export class SyncEngine {
   private readonly progressEvery: number;
   private readonly random: () => number;
   private readonly aborter = new AbortController();
+  /** Staged rows of committed rounds being deleted in the background. */
+  private readonly cleanups = new Set<Promise<void>>();
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -152,6 +154,11 @@ export class SyncEngine {
   /** Stops rounds in flight (their Graph calls are aborted; nothing they did is committed). */
   close(): void {
     this.aborter.abort(new Error('sync engine closed'));
+  }
+
+  /** Resolves when the background deletions of committed rounds' staged rows are done. */
+  async idle(): Promise<void> {
+    while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups]);
   }
 
   /** One round for the tenant, if no round of it runs anywhere. Failures are recorded on sync_state and rethrown. */
@@ -258,13 +265,23 @@ export class SyncEngine {
       await this.opts.hooks?.beforeApply?.({ tenantId, roundId: token, query: (text, params = []) => main.runner.query(text, params) });
       const result = await this.apply(main, round, { mode, users, groups, graphRequests, fetchMs, from: { users: state.users_delta_link, groups: state.groups_delta_link } });
       await main.runner.commitTransaction();
-      // Staged rows are garbage now; the next round would delete them anyway.
-      await clearStage(main, tenantId, token).catch((e: unknown) => round.log.warn({ err: e }, 'could not clear the staged rows (the next round will)'));
+      // Staged rows are garbage now: deleted in the background, on a connection of their own, so the round's
+      // result does not wait for them (the next round of the tenant deletes whatever is left).
+      if (result.objects > 0 || users.full || groups.full) this.clearInBackground(tenantId, token, round.log);
       return result;
     } catch (error) {
       await main.runner.rollbackTransaction().catch(() => undefined);
       throw error;
     }
+  }
+
+  private clearInBackground(tenantId: string, token: string, log: Logger): void {
+    const runner = this.opts.dataSource.createQueryRunner();
+    const work = clearStage(new Sql(runner, newMeter()), tenantId, token)
+      .catch((e: unknown) => log.warn({ err: e }, 'could not clear the staged rows (the next round will)'))
+      .finally(() => runner.release().catch(() => undefined));
+    const tracked: Promise<void> = work.finally(() => this.cleanups.delete(tracked));
+    this.cleanups.add(tracked);
   }
 
   private async afterPage(round: Round, resource: Resource, page: number, items: number): Promise<void> {

@@ -26,9 +26,17 @@ const large = {} as ScaleTenant;
 
 const q = <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => bench.gw.database.dataSource.query(sql, params);
 
+const engines: SyncEngine[] = [];
 function engine(hooks?: SyncHooks): SyncEngine {
-  return new SyncEngine({ dataSource: bench.gw.database.dataSource, clientFor: (t) => bench.gw.services.directory.client(t), access: bench.gw.services.access, logger, hooks });
+  const created = new SyncEngine({ dataSource: bench.gw.database.dataSource, clientFor: (t) => bench.gw.services.directory.client(t), access: bench.gw.services.access, logger, hooks });
+  engines.push(created);
+  return created;
 }
+
+// Committed rounds delete their staged rows in the background: let them finish between tests.
+afterEach(async () => {
+  await Promise.all(engines.map((e) => e.idle()));
+});
 
 const ran = (r: RoundResult) => {
   if (!r.ran) throw new Error(`expected the round to run, got ${JSON.stringify(r)}`);
@@ -141,7 +149,9 @@ describe('initial load, streamed', () => {
     expect(state).toEqual({ users_delta_link: null, groups_delta_link: null, lease_token: null });
     expect(await events(large.tenantId)).toEqual([]);
 
-    const result = ran(await engine().runRound(large.tenantId));
+    const loader = engine();
+    const result = ran(await loader.runRound(large.tenantId));
+    await loader.idle();
     expect(result).toMatchObject({ mode: 'INITIAL', events: 0, counts: { users: 20_000, groups: 1_000, memberships: large.memberships } });
     expect((await events(large.tenantId)).map((e) => e.type)).toEqual(['SYNC_COMPLETED']);
     await expectSnapshotEqualsDirectory(large);
