@@ -8,5 +8,6 @@ import { provisioningBenchmark } from './provisioning.bench';
 import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 import { syncBenchmark } from './sync.bench';
+import { syncTenantsBenchmark } from './sync-tenants.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark];

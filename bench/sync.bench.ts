@@ -1,28 +1,30 @@
 /**
- * Sync benchmark (issue 6): the initial sync of a scale tenant (100,000 users, 5,000 groups by default; set
- * SYNC_BENCH_USERS / SYNC_BENCH_GROUPS for a quicker run) through the real gateway services, embedded PostgreSQL and the simulator over
- * HTTPS with its resource-unit throttling on, then a delta round after 10 changes.
+ * Sync benchmark (issue 9): the initial sync of synthetic tenants of 10k, 100k and 500k users (groups =
+ * users/20; SYNC_BENCH_SIZES=10000,100000 to choose) through the real gateway services, embedded PostgreSQL
+ * and the simulator over HTTPS, then a delta round after 10 changes in each.
  *
- * Figures: Graph requests and resource units (the simulator's counters) against two minimums: one request per
- * 999 objects (Graph's largest page for plain listings), and what the simulator's delta pages allow (at most
- * 200 objects and 100 member entries a page, so a group's members take one page per 100); time; peak RSS of
- * this process during the round above the level before it (the simulator runs in the same process and its
- * directory is already built, so the growth is the round's: buffered pages, SQL, event rows).
+ * Baselines measured in the same run: a bare reader (the same Graph client reading the same delta pages from
+ * the same simulator, users and groups at once like the gateway, keeping nothing) for the initial sync's
+ * requests, time and memory; the 10k tenant's delta round for the larger tenants' delta rounds. Peak RSS
+ * growth is this process above its level before the round (the simulator runs in this process and its
+ * directory is already built, so the growth is the round's: pages, SQL, event rows).
  */
 import { answerConsentPage } from '../src/simulator/browser';
+import { GROUPS_DELTA_START, USERS_DELTA_START } from '../src/sync/sync-engine';
 import { TenantStatus } from '../src/tenants/status';
-import { mib, ms, table, type Benchmark } from './report';
+import { figure, mib, ms, table, type Benchmark } from './report';
 import { startGatewayRig, type GatewayRig } from './support/gateway-rig';
 
-const USERS = Number(process.env.SYNC_BENCH_USERS ?? 100_000);
-const GROUPS = Number(process.env.SYNC_BENCH_GROUPS ?? 5_000);
+const SIZES = (process.env.SYNC_BENCH_SIZES ?? '10000,100000,500000').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 100);
 const CHANGES = 10;
 
 /** Connects a scale tenant through admin consent as its global administrator (user 0); returns our tenant id. */
-async function connectScaleTenant(rig: GatewayRig, simTenantId: string): Promise<string> {
+async function connectScaleTenant(rig: GatewayRig, simTenantId: string, users: number): Promise<string> {
   const admin = rig.sim.ctx.store.requireTenant(simTenantId).users.values().next().value!;
+  // The preset disables 2% of accounts at random; its administrator must be able to sign in.
+  if (!admin.accountEnabled) await rig.sim.control.updateUser(simTenantId, admin.id, { accountEnabled: true });
   const { tenant, consentUrl } = await rig.services.tenants.connect(
-    { displayName: 'Scale bench', cloud: 'custom', authMode: 'APPLICATION', features: ['READ_DIRECTORY'] as never, returnUrl: `${rig.services.config.server.publicUrl}/graphql` },
+    { displayName: `Scale bench ${users}`, cloud: 'custom', authMode: 'APPLICATION', features: ['READ_DIRECTORY'] as never, returnUrl: `${rig.services.config.server.publicUrl}/graphql` },
     'bench',
   );
   const decision = await answerConsentPage(rig.sim, consentUrl, { login: admin.userPrincipalName });
@@ -36,6 +38,7 @@ async function connectScaleTenant(rig: GatewayRig, simTenantId: string): Promise
 
 /** Runs `work` while sampling RSS; returns its result, the time taken and the RSS peak above the start. */
 async function measured<T>(work: () => Promise<T>): Promise<{ value: T; millis: number; rssGrowth: number }> {
+  global.gc?.();
   const base = process.memoryUsage().rss;
   let peak = base;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
@@ -48,87 +51,132 @@ async function measured<T>(work: () => Promise<T>): Promise<{ value: T; millis: 
   }
 }
 
+/** The bare reader: the same delta pages, users and groups at once, nothing kept. */
+async function bareRead(rig: GatewayRig, tenantId: string): Promise<{ requests: number; pages: number }> {
+  const client = rig.services.directory.client(tenantId);
+  const before = client.counters().requests;
+  let pages = 0;
+  await Promise.all(
+    [USERS_DELTA_START, GROUPS_DELTA_START].map((start) =>
+      client.deltaRound(start, () => {
+        pages++;
+      }),
+    ),
+  );
+  return { requests: client.counters().requests - before, pages };
+}
+
+/** Ten changes: 4 user updates, 3 member additions, 2 removals, 1 deletion. */
+async function tenChanges(rig: GatewayRig, simTenantId: string): Promise<void> {
+  const store = rig.sim.ctx.store;
+  const t = store.requireTenant(simTenantId);
+  const users = [...t.users.keys()];
+  const groups = [...t.groups.keys()];
+  for (let i = 0; i < 4; i++) await rig.sim.control.updateUser(simTenantId, users[100 + i], { jobTitle: `Bench title ${i}` });
+  for (let i = 0; i < 3; i++) {
+    const group = groups[50 + i];
+    const outsider = users.find((u) => !store.directMembers(simTenantId, group).includes(u))!;
+    await rig.sim.control.addMember(simTenantId, group, outsider);
+  }
+  for (let i = 0; i < 2; i++) {
+    const group = groups[60 + i];
+    await rig.sim.control.removeMember(simTenantId, group, store.directMembers(simTenantId, group)[0]);
+  }
+  await rig.sim.control.deleteUser(simTenantId, users[200]);
+}
+
+interface SizeResult {
+  users: number;
+  bare: { requests: number; millis: number; rssGrowth: number };
+  initial: { requests: number; millis: number; rssGrowth: number; fetchMs: number; minimum: number; statements: number };
+  delta: { requests: number; millis: number; rssGrowth: number; statements: number; rowsReturned: number; events: number };
+}
+
+async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
+  const groups = Math.max(1, Math.round(users / 20));
+  const summary = await rig.sim.control.createTenant({ preset: 'scale', users, groups, seed: 7 + users });
+  const simTenantId = summary.tenantId;
+  const tenantId = await connectScaleTenant(rig, simTenantId, users);
+  const engine = rig.services.sync.engine;
+
+  const bare = await measured(() => bareRead(rig, tenantId));
+  await rig.sim.control.resetCounters();
+  const initial = await measured(() => engine.runRound(tenantId));
+  const upstream = await rig.sim.control.counters();
+  if (!initial.value.ran) throw new Error(`initial round did not run: ${initial.value.reason}`);
+  if (initial.value.counts.users !== users || initial.value.counts.groups !== groups) {
+    throw new Error(`snapshot holds ${initial.value.counts.users} users and ${initial.value.counts.groups} groups, expected ${users} and ${groups}`);
+  }
+  // What the simulator's delta pages allow (200 objects, 100 member entries a page; Graph's own caps).
+  const minimum = Math.ceil(users / 200) + Math.max(Math.ceil(groups / 200), Math.ceil(summary.counts.memberships / 100));
+
+  await tenChanges(rig, simTenantId);
+  await rig.sim.control.resetCounters();
+  const delta = await measured(() => engine.runRound(tenantId));
+  const deltaUpstream = await rig.sim.control.counters();
+  if (!delta.value.ran) throw new Error(`delta round did not run: ${delta.value.reason}`);
+  return {
+    users,
+    bare: { requests: bare.value.requests, millis: bare.millis, rssGrowth: bare.rssGrowth },
+    initial: { requests: upstream.requests, millis: initial.millis, rssGrowth: initial.rssGrowth, fetchMs: initial.value.fetchMs, minimum, statements: initial.value.sql.statements },
+    delta: { requests: deltaUpstream.requests, millis: delta.millis, rssGrowth: delta.rssGrowth, statements: delta.value.sql.statements, rowsReturned: delta.value.sql.rowsReturned, events: delta.value.events },
+  };
+}
+
 export const syncBenchmark: Benchmark = {
   name: 'sync',
-  description: `initial sync of a ${USERS.toLocaleString('en-US')}-user, ${GROUPS.toLocaleString('en-US')}-group tenant (requests, resource units, time, peak RSS) and a delta round after ${CHANGES} changes`,
+  description: `initial sync of ${SIZES.map((n) => n.toLocaleString('en-US')).join(' / ')}-user tenants (groups = users/20) against a bare reader of the same pages, and a delta round after ${CHANGES} changes in each`,
   async run() {
     const rig = await startGatewayRig();
+    const results: SizeResult[] = [];
     try {
-      const summary = await rig.sim.control.createTenant({ preset: 'scale', users: USERS, groups: GROUPS, seed: 7 });
-      const simTenantId = summary.tenantId;
-      const memberships = summary.counts.memberships;
-      const tenantId = await connectScaleTenant(rig, simTenantId);
-      const engine = rig.services.sync.engine;
-
-      await rig.sim.control.resetCounters();
-      const initial = await measured(() => engine.runRound(tenantId));
-      const upstream = await rig.sim.control.counters();
-      if (!initial.value.ran) throw new Error(`initial round did not run: ${initial.value.reason}`);
-      const counts = initial.value.counts;
-      if (counts.users !== USERS || counts.groups !== GROUPS) throw new Error(`snapshot holds ${counts.users} users and ${counts.groups} groups, expected ${USERS} and ${GROUPS}`);
-
-      // Ten changes: 4 user updates, 3 member additions, 2 removals, 1 deletion.
-      const store = rig.sim.ctx.store;
-      const t = store.requireTenant(simTenantId);
-      const users = [...t.users.keys()];
-      const groups = [...t.groups.keys()];
-      for (let i = 0; i < 4; i++) await rig.sim.control.updateUser(simTenantId, users[100 + i], { jobTitle: `Bench title ${i}` });
-      for (let i = 0; i < 3; i++) {
-        const group = groups[500 + i];
-        const outsider = users.find((u) => !store.directMembers(simTenantId, group).includes(u))!;
-        await rig.sim.control.addMember(simTenantId, group, outsider);
+      for (const users of SIZES) {
+        try {
+          results.push(await runSize(rig, users));
+        } catch (error) {
+          console.log(`${users.toLocaleString('en-US')} users: could not complete (${error instanceof Error ? error.message : String(error)})`);
+          break;
+        }
       }
-      for (let i = 0; i < 2; i++) {
-        const group = groups[600 + i];
-        await rig.sim.control.removeMember(simTenantId, group, store.directMembers(simTenantId, group)[0]);
-      }
-      await rig.sim.control.deleteUser(simTenantId, users[200]);
-
-      await rig.sim.control.resetCounters();
-      const delta = await measured(() => engine.runRound(tenantId));
-      const deltaUpstream = await rig.sim.control.counters();
-      if (!delta.value.ran) throw new Error(`delta round did not run: ${delta.value.reason}`);
-
-      const per999 = Math.ceil(USERS / 999) + Math.ceil(GROUPS / 999);
-      const simulatorMinimum = Math.ceil(USERS / 200) + Math.max(Math.ceil(GROUPS / 200), Math.ceil(memberships / 100));
-      table([
-        {
-          round: 'initial (full load)',
-          objects: (USERS + GROUPS).toLocaleString('en-US'),
-          'member entries': memberships.toLocaleString('en-US'),
-          'Graph requests': upstream.requests,
-          'resource units': upstream.resourceUnits,
-          throttled: upstream.throttled,
-          'min @999/request': per999,
-          'min @simulator pages': simulatorMinimum,
-          time: ms(initial.millis),
-          'of which Graph': ms(initial.value.fetchMs),
-          'peak RSS growth': mib(initial.rssGrowth),
-          'effective rows': (counts.effectiveMemberships ?? 0).toLocaleString('en-US'),
-          events: initial.value.events,
-        },
-        {
-          round: `delta (${CHANGES} changes)`,
-          objects: delta.value.objects,
-          'member entries': '',
-          'Graph requests': deltaUpstream.requests,
-          'resource units': deltaUpstream.resourceUnits,
-          throttled: deltaUpstream.throttled,
-          'min @999/request': 2,
-          'min @simulator pages': 2,
-          time: ms(delta.millis),
-          'of which Graph': ms(delta.value.fetchMs),
-          'peak RSS growth': mib(delta.rssGrowth),
-          'effective rows': (delta.value.counts.effectiveMemberships ?? 0).toLocaleString('en-US'),
-          events: delta.value.events,
-        },
-      ]);
-      console.log(
-        'Minimums: "@999" is one request per 999 objects (plain listings with $top=999; delta takes no $top); "@simulator pages" is what the\n' +
-          'simulator\'s delta pages allow (200 objects, 100 member entries a page). Peak RSS growth is this process above its level before the round.',
-      );
     } finally {
       await rig.stop();
+    }
+    table(
+      results.map((r) => ({
+        users: r.users.toLocaleString('en-US'),
+        'initial: Graph requests': r.initial.requests,
+        'bare reader requests': r.bare.requests,
+        'min @simulator pages': r.initial.minimum,
+        'initial time': ms(r.initial.millis),
+        'streams done at': ms(r.initial.fetchMs),
+        'bare reader time': ms(r.bare.millis),
+        'x bare': (r.initial.millis / r.bare.millis).toFixed(2),
+        'initial peak RSS growth': mib(r.initial.rssGrowth),
+        'bare peak RSS growth': mib(r.bare.rssGrowth),
+        'delta: Graph requests': r.delta.requests,
+        'delta time': ms(r.delta.millis),
+        'delta SQL statements': r.delta.statements,
+        'delta SQL rows returned': r.delta.rowsReturned,
+        'delta events': r.delta.events,
+      })),
+    );
+    console.log('"x bare": the gateway\'s initial sync time over the bare reader\'s (goal <= 1.2). Goals: RSS growth < 256 MiB at 100k and 500k within 1.2x of 100k; a delta round <= 3 Graph requests, 500k within 1.5x of 10k.');
+    const first = results[0];
+    const at100k = results.find((r) => r.users === 100_000);
+    for (const r of results) {
+      figure({ bench: 'sync', figure: 'initial-graph-requests', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.bare.requests, baselineName: 'bare reader' });
+      figure({ bench: 'sync', figure: 'initial-time', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.bare.millis / 1000, baselineName: 'bare reader' });
+      figure({
+        bench: 'sync',
+        figure: 'initial-peak-rss-growth',
+        size: r.users,
+        value: r.initial.rssGrowth / 1024 / 1024,
+        unit: 'MiB',
+        ...(at100k && r !== at100k ? { baseline: at100k.initial.rssGrowth / 1024 / 1024, baselineName: '100k tenant' } : { baseline: r.bare.rssGrowth / 1024 / 1024, baselineName: 'bare reader' }),
+      });
+      figure({ bench: 'sync', figure: 'delta-round-10-changes-graph-requests', size: r.users, value: r.delta.requests, unit: 'requests', baseline: 3, baselineName: 'goal' });
+      figure({ bench: 'sync', figure: 'delta-round-10-changes', size: r.users, value: r.delta.millis / 1000, unit: 's', baseline: first.delta.millis / 1000, baselineName: `${first.users / 1000}k tenant` });
+      figure({ bench: 'sync', figure: 'delta-round-10-changes-sql-statements', size: r.users, value: r.delta.statements, unit: 'statements', baseline: first.delta.statements, baselineName: `${first.users / 1000}k tenant` });
     }
   },
 };

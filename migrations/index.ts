@@ -11,6 +11,8 @@ import { Provisioning1795800000000 } from './1795800000000-Provisioning';
 import { EventLog1795810000000 } from './1795810000000-EventLog';
 import { Snapshot1795820000000 } from './1795820000000-Snapshot';
 import { DriftFindings1795830000000 } from './1795830000000-DriftFindings';
+import { SyncStaging1795840000000 } from './1795840000000-SyncStaging';
+import { TenantKeys1795840001000 } from './1795840001000-TenantKeys';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -22,4 +24,6 @@ export const migrations: Function[] = [
   EventLog1795810000000,
   Snapshot1795820000000,
   DriftFindings1795830000000,
+  SyncStaging1795840000000,
+  TenantKeys1795840001000,
 ];

@@ -82,3 +82,55 @@ export function diffEffective(stored: readonly EffectiveRow[], computed: Readonl
   // Stored groups not recomputed keep their rows: the caller recomputes every group it may have changed.
   return diff;
 }
+
+/**
+ * One user's effective groups with their paths, from the groups holding the user directly and the nesting
+ * edges above them. Every path from a group down to the user runs through ancestors of the user's direct
+ * groups only, so a breadth-first walk restricted to them finds the same path effectiveUsers would find over
+ * the whole tenant (the restriction removes no group that could come before another in the walk's order).
+ */
+export function effectiveOfUser(userId: string, directGroups: readonly string[], parentsOf: (groupId: string) => readonly string[]): Map<string, string[]> {
+  const closure = withAncestors(directGroups, parentsOf);
+  const direct = new Set(directGroups);
+  const children = new Map<string, string[]>();
+  for (const group of closure) {
+    for (const parent of parentsOf(group)) {
+      if (!closure.has(parent)) continue;
+      const list = children.get(parent);
+      if (list) list.push(group);
+      else children.set(parent, [group]);
+    }
+  }
+  const graph: MembershipGraph = { childGroups: (g) => children.get(g) ?? [], users: (g) => (direct.has(g) ? [userId] : []) };
+  const out = new Map<string, string[]>();
+  for (const group of closure) {
+    const path = effectiveUsers(group, graph).get(userId);
+    if (path) out.set(group, path);
+  }
+  return out;
+}
+
+/**
+ * What changed for some users: their stored rows (all of them, for these users) against their recomputed
+ * groups. A stored row of a listed user that was not recomputed is removed.
+ */
+export function diffUsersEffective(users: Iterable<string>, stored: readonly EffectiveRow[], computed: ReadonlyMap<string, ReadonlyMap<string, string[]>>): EffectiveDiff {
+  const diff: EffectiveDiff = { added: [], removed: [], rerouted: [] };
+  const storedByUser = new Map<string, Map<string, string[]>>();
+  for (const row of stored) {
+    let groups = storedByUser.get(row.userId);
+    if (!groups) storedByUser.set(row.userId, (groups = new Map()));
+    groups.set(row.groupId, row.path);
+  }
+  for (const userId of users) {
+    const before = storedByUser.get(userId) ?? new Map<string, string[]>();
+    const after = computed.get(userId) ?? new Map<string, string[]>();
+    for (const [groupId, path] of after) {
+      const old = before.get(groupId);
+      if (!old) diff.added.push({ groupId, userId, path });
+      else if (old.join('/') !== path.join('/')) diff.rerouted.push({ groupId, userId, path });
+    }
+    for (const [groupId, path] of before) if (!after.has(groupId)) diff.removed.push({ groupId, userId, path });
+  }
+  return diff;
+}

@@ -57,6 +57,7 @@ export class SyncService {
   async stop(): Promise<void> {
     this.engine.close();
     await this.scheduler?.stop();
+    await this.engine.idle();
   }
 
   /** An immediate round (syncNow); a round already running elsewhere answers LEASE_HELD. */

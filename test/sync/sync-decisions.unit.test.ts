@@ -1,6 +1,8 @@
 /** The sync part's pure decisions: folding delta pages, effective membership, and when to run next. */
 import { changedFields, DeltaBuffer } from '../../src/sync/delta-buffer';
-import { diffEffective, effectiveUsers, withAncestors } from '../../src/sync/effective';
+import { diffEffective, diffUsersEffective, effectiveOfUser, effectiveUsers, withAncestors } from '../../src/sync/effective';
+import { userOutcome } from '../../src/sync/apply-users';
+import type { ObjectChange } from '../../src/sync/apply-objects';
 import { FAILURE_BASE_SECONDS, FAILURE_CAP_SECONDS, nextRunDelaySeconds } from '../../src/sync/schedule';
 
 const user = (id: string) => ({ '@odata.type': '#microsoft.graph.user', id });
@@ -95,7 +97,90 @@ describe('nextRunDelaySeconds', () => {
   });
 
   it('after failures: exponential from 30 s, capped at an hour', () => {
-    const delays = [1, 2, 3, 4, 8, 30].map((n) => nextRunDelaySeconds({ ok: false, consecutiveFailures: n, intervalSeconds: 300, random: 0.5 }));
+    const delays = [1, 2, 3, 4, 8, 30].map((n) => nextRunDelaySeconds({ ok: false, consecutiveFailures: n, intervalSeconds: 86_400, random: 0.5 }));
     expect(delays).toEqual([FAILURE_BASE_SECONDS, 60, 120, 240, 3600, FAILURE_CAP_SECONDS]);
+  });
+
+  // [failures, interval, Retry-After, random, expected]
+  it.each([
+    [1, 2, undefined, 0.5, 2], // a 2 s tenant is not left 30 s behind by one failure
+    [1, 300, undefined, 0.5, 30],
+    [5, 300, undefined, 0.5, 300], // back-off (480) longer than the interval: the interval
+    [5, 300, undefined, 0, 270], // with jitter
+    [1, 2, 10, 0.5, 10], // Graph said wait 10 s: never sooner
+    [1, 300, 10, 0.5, 30], // Retry-After shorter than the back-off: the back-off
+    [1, 300, 0.2, 0.5, 30],
+    [1, 2, 0.2, 0.5, 2], // a sub-second Retry-After rounds up to 1 s, below the interval
+    [1, 0, undefined, 0.5, 30], // no interval: the back-off alone
+    [1, 2, Number.NaN, 0.5, 2], // a broken Retry-After is ignored
+  ])('after %i failure(s) with interval %i s and Retry-After %p (random %p): %i s', (failures, interval, retryAfter, random, expected) => {
+    expect(nextRunDelaySeconds({ ok: false, consecutiveFailures: failures, intervalSeconds: interval, random, retryAfterSeconds: retryAfter })).toBe(expected);
+  });
+});
+
+describe('one user\'s effective groups (the delta round recompute)', () => {
+  // eng > platform > sre > oncall; eng > data; oncall > eng (a cycle); zeta > oncall
+  const parents: Record<string, string[]> = { platform: ['eng'], sre: ['platform'], oncall: ['sre', 'zeta'], data: ['eng'], eng: ['oncall'] };
+  const parentsOf = (g: string) => parents[g] ?? [];
+
+  it.each([
+    ['a direct member of one leaf', ['data'], { data: ['data'], eng: ['eng', 'data'], oncall: ['oncall', 'eng', 'data'], sre: ['sre', 'oncall', 'eng', 'data'], platform: ['platform', 'sre', 'oncall', 'eng', 'data'], zeta: ['zeta', 'oncall', 'eng', 'data'] }],
+    ['shortest path wins', ['oncall', 'data'], { oncall: ['oncall'], data: ['data'], eng: ['eng', 'data'], sre: ['sre', 'oncall'], platform: ['platform', 'sre', 'oncall'], zeta: ['zeta', 'oncall'] }],
+    ['no groups', [], {}],
+  ])('%s', (_name, direct, expected) => {
+    expect(Object.fromEntries(effectiveOfUser('u1', direct as string[], parentsOf))).toEqual(expected);
+  });
+
+  it('agrees with the whole-tenant walk for every user and group of a tangled graph', () => {
+    const children: Record<string, string[]> = { a: ['b', 'c'], b: ['d'], c: ['d', 'e'], d: ['a'], e: [], f: ['e', 'b'] };
+    const users: Record<string, string[]> = { a: ['u1'], b: ['u2'], c: ['u3', 'u2'], d: ['u4'], e: ['u5', 'u1'], f: [] };
+    const graph = { childGroups: (g: string) => children[g] ?? [], users: (g: string) => users[g] ?? [] };
+    const parentsOfGroup = (g: string) => Object.keys(children).filter((p) => children[p].includes(g));
+    for (const user of ['u1', 'u2', 'u3', 'u4', 'u5']) {
+      const direct = Object.keys(users).filter((g) => users[g].includes(user));
+      const expected = Object.fromEntries(Object.keys(children).flatMap((g) => (effectiveUsers(g, graph).has(user) ? [[g, effectiveUsers(g, graph).get(user)]] : [])));
+      expect(Object.fromEntries(effectiveOfUser(user, direct, parentsOfGroup))).toEqual(expected);
+    }
+  });
+
+  it('diffs the users it recomputed, including groups they no longer reach at all', () => {
+    const stored = [
+      { groupId: 'eng', userId: 'u1', path: ['eng'] },
+      { groupId: 'fin', userId: 'u1', path: ['fin'] },
+      { groupId: 'eng', userId: 'u2', path: ['eng', 'data'] },
+    ];
+    const computed = new Map([
+      ['u1', new Map([['eng', ['eng']], ['ops', ['ops']]])],
+      ['u2', new Map([['eng', ['eng', 'platform']]])],
+    ]);
+    expect(diffUsersEffective(['u1', 'u2', 'u3'], stored, computed)).toEqual({
+      added: [{ groupId: 'ops', userId: 'u1', path: ['ops'] }],
+      removed: [{ groupId: 'fin', userId: 'u1', path: ['fin'] }],
+      rerouted: [{ groupId: 'eng', userId: 'u2', path: ['eng', 'platform'] }],
+    });
+  });
+});
+
+describe('user events from the changed rows', () => {
+  const before = { displayName: 'Ann', userPrincipalName: 'ann@x', mail: null, department: 'Sales', jobTitle: 'Rep', accountEnabled: true, userType: 'Member' };
+  const change = (c: Partial<ObjectChange>): ObjectChange => ({ id: 'u1', removed: null, fields: {}, before, beforeDeleted: false, ...c });
+
+  it.each([
+    ['new user', change({ before: null, fields: { displayName: 'Bo' } }), ['USER_CREATED'], { restored: false }, 1, 0, null],
+    ['restored user with its account re-enabled', change({ beforeDeleted: true, fields: { accountEnabled: false } }), ['USER_CREATED'], { restored: true }, 1, 0, { before: true, after: false }],
+    ['updated fields named', change({ fields: { jobTitle: 'Lead', department: 'Sales' } }), ['USER_UPDATED'], { changedFields: ['jobTitle'], before: { jobTitle: 'Rep' }, after: { jobTitle: 'Lead' } }, 0, 0, null],
+    ['disabled', change({ fields: { accountEnabled: false } }), ['USER_UPDATED'], { changedFields: ['accountEnabled'] }, 0, 0, { before: true, after: false }],
+    ['nothing really changed', change({ fields: { jobTitle: 'Rep' } }), [], undefined, 0, 0, null],
+    ['soft-deleted', change({ removed: 'changed' }), ['USER_DELETED'], { reason: 'SOFT_DELETED', displayName: 'Ann' }, 0, 1, null],
+    ['hard-deleted', change({ removed: 'deleted' }), ['USER_DELETED'], { reason: 'DELETED' }, 0, 1, null],
+    ['missing from a full round', change({ removed: 'absent' }), ['USER_DELETED'], { reason: 'ABSENT_FROM_FULL_SYNC' }, 0, 1, null],
+    ['removal of a user already deleted', change({ removed: 'deleted', beforeDeleted: true }), [], undefined, 0, 0, null],
+    ['removal of a user never seen', change({ removed: 'deleted', before: null }), [], undefined, 0, 0, null],
+  ])('%s', (_name, input, types, payload, created, deleted, enabled) => {
+    const out = userOutcome([input]);
+    expect(out.events.map((e) => e.type)).toEqual(types);
+    if (payload) expect(out.events[0].payload).toMatchObject(payload);
+    expect([out.created, out.deleted]).toEqual([created, deleted]);
+    expect(out.enabledChanges.get('u1') ?? null).toEqual(enabled);
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * Many tenants (issue 9, item 6): SYNC_TENANTS_BENCH_TENANTS (default 200) simulated tenants of mixed sizes
+ * (three in four of 20 users, one in five of 200, one in twenty of 2,000; groups = users/10) synced by two
+ * gateway instances on one PostgreSQL, each with its own DataSource (pool), services, sync engine and
+ * scheduler, as two processes of one deployment would. After every tenant's initial load, both schedulers run
+ * for SYNC_TENANTS_BENCH_SECONDS (default 60) with a per-tenant interval of SYNC_TENANTS_BENCH_INTERVAL
+ * seconds (default 15) and nothing changing in the directories.
+ *
+ * Figures: rounds per minute (baseline: what the intervals ask for), the share of rounds each instance ran,
+ * every tenant's round count against the expected range (none starved), and the database work of an
+ * unchanged round (time after the streams reached their deltaLinks, and SQL statements), with the time of the
+ * round's two Graph requests as the baseline.
+ */
+import { createDataSource } from '../src/db/data-source';
+import { createLogger } from '../src/logging';
+import { createServices } from '../src/server/services';
+import { answerConsentPage } from '../src/simulator/browser';
+import { SyncEngine, type RoundResult } from '../src/sync/sync-engine';
+import { SyncScheduler } from '../src/sync/sync-scheduler';
+import { TenantStatus } from '../src/tenants/status';
+import { figure, ms, table, type Benchmark } from './report';
+import { startGatewayRig, type GatewayRig } from './support/gateway-rig';
+
+const TENANTS = Number(process.env.SYNC_TENANTS_BENCH_TENANTS ?? 200);
+const SECONDS = Number(process.env.SYNC_TENANTS_BENCH_SECONDS ?? 60);
+const INTERVAL = Number(process.env.SYNC_TENANTS_BENCH_INTERVAL ?? 15);
+
+const sizeOf = (i: number) => (i % 20 === 19 ? 2_000 : i % 5 === 4 ? 200 : 20);
+
+async function connect(rig: GatewayRig, i: number): Promise<string> {
+  const users = sizeOf(i);
+  const summary = await rig.sim.control.createTenant({ preset: 'scale', users, groups: Math.max(1, users / 10), seed: 1000 + i });
+  const admin = rig.sim.ctx.store.requireTenant(summary.tenantId).users.values().next().value!;
+  if (!admin.accountEnabled) await rig.sim.control.updateUser(summary.tenantId, admin.id, { accountEnabled: true });
+  const { tenant, consentUrl } = await rig.services.tenants.connect(
+    { displayName: `Tenant ${i}`, cloud: 'custom', authMode: 'APPLICATION', features: ['READ_DIRECTORY'] as never, returnUrl: `${rig.services.config.server.publicUrl}/graphql` },
+    'bench',
+  );
+  const decision = await answerConsentPage(rig.sim, consentUrl, { login: admin.userPrincipalName });
+  const answer = await fetch(String(decision.headers.location), { redirect: 'manual' });
+  const status = new URL(answer.headers.get('location') ?? 'about:blank').searchParams.get('status');
+  if (status !== TenantStatus.ACTIVE) throw new Error(`tenant ${i}: consent ended with ${status}`);
+  return tenant.id;
+}
+
+interface Recorded {
+  instance: string;
+  tenantId: string;
+  result: Extract<RoundResult, { ran: true }>;
+}
+
+class RecordingEngine extends SyncEngine {
+  constructor(
+    opts: ConstructorParameters<typeof SyncEngine>[0],
+    private readonly sink: (r: Extract<RoundResult, { ran: true }>, tenantId: string) => void,
+  ) {
+    super(opts);
+  }
+
+  override async runRound(tenantId: string): Promise<RoundResult> {
+    const result = await super.runRound(tenantId);
+    if (result.ran) this.sink(result, tenantId);
+    return result;
+  }
+}
+
+export const syncTenantsBenchmark: Benchmark = {
+  name: 'sync-tenants',
+  description: `${TENANTS} tenants of mixed sizes synced by two gateway instances on one PostgreSQL for ${SECONDS} s at a ${INTERVAL} s interval`,
+  async run() {
+    const rig = await startGatewayRig();
+    const logger = createLogger({ level: 'silent' });
+    const stops: Array<() => Promise<unknown>> = [];
+    try {
+      // Two instances of the deployment: each its own pool and services, the same database and keys.
+      const nodes = [];
+      for (const name of ['A', 'B']) {
+        const dataSource = createDataSource(rig.services.config.database.url!);
+        await dataSource.initialize();
+        stops.push(() => dataSource.destroy());
+        const services = await createServices({ config: rig.services.config, dataSource, logger });
+        stops.push(async () => services.tokens?.close());
+        nodes.push({ name, services, dataSource });
+      }
+      const dsA = nodes[0].dataSource;
+      const ids: string[] = [];
+      for (let i = 0; i < TENANTS; i++) {
+        ids.push(await connect(rig, i));
+        if ((i + 1) % 50 === 0) console.log(`connected ${i + 1} tenants`);
+      }
+      // Only the bench's tenants (not the rig's Verafield) take part.
+      await dsA.query(`UPDATE tenants SET status = 'DISCONNECTED' WHERE id <> ALL($1::uuid[])`, [ids]);
+      await dsA.query(`UPDATE tenants SET sync_interval_seconds = $1`, [INTERVAL]);
+
+      const recorded: Recorded[] = [];
+      let measuring = false;
+      const instances = nodes.map(({ name, services, dataSource }) => {
+        const engine = new RecordingEngine(
+          { dataSource, clientFor: (t) => services.directory.client(t), access: services.access, logger, owner: `instance-${name}` },
+          (result, tenantId) => {
+            if (measuring) recorded.push({ instance: name, tenantId, result });
+          },
+        );
+        return { name, engine, scheduler: new SyncScheduler({ engine, dataSource, logger, tickMs: 250, concurrency: 4 }) };
+      });
+
+      // Initial loads, spread by the schedulers themselves.
+      const loadStarted = performance.now();
+      for (const i of instances) i.scheduler.start();
+      stops.push(async () => {
+        for (const i of instances) i.engine.close();
+        await Promise.all(instances.map((i) => i.scheduler.stop()));
+      });
+      for (;;) {
+        const [{ pending }] = await dsA.query(`SELECT count(*)::int AS pending FROM tenants t LEFT JOIN sync_state s ON s.tenant_id = t.id WHERE t.status = 'ACTIVE' AND s.last_success_at IS NULL`);
+        if (pending === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const loadMs = performance.now() - loadStarted;
+
+      measuring = true;
+      const started = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+      measuring = false;
+      const elapsed = (performance.now() - started) / 1000;
+
+      const perTenant = new Map<string, number>(ids.map((id) => [id, 0]));
+      for (const r of recorded) perTenant.set(r.tenantId, (perTenant.get(r.tenantId) ?? 0) + 1);
+      const counts = [...perTenant.values()];
+      // Due every interval with +-10% jitter: between these many rounds in the window (one either side for the edges).
+      const expectedMin = Math.max(0, Math.floor(elapsed / (INTERVAL * 1.1)) - 1);
+      const expectedMax = Math.ceil(elapsed / (INTERVAL * 0.9)) + 1;
+      const outside = counts.filter((n) => n < expectedMin || n > expectedMax).length;
+      const unchanged = recorded.filter((r) => r.result.objects === 0);
+      const avg = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+      const dbMs = avg(unchanged.map((r) => r.result.durationMs - r.result.fetchMs));
+      const graphMs = avg(unchanged.map((r) => r.result.fetchMs));
+      const statements = avg(unchanged.map((r) => r.result.sql.statements));
+      const byInstance = instances.map((i) => recorded.filter((r) => r.instance === i.name).length);
+      const roundsPerMinute = (recorded.length / elapsed) * 60;
+      const askedPerMinute = (TENANTS / INTERVAL) * 60;
+
+      table([
+        {
+          tenants: TENANTS,
+          'initial loads': ms(loadMs),
+          'rounds/min': roundsPerMinute.toFixed(0),
+          'asked/min': askedPerMinute.toFixed(0),
+          'instance A': byInstance[0],
+          'instance B': byInstance[1],
+          'rounds per tenant (min..max)': `${Math.min(...counts)}..${Math.max(...counts)}`,
+          'expected range': `${expectedMin}..${expectedMax}`,
+          'tenants outside': outside,
+          'unchanged round: DB after streams': `${dbMs.toFixed(1)} ms`,
+          'its Graph part': `${graphMs.toFixed(1)} ms`,
+          'SQL statements': statements.toFixed(1),
+        },
+      ]);
+      console.log('"DB after streams" is the applying transaction of a round that found nothing (lease fence, bookkeeping, SYNC_COMPLETED); its Graph part (two delta requests) is the baseline.');
+      figure({ bench: 'sync-tenants', figure: 'rounds-per-minute', size: TENANTS, value: roundsPerMinute, unit: 'rounds/min', baseline: askedPerMinute, baselineName: 'asked by the intervals' });
+      figure({ bench: 'sync-tenants', figure: 'instance-a-share', size: TENANTS, value: byInstance[0] / Math.max(1, recorded.length), unit: 'fraction', baseline: 0.5, baselineName: 'even split' });
+      figure({ bench: 'sync-tenants', figure: 'tenants-outside-expected-rounds', size: TENANTS, value: outside, unit: 'tenants', baseline: 0, baselineName: 'none starved' });
+      figure({ bench: 'sync-tenants', figure: 'unchanged-round-db-time', size: TENANTS, value: dbMs, unit: 'ms', baseline: graphMs, baselineName: 'its Graph requests' });
+      figure({ bench: 'sync-tenants', figure: 'unchanged-round-sql-statements', size: TENANTS, value: statements, unit: 'statements' });
+    } finally {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      await rig.stop();
+    }
+  },
+};

@@ -1,0 +1,476 @@
+/**
+ * One delta round per tenant: the lease, the two streams, and the applying transaction.
+ *
+ * Lease. A round takes the tenant's sync_state row with one atomic UPDATE only when no live lease is on it,
+ * and stamps it with a random token of its own (not the process's): a second round of the same tenant, in
+ * this process or another, answers LEASE_HELD. The token is renewed while pages arrive and checked again,
+ * row-locked, by the committing transaction (fencing): a round that stalled past its lease while another
+ * round took over cannot commit, so no older deltaLink or older value is ever stored after a newer one.
+ *
+ * Streams. users/delta and groups/delta run at once, each page written to the staging tables as it arrives
+ * (stream.ts) while the next one is fetched, so memory stays flat whatever the tenant's size.
+ *
+ * Crash story. Staged rows are invisible: the snapshot changes, the events (an outbox: appendEvents in the
+ * same transaction) and the new deltaLinks commit together in one transaction that diffs the staged round
+ * against the snapshot in SQL. A process that dies anywhere before that commit leaves the previous snapshot,
+ * no event and the previous deltaLinks: the next round (here or elsewhere, once the lease expires) deletes
+ * what the dead round staged, replays the same delta, and the diff emits each event once.
+ *
+ * Cost. A delta round's statements read the rows of what changed (apply-objects.ts, apply-memberships.ts,
+ * effective-sql.ts, tier-changes.ts); totals are kept from the previous round's plus this round's changes; a
+ * round that staged nothing writes only its bookkeeping (sync_state, SYNC_COMPLETED). The first round is the
+ * full load: it emits no event but SYNC_COMPLETED. An expired or reset delta token restarts that stream with a
+ * full round diffed against the snapshot, so only real differences become events.
+ */
+import { hostname } from 'node:os';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { AccessService } from '../access/access.service';
+import { appendEvents } from '../events/event-log';
+import { DirectoryEventType, type NewDirectoryEvent } from '../events/event.types';
+import { GraphThrottledError, type GraphClient } from '../graph';
+import type { Logger } from '../logging';
+import { Tenant } from '../tenants/tenant.entity';
+import { applyMemberships, type EdgeChange } from './apply-memberships';
+import { applyObjects, diffObjects, stageAbsent } from './apply-objects';
+import { userOutcome, type EnabledChange } from './apply-users';
+import type { EffectiveRow } from './effective';
+import { affectedUsers, rebuildAll, recomputeUsers } from './effective-sql';
+import { nextRunDelaySeconds } from './schedule';
+import type { SyncCounts } from './snapshot.entity';
+import { newMeter, Sql, type SqlMeter } from './sql';
+import { clearStage, streamToStage, type Resource, type StreamResult } from './stream';
+import { tierChanges } from './tier-changes';
+
+export { GROUPS_DELTA_START, USERS_DELTA_START } from './stream';
+
+export type SyncMode = 'INITIAL' | 'INCREMENTAL' | 'RESYNC';
+
+export interface SyncHooks {
+  /** After each page is read (tests: throw to simulate a crash mid-round, or wait to hold the lease). */
+  afterPage?(info: { tenantId: string; resource: Resource; page: number; roundId: string }): void | Promise<void>;
+  /** First thing inside the applying transaction (tests: a baseline of per-transaction statistics). */
+  beforeApply?(info: { tenantId: string; roundId: string; query: (sql: string, params?: unknown[]) => Promise<unknown[]> }): void | Promise<void>;
+  /**
+   * Inside the applying transaction, after the events were appended, before commit; `query` runs in it.
+   * `links`: the deltaLinks the round started from, those stored when it came to commit (equal, or it
+   * would not be committing), and the ones it stores.
+   */
+  beforeCommit?(info: {
+    tenantId: string;
+    roundId: string;
+    events: number;
+    links: Record<'from' | 'stored' | 'next', { users: string | null; groups: string | null }>;
+    query: (sql: string, params?: unknown[]) => Promise<unknown[]>;
+  }): void | Promise<void>;
+}
+
+export interface SyncEngineOptions {
+  dataSource: DataSource;
+  /** The tenant's Graph client (services.directory.client). */
+  clientFor: (tenantId: string) => GraphClient;
+  access: AccessService;
+  logger: Logger;
+  /** This process's name in sync_state.lease_owner (for people); default host:pid:random. */
+  owner?: string;
+  /** How long a lease lasts without renewal; default 120 s. */
+  leaseSeconds?: number;
+  /** Interval used when a tenant has none; default 300 s. */
+  defaultIntervalSeconds?: number;
+  /** Log a progress line every this many pages; default 25. */
+  progressEveryPages?: number;
+  hooks?: SyncHooks;
+  /**
+   * After every round that ran, committed or failed (the drift rules: issue 6). Runs outside the round's
+   * transaction and lease; its failures are logged, never turned into a failed round.
+   */
+  afterRound?: (tenantId: string, outcome: { consecutiveFailures: number }) => Promise<unknown>;
+  random?: () => number;
+}
+
+export type RoundResult =
+  | { ran: false; reason: 'LEASE_HELD' | 'TENANT_NOT_ACTIVE' | 'TENANT_NOT_FOUND' }
+  | {
+      ran: true;
+      /** The round's lease token. */
+      roundId: string;
+      mode: SyncMode;
+      pages: number;
+      objects: number;
+      /** Change events (SYNC_COMPLETED not counted). */
+      events: number;
+      durationMs: number;
+      /** Of durationMs: until both streams reached their deltaLinks (pages were written meanwhile). */
+      fetchMs: number;
+      graphRequests: number;
+      counts: SyncCounts;
+      /** The round's SQL statements and rows (what its database work followed). */
+      sql: SqlMeter;
+    };
+
+type Ran = Extract<RoundResult, { ran: true }>;
+
+export class LeaseLostError extends Error {
+  constructor(tenantId: string, owner: string) {
+    super(`sync of tenant ${tenantId}: this round (${owner}) no longer holds the lease; another round took over after it expired, so this one is abandoned`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+interface Round {
+  tenantId: string;
+  token: string;
+  interval: number;
+  started: number;
+  log: Logger;
+  meter: SqlMeter;
+  runners: QueryRunner[];
+  lastRenewal: number;
+  pages: number;
+  objects: number;
+}
+
+const TOTAL_KEYS = ['users', 'groups', 'memberships', 'effectiveMemberships'] as const;
+type Totals = Record<(typeof TOTAL_KEYS)[number], number>;
+
+export class SyncEngine {
+  readonly owner: string;
+  private readonly leaseSeconds: number;
+  private readonly defaultInterval: number;
+  private readonly progressEvery: number;
+  private readonly random: () => number;
+  private readonly aborter = new AbortController();
+  /** Staged rows of committed rounds being deleted in the background. */
+  private readonly cleanups = new Set<Promise<void>>();
+
+  constructor(private readonly opts: SyncEngineOptions) {
+    this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.leaseSeconds = opts.leaseSeconds ?? 120;
+    this.defaultInterval = opts.defaultIntervalSeconds ?? 300;
+    this.progressEvery = opts.progressEveryPages ?? 25;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Stops rounds in flight (their Graph calls are aborted; nothing they did is committed). */
+  close(): void {
+    this.aborter.abort(new Error('sync engine closed'));
+  }
+
+  /** Resolves when the background deletions of committed rounds' staged rows are done. */
+  async idle(): Promise<void> {
+    while (this.cleanups.size > 0) await Promise.allSettled([...this.cleanups]);
+  }
+
+  /** One round for the tenant, if no round of it runs anywhere. Failures are recorded on sync_state and rethrown. */
+  async runRound(tenantId: string): Promise<RoundResult> {
+    const { dataSource } = this.opts;
+    const tenant = await dataSource.getRepository(Tenant).findOneBy({ id: tenantId });
+    if (!tenant) return { ran: false, reason: 'TENANT_NOT_FOUND' };
+    if (tenant.status !== 'ACTIVE') return { ran: false, reason: 'TENANT_NOT_ACTIVE' };
+    await dataSource.query(`INSERT INTO sync_state (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
+    const token = randomUUID();
+    const leased: Array<{ users_delta_link: string | null; groups_delta_link: string | null; consecutive_failures: number }> = rows(
+      await dataSource.query(
+        `UPDATE sync_state SET lease_owner = $2, lease_token = $4, lease_expires_at = now() + make_interval(secs => $3)
+          WHERE tenant_id = $1 AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < now())
+          RETURNING users_delta_link, groups_delta_link, consecutive_failures`,
+        [tenantId, this.owner, this.leaseSeconds, token],
+      ),
+    );
+    if (leased.length === 0) return { ran: false, reason: 'LEASE_HELD' };
+    const state = leased[0];
+    const round: Round = {
+      tenantId,
+      token,
+      interval: tenant.syncIntervalSeconds > 0 ? tenant.syncIntervalSeconds : this.defaultInterval,
+      started: Date.now(),
+      log: this.opts.logger.child({ component: 'sync', tenantId }),
+      meter: newMeter(),
+      runners: [],
+      lastRenewal: Date.now(),
+      pages: 0,
+      objects: 0,
+    };
+    let consecutiveFailures = state.consecutive_failures;
+    try {
+      const result = await this.run(round, state);
+      round.log.info({ mode: result.mode, pages: result.pages, objects: result.objects, events: result.events, durationMs: result.durationMs, graphRequests: result.graphRequests, sql: result.sql }, 'sync round completed');
+      consecutiveFailures = 0;
+      return result;
+    } catch (error) {
+      consecutiveFailures = state.consecutive_failures + 1;
+      await this.recordFailure(round, error, consecutiveFailures).catch((e: unknown) => round.log.error({ err: e }, 'could not record the sync failure'));
+      round.log.warn({ err: error, consecutiveFailures }, 'sync round failed');
+      throw error;
+    } finally {
+      await dataSource
+        .query(`UPDATE sync_state SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE tenant_id = $1 AND lease_token = $2`, [tenantId, token])
+        .catch((e: unknown) => round.log.error({ err: e }, 'could not release the sync lease (it expires by itself)'));
+      for (const runner of round.runners) await runner.release().catch(() => undefined);
+      await this.opts.afterRound?.(tenantId, { consecutiveFailures }).catch((e: unknown) => round.log.error({ err: e }, 'after-round work failed'));
+    }
+  }
+
+  private sql(round: Round): Sql {
+    const runner = this.opts.dataSource.createQueryRunner();
+    round.runners.push(runner);
+    return new Sql(runner, round.meter);
+  }
+
+  private async run(round: Round, state: { users_delta_link: string | null; groups_delta_link: string | null }): Promise<Ran> {
+    const { tenantId, token } = round;
+    const client = this.opts.clientFor(tenantId);
+    const requestsBefore = client.counters().requests;
+    const main = this.sql(round);
+    // What dead rounds of this tenant staged (we hold the lease: no live round of it writes there).
+    await clearStage(main, tenantId, null);
+
+    // Either stream failing stops the other.
+    const streams = new AbortController();
+    const stop = () => streams.abort(this.aborter.signal.reason);
+    this.aborter.signal.addEventListener('abort', stop);
+    const stream = (resource: Resource, link: string | null) =>
+      streamToStage({
+        tenantId,
+        roundId: token,
+        client,
+        resource,
+        link,
+        sql: this.sql(round),
+        signal: streams.signal,
+        log: round.log,
+        afterPage: (r, page, items) => this.afterPage(round, r, page, items),
+      }).catch((error: unknown) => {
+        streams.abort(error);
+        throw error;
+      });
+    let users: StreamResult;
+    let groups: StreamResult;
+    try {
+      const settled = await Promise.allSettled([stream('users', state.users_delta_link), stream('groups', state.groups_delta_link)]);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      [users, groups] = settled.map((s) => (s as PromiseFulfilledResult<StreamResult>).value);
+    } finally {
+      this.aborter.signal.removeEventListener('abort', stop);
+    }
+    const initial = state.users_delta_link === null && state.groups_delta_link === null;
+    const mode: SyncMode = initial ? 'INITIAL' : users.resync || groups.resync ? 'RESYNC' : 'INCREMENTAL';
+    const graphRequests = client.counters().requests - requestsBefore;
+    const fetchMs = Date.now() - round.started;
+    round.log.info({ mode, pages: round.pages, objects: round.objects, fetchMs }, 'sync streams complete: applying');
+
+    await main.runner.startTransaction();
+    try {
+      await this.opts.hooks?.beforeApply?.({ tenantId, roundId: token, query: (text, params = []) => main.runner.query(text, params) });
+      const result = await this.apply(main, round, { mode, users, groups, graphRequests, fetchMs, from: { users: state.users_delta_link, groups: state.groups_delta_link } });
+      await main.runner.commitTransaction();
+      // Staged rows are garbage now: deleted in the background, on a connection of their own, so the round's
+      // result does not wait for them (the next round of the tenant deletes whatever is left).
+      if (result.objects > 0 || users.full || groups.full) this.clearInBackground(tenantId, token, round.log);
+      return result;
+    } catch (error) {
+      await main.runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private clearInBackground(tenantId: string, token: string, log: Logger): void {
+    const runner = this.opts.dataSource.createQueryRunner();
+    const work = clearStage(new Sql(runner, newMeter()), tenantId, token)
+      .catch((e: unknown) => log.warn({ err: e }, 'could not clear the staged rows (the next round will)'))
+      .finally(() => runner.release().catch(() => undefined));
+    const tracked: Promise<void> = work.finally(() => this.cleanups.delete(tracked));
+    this.cleanups.add(tracked);
+  }
+
+  private async afterPage(round: Round, resource: Resource, page: number, items: number): Promise<void> {
+    round.pages++;
+    round.objects += items;
+    if (round.pages % this.progressEvery === 0) {
+      round.log.info({ resource, pages: round.pages, objects: round.objects, elapsedMs: Date.now() - round.started }, 'sync progress');
+    }
+    // Renew at a third of the lease, so one slow page cannot let it lapse.
+    if (Date.now() - round.lastRenewal > (this.leaseSeconds * 1000) / 3) {
+      round.lastRenewal = Date.now();
+      await this.renewLease(round);
+    }
+    await this.opts.hooks?.afterPage?.({ tenantId: round.tenantId, resource, page, roundId: round.token });
+  }
+
+  private async renewLease(round: Round): Promise<void> {
+    const renewed = rows(
+      await this.opts.dataSource.query(
+        `UPDATE sync_state SET lease_expires_at = now() + make_interval(secs => $3) WHERE tenant_id = $1 AND lease_token = $2 RETURNING tenant_id`,
+        [round.tenantId, round.token, this.leaseSeconds],
+      ),
+    );
+    if (renewed.length === 0) throw new LeaseLostError(round.tenantId, this.owner);
+  }
+
+  private async recordFailure(round: Round, error: unknown, failures: number): Promise<void> {
+    const message = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2000);
+    const retryAfterSeconds = error instanceof GraphThrottledError && error.retryAfterMs !== undefined ? error.retryAfterMs / 1000 : undefined;
+    const delay = nextRunDelaySeconds({ ok: false, consecutiveFailures: failures, intervalSeconds: round.interval, random: this.random(), retryAfterSeconds });
+    await this.opts.dataSource.query(
+      `UPDATE sync_state SET consecutive_failures = consecutive_failures + 1, last_error = $3, last_error_at = now(),
+              last_duration_ms = $4, next_run_at = now() + make_interval(secs => $5)
+        WHERE tenant_id = $1 AND lease_token = $2`,
+      [round.tenantId, round.token, message, Date.now() - round.started, delay],
+    );
+  }
+
+  private async apply(
+    sql: Sql,
+    round: Round,
+    r: { mode: SyncMode; users: StreamResult; groups: StreamResult; graphRequests: number; fetchMs: number; from: { users: string | null; groups: string | null } },
+  ): Promise<Ran> {
+    const { tenantId, token } = round;
+    const { mode } = r;
+    // Fencing: the round's token is re-checked under a row lock; a round that lost the lease must not commit.
+    const [lease] = await sql.rows(`SELECT lease_token, counts, users_delta_link, groups_delta_link FROM sync_state WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
+    if (lease?.lease_token !== token) throw new LeaseLostError(tenantId, this.owner);
+
+    const emit = mode !== 'INITIAL';
+    const full = r.users.full || r.groups.full;
+    const [staged] = await sql.rows(
+      `SELECT (SELECT count(*) FROM sync_stage_users WHERE tenant_id = $1 AND round_id = $2)::int AS users,
+              (SELECT count(*) FROM sync_stage_groups WHERE tenant_id = $1 AND round_id = $2)::int AS groups`,
+      [tenantId, token],
+    );
+    const objects: number = staged.users + staged.groups;
+    const step = (phase: string, extra: Record<string, unknown> = {}) => {
+      if (full) round.log.info({ phase, elapsedMs: Date.now() - round.started, ...extra }, 'sync apply progress');
+    };
+
+    let userEvents: ReturnType<typeof userOutcome> = { events: [], enabledChanges: new Map<string, EnabledChange>(), created: 0, deleted: 0 };
+    let groupsCreated = 0;
+    let groupsGone = 0;
+    let edges = { added: [] as EdgeChange[], removed: [] as EdgeChange[], addedCount: 0, removedCount: 0 };
+    let effective: { added: EffectiveRow[]; removed: EffectiveRow[] } = { added: [], removed: [] };
+    // A delta round that staged nothing has nothing to apply: it writes only its bookkeeping.
+    if (objects > 0 || full) {
+      if (r.users.full) await stageAbsent(sql, 'user', tenantId, token);
+      if (emit) userEvents = userOutcome(await diffObjects(sql, 'user', tenantId, token));
+      await applyObjects(sql, 'user', tenantId, token);
+      step('users', { created: userEvents.created, deleted: userEvents.deleted });
+
+      if (r.groups.full) await stageAbsent(sql, 'group', tenantId, token);
+      if (emit) {
+        const [c] = await sql.rows(
+          `SELECT count(*)::int AS n FROM sync_stage_groups st LEFT JOIN snapshot_groups s ON s.tenant_id = st.tenant_id AND s.id = st.id
+            WHERE st.tenant_id = $1 AND st.round_id = $2 AND st.removed IS NULL AND (s.id IS NULL OR s.deleted_at IS NOT NULL)`,
+          [tenantId, token],
+        );
+        groupsCreated = c.n;
+      }
+      groupsGone = (await applyObjects(sql, 'group', tenantId, token)).gone;
+      step('groups');
+
+      edges = await applyMemberships(sql, tenantId, token, { full: r.groups.full, returning: emit });
+      step('memberships', { added: edges.addedCount, removed: edges.removedCount });
+
+      if (!emit) {
+        await rebuildAll(sql, tenantId, token, (depth, reached) => step('effective level', { depth, reached }));
+      } else {
+        const users = await affectedUsers(sql, tenantId, [...edges.removed, ...edges.added]);
+        effective = await recomputeUsers(sql, tenantId, users);
+      }
+      step('effective', { added: effective.added.length, removed: effective.removed.length });
+    }
+
+    // Group names for the payloads: the round's, else the snapshot's (only the groups the events name).
+    const named = new Set<string>();
+    for (const e of [...edges.removed, ...edges.added]) named.add(e.groupId);
+    for (const row of [...effective.added, ...effective.removed]) for (const g of [row.groupId, ...row.path]) named.add(g);
+    const names = new Map<string, string | null>();
+    if (named.size > 0) {
+      for (const g of await sql.rows(`SELECT id, display_name FROM snapshot_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, [...named]])) names.set(g.id, g.display_name);
+    }
+    const tiers = emit ? await tierChanges(sql, sql.runner.manager, this.opts.access, tenantId, effective, userEvents.enabledChanges, names) : [];
+
+    const events: NewDirectoryEvent[] = [];
+    if (emit) {
+      const push = (type: DirectoryEventType, subjectId: string | null, payload: Record<string, unknown>) => events.push({ tenantId, type, subjectId, payload });
+      for (const e of userEvents.events) push(DirectoryEventType[e.type], e.userId, e.payload);
+      const direct = (c: EdgeChange) => ({ scope: 'DIRECT', groupId: c.groupId, groupDisplayName: names.get(c.groupId) ?? null, memberId: c.memberId, memberType: c.memberType, path: [c.groupId], reason: c.reason });
+      for (const c of edges.removed) push(DirectoryEventType.MEMBERSHIP_REMOVED, c.memberId, direct(c));
+      for (const c of edges.added) push(DirectoryEventType.MEMBERSHIP_ADDED, c.memberId, direct(c));
+      const viaPath = (row: EffectiveRow) => ({
+        scope: 'EFFECTIVE', groupId: row.groupId, groupDisplayName: names.get(row.groupId) ?? null, memberId: row.userId, memberType: 'user', path: row.path, pathNames: row.path.map((id) => names.get(id) ?? null),
+      });
+      for (const row of effective.removed) push(DirectoryEventType.MEMBERSHIP_REMOVED, row.userId, viaPath(row));
+      for (const row of effective.added) push(DirectoryEventType.MEMBERSHIP_ADDED, row.userId, viaPath(row));
+      for (const t of tiers) push(DirectoryEventType.ACCESS_TIER_CHANGED, t.userId, t.payload);
+    }
+
+    const previous = lease.counts as SyncCounts;
+    const counts: Totals =
+      full || !TOTAL_KEYS.every((k) => typeof previous?.[k] === 'number')
+        ? await totals(sql, tenantId)
+        : {
+            users: previous.users! + userEvents.created - userEvents.deleted,
+            groups: previous.groups! + groupsCreated - groupsGone,
+            memberships: previous.memberships! + edges.addedCount - edges.removedCount,
+            effectiveMemberships: previous.effectiveMemberships! + effective.added.length - effective.removed.length,
+          };
+    const durationMs = Date.now() - round.started;
+    const pages = r.users.pages + r.groups.pages;
+    const changeEvents = events.length;
+    const summary: SyncCounts = { ...counts, mode, pages, objects, events: changeEvents, graphRequests: r.graphRequests };
+    // SYNC_COMPLETED is emitted for every round, the first included.
+    events.push({
+      tenantId,
+      type: DirectoryEventType.SYNC_COMPLETED,
+      subjectId: null,
+      payload: {
+        mode,
+        users: r.users.full ? 'FULL' : 'DELTA',
+        groups: r.groups.full ? 'FULL' : 'DELTA',
+        counts,
+        pages,
+        objects,
+        events: changeEvents,
+        graphRequests: r.graphRequests,
+        durationMs,
+        fetchMs: r.fetchMs,
+      },
+    });
+    const delay = nextRunDelaySeconds({ ok: true, consecutiveFailures: 0, intervalSeconds: round.interval, random: this.random() });
+    await sql.exec(
+      `UPDATE sync_state SET users_delta_link = $2, groups_delta_link = $3, last_success_at = now(), last_error = NULL,
+              consecutive_failures = 0, last_duration_ms = $4, counts = $5::jsonb, next_run_at = now() + make_interval(secs => $6)
+        WHERE tenant_id = $1 AND lease_token = $7`,
+      [tenantId, r.users.deltaLink, r.groups.deltaLink, durationMs, JSON.stringify(summary), delay, token],
+    );
+    // Late in the transaction: appendEvents serialises event writers of a tenant from here to commit.
+    await appendEvents(sql.runner.manager, events);
+    round.meter.statements++;
+    await this.opts.hooks?.beforeCommit?.({
+      tenantId,
+      roundId: token,
+      events: events.length,
+      links: { from: r.from, stored: { users: lease.users_delta_link, groups: lease.groups_delta_link }, next: { users: r.users.deltaLink, groups: r.groups.deltaLink } },
+      query: (text, params = []) => sql.runner.query(text, params),
+    });
+    return { ran: true, roundId: token, mode, pages, objects, events: changeEvents, durationMs, fetchMs: r.fetchMs, graphRequests: r.graphRequests, counts: summary, sql: { ...round.meter } };
+  }
+}
+
+/** Whole-tenant totals: only after full rounds, which read the whole tenant anyway. */
+async function totals(sql: Sql, tenantId: string): Promise<Totals> {
+  const [r] = await sql.rows(
+    `SELECT (SELECT count(*) FROM snapshot_users WHERE tenant_id = $1 AND deleted_at IS NULL)::int AS users,
+            (SELECT count(*) FROM snapshot_groups WHERE tenant_id = $1 AND deleted_at IS NULL)::int AS groups,
+            (SELECT count(*) FROM snapshot_memberships WHERE tenant_id = $1)::int AS memberships,
+            (SELECT count(*) FROM snapshot_effective WHERE tenant_id = $1)::int AS effective`,
+    [tenantId],
+  );
+  return { users: r.users, groups: r.groups, memberships: r.memberships, effectiveMemberships: r.effective };
+}
+
+/** TypeORM's query() answers UPDATE ... RETURNING with [rows, count]; SELECT with rows. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function rows(result: any): any[] {
+  return Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+}
