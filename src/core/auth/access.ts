@@ -50,7 +50,7 @@ export function scopesOf(rule: AccessRule): readonly ApiScope[] | null {
   return rule.scope === ANY_CALLER ? null : typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
 }
 
-export function checkAccess(ctx: Pick<GatewayContext, 'principal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
+export function checkAccess(ctx: Pick<GatewayContext, 'principal' | 'credentialRefusal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
   if (rule.refused) throw new GatewayError(ErrorCode.FORBIDDEN, rule.refused);
   authorizeAccess(ctx, scopesOf(rule), rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : []);
 }
