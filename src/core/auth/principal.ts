@@ -66,7 +66,8 @@ export function decideAccess(principal: Principal | null, scopes: readonly ApiSc
     return { allowed: false, code: 'FORBIDDEN', reason: `this caller lacks the ${scopes.join(' or ')} scope` };
   }
   const { tenants } = principal;
-  const foreign = tenants === 'ALL' ? undefined : tenantIds.find((tenantId) => !tenants.has(tenantId));
+  // GUIDs compare without regard to case; a principal's tenants are held in lower case.
+  const foreign = tenants === 'ALL' ? undefined : tenantIds.find((tenantId) => !tenants.has(tenantId.toLowerCase()));
   if (foreign !== undefined) {
     // Same message whether or not the tenant exists: a caller must not learn other customers' tenant ids.
     return { allowed: false, code: 'FORBIDDEN', reason: `this caller may not access tenant ${foreign}` };
