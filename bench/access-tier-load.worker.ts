@@ -69,8 +69,12 @@ function makeClient(job: LoadJob) {
         if (!decision) return { ok: false, why: 'no data.accessTier' };
         const got: string | null = decision.tier?.name ?? null;
         if (req.expectTier !== undefined && got !== req.expectTier) return { ok: false, why: `wrong tier: expected ${req.expectTier}, got ${got}` };
+        if (req.expectSource !== undefined && decision.source !== req.expectSource) return { ok: false, why: `wrong source: expected ${req.expectSource}, got ${decision.source}` };
         return { ok: true };
       }
+      case 'graphql-typename':
+        if (body.errors) return { ok: false, why: `GraphQL errors: ${JSON.stringify(body.errors).slice(0, 160)}` };
+        return body.data?.__typename === 'Query' ? { ok: true } : { ok: false, why: `expected data.__typename Query, got ${JSON.stringify(body.data)}` };
       case 'graph-collection':
         return Array.isArray(body.value) ? { ok: true } : { ok: false, why: 'no value array' };
       case 'graph-batch': {

@@ -1,44 +1,41 @@
 /**
- * Access-tier resolution throughput (issue 5): `accessTier(tenantId, userPrincipalName)` through the running
- * gateway (HTTP, API key, resolvers, PostgreSQL for tiers and mappings, live Graph reads on the simulator), under
- * load from a separate process (bench/access-tier-load.worker.ts, forked) so the load generator does not share
- * the measured process's event loop. 2,000 requests at concurrency 1 and 16 over a rotation of every Verafield
- * user, each answer checked against the tier the simulator's own membership closure implies.
+ * The hot read path (issues 5 and 10): `accessTier(tenantId, userPrincipalName)` answered from the snapshot through
+ * the running gateway, under load from a separate process (bench/access-tier-load.worker.ts, forked) so the load
+ * generator does not share the measured process's event loop, at concurrency 1, 16 and 64 over a rotation of
+ * every Verafield user, each answer checked against the tier the simulator's own membership closure implies and
+ * against source SNAPSHOT.
  *
- * Baseline in the same run, from the same load process: the simulator Graph calls the resolver needs, sent
- * directly with a token: GET /users/{upn}/transitiveMemberOf, and the $batch of [user, transitiveMemberOf] the
- * gateway actually sends. The difference is the gateway's overhead. The simulator's counters give the upstream
- * requests per resolution. Throttling is switched off while loading (its resource-unit ceiling is printed
- * instead), so the figures are the gateway's, not Graph's limit.
+ * Baselines in the same run, from the same load process against the same server: the trivial query
+ * `{ __typename }` with the same API key (the server's own ceiling for an authenticated request) and without a
+ * key (its ceiling for any request). Goals: accessTier >= 0.8x the authenticated throughput with p99 <= 1.5x;
+ * authenticated >= 0.9x unauthenticated. SQL round trips are COUNTED: every query call of a pg client in this
+ * process (the gateway's pool, TypeORM's query runners, prepared statements; the load runs elsewhere) during
+ * each measured run, divided by the requests; Graph requests from the simulator's counters likewise.
  */
 import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { MAX_PAGE_SIZE } from '../src/directory/connection';
-import { graphPath, queryString } from '../src/graph';
-import { DEFAULT_PRODUCT_APP_ID, VERAFIELD } from '../src/simulator/generator';
-import { resourceUnitLimit, READ_WINDOW_MS } from '../src/simulator/graph/throttle';
-import { mintAccessToken } from '../src/simulator/tokens';
-import { ms, table, type Benchmark } from './report';
+import { Client } from 'pg';
+import { VERAFIELD } from '../src/simulator/generator';
+import { figure, ms, table, type Benchmark } from './report';
 import { gatewayRequest, startGatewayRig, type GatewayRig } from './support/gateway-rig';
 import type { LoadJob, LoadRequest, LoadResult, ParentMessage, WorkerMessage } from './support/load-protocol';
 
-const TOTAL = 2_000;
-const CONCURRENCIES = [1, 16];
+const TOTAL = 3_000;
+const CONCURRENCIES = [1, 16, 64];
 /** Per run; a run that reaches it stops early and says so. */
 const TIME_LIMIT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 /** The parent's own bound on one load process: warm-up and run limits plus a margin, then it is killed. */
 const WORKER_DEADLINE_MS = 2 * TIME_LIMIT_MS + 15_000;
+const GOALS = { tierThroughput: 0.8, tierP99: 1.5, authenticatedThroughput: 0.9 } as const;
 
 const TIERS = [
   { key: 'engineering', name: 'Engineering', rank: 20, group: VERAFIELD.groups.engineering },
   { key: 'finance', name: 'Finance', rank: 10, group: VERAFIELD.groups.finance },
 ] as const;
 
-const ACCESS_TIER = `query Tier($t: ID!, $upn: String!) { accessTier(tenantId: $t, userPrincipalName: $upn) { user { id } tier { name } decidingGroups { id } reason } }`;
-/** What the resolver selects (src/access/access-graph.ts). */
-const USER_SELECT = 'id,displayName,userPrincipalName,accountEnabled';
+const ACCESS_TIER = `query Tier($t: ID!, $upn: String!) { accessTier(tenantId: $t, userPrincipalName: $upn) { user { id } tier { name } decidingGroups { id } reason source } }`;
+const TYPENAME = JSON.stringify({ query: '{ __typename }' });
 
 interface RotatedUser {
   upn: string;
@@ -74,63 +71,51 @@ async function defineAndMapTiers(rig: GatewayRig): Promise<void> {
   }
 }
 
-type Target = Omit<LoadJob, 'type' | 'total' | 'concurrency' | 'warmup' | 'timeLimitMs' | 'requestTimeoutMs'>;
+/**
+ * Counts SQL round trips in this process: every pg Client query call (a pool's query, TypeORM's query runner and
+ * a named prepared statement each end in exactly one). The load process has no database client.
+ */
+function countSqlRoundTrips(): { readonly count: number; reset(): void; stop(): void } {
+  const prototype = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = prototype.query;
+  let count = 0;
+  prototype.query = function counted(this: unknown, ...args: unknown[]) {
+    count += 1;
+    return original.apply(this, args);
+  };
+  return {
+    get count() {
+      return count;
+    },
+    reset: () => void (count = 0),
+    stop: () => void (prototype.query = original),
+  };
+}
 
-function gatewayTarget(rig: GatewayRig, users: RotatedUser[]): Target {
+type TargetKey = 'accessTier' | 'authenticated' | 'unauthenticated';
+type Target = Omit<LoadJob, 'type' | 'total' | 'concurrency' | 'warmup' | 'timeLimitMs' | 'requestTimeoutMs'> & { key: TargetKey };
+
+function targets(rig: GatewayRig, users: RotatedUser[]): Target[] {
   const url = new URL(rig.graphqlUrl);
-  return {
-    label: 'gateway: accessTier query',
-    origin: url.origin,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${rig.apiKey}` },
-    check: 'graphql-access-tier',
-    requests: users.map((u): LoadRequest => ({
-      path: url.pathname,
-      body: JSON.stringify({ query: ACCESS_TIER, variables: { t: rig.tenantId, upn: u.upn } }),
-      expectTier: u.expectTier,
-    })),
-  };
-}
-
-/** The resolver's two Graph reads, as Graph paths (relative to /v1.0). */
-function graphReads(upn: string): { user: string; memberOf: string } {
-  const userPath = graphPath`/users/${upn}`;
-  return {
-    user: `${userPath}${queryString({ $select: USER_SELECT })}`,
-    memberOf: `${userPath}/transitiveMemberOf${queryString({ $select: 'id,displayName', $top: MAX_PAGE_SIZE })}`,
-  };
-}
-
-function simulatorTargets(rig: GatewayRig, users: RotatedUser[], token: string): Target[] {
-  const common = { origin: rig.sim.baseUrl, ca: rig.sim.caCertPem };
+  const common = { origin: url.origin, method: 'POST' as const };
+  const json = { 'content-type': 'application/json' };
+  const withKey = { ...json, authorization: `Bearer ${rig.apiKey}` };
   return [
     {
       ...common,
-      label: 'simulator: GET transitiveMemberOf',
-      method: 'GET',
-      headers: { authorization: `Bearer ${token}` },
-      check: 'graph-collection',
-      requests: users.map((u) => ({ path: `/v1.0${graphReads(u.upn).memberOf}` })),
+      key: 'accessTier',
+      label: 'accessTier (API key, snapshot)',
+      headers: withKey,
+      check: 'graphql-access-tier',
+      requests: users.map((u): LoadRequest => ({
+        path: url.pathname,
+        body: JSON.stringify({ query: ACCESS_TIER, variables: { t: rig.tenantId, upn: u.upn } }),
+        expectTier: u.expectTier,
+        expectSource: 'SNAPSHOT',
+      })),
     },
-    {
-      ...common,
-      label: 'simulator: $batch [user, transitiveMemberOf]',
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      check: 'graph-batch',
-      requests: users.map((u) => {
-        const reads = graphReads(u.upn);
-        return {
-          path: '/v1.0/$batch',
-          body: JSON.stringify({
-            requests: [
-              { id: '1', method: 'GET', url: reads.user },
-              { id: '2', method: 'GET', url: reads.memberOf },
-            ],
-          }),
-        };
-      }),
-    },
+    { ...common, key: 'authenticated', label: '{ __typename } with the API key', headers: withKey, check: 'graphql-typename', requests: [{ path: url.pathname, body: TYPENAME }] },
+    { ...common, key: 'unauthenticated', label: '{ __typename } without a key', headers: json, check: 'graphql-typename', requests: [{ path: url.pathname, body: TYPENAME }] },
   ];
 }
 
@@ -165,90 +150,107 @@ function runLoad(job: LoadJob, beforeGo: () => Promise<void>): Promise<LoadResul
   });
 }
 
-function perResolution(count: number, completed: number): string {
-  return (count / completed).toFixed(2);
+function ms1(millis: number): string {
+  return `${millis.toFixed(1)} ms`;
+}
+
+interface Measured {
+  result: LoadResult;
+  rps: number;
+  sqlPerRequest: number;
+  graphPerRequest: number;
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'meets the goal' : 'MISSES the goal';
 }
 
 export const accessTierBenchmark: Benchmark = {
   name: 'access-tier',
-  description: `accessTier(tenantId, userPrincipalName) through the running gateway from a separate load process (${TOTAL.toLocaleString('en-US')} requests at concurrency ${CONCURRENCIES.join(' and ')}) versus the raw simulator Graph calls (requests/s, p50/p95/p99, upstream requests per resolution)`,
+  description: `accessTier from the snapshot through the running gateway vs the same server's { __typename } with and without an API key, from a separate load process (${TOTAL.toLocaleString('en-US')} requests at concurrency ${CONCURRENCIES.join(', ')}); requests/s, p50/p95/p99, SQL round trips and Graph requests per request (counted)`,
   async run() {
     const rig = await startGatewayRig();
+    const sql = countSqlRoundTrips();
     try {
       await defineAndMapTiers(rig);
+      const round = await rig.services.sync.syncNow(rig.tenantId);
+      if (!round.ran) throw new Error(`access-tier: expected a sync round of Verafield to run before loading, got ${JSON.stringify(round)}`);
       const users = rotation(rig);
       const expected = new Map<string, number>();
       for (const u of users) expected.set(u.expectTier ?? 'none', (expected.get(u.expectTier ?? 'none') ?? 0) + 1);
-      console.log(`rotation: ${users.length} Verafield users (${[...expected].map(([tier, n]) => `${tier} ${n}`).join(', ')}); every answer is checked against that tier`);
-
-      const { token } = await mintAccessToken(rig.sim.ctx, {
-        tid: VERAFIELD.tenantId,
-        oid: randomUUID(),
-        appid: DEFAULT_PRODUCT_APP_ID,
-        roles: ['User.Read.All', 'GroupMember.Read.All'],
-        lifetimeSeconds: 3600,
-      });
+      console.log(`rotation: ${users.length} Verafield users (${[...expected].map(([tier, n]) => `${tier} ${n}`).join(', ')}); every answer is checked against that tier and source SNAPSHOT`);
       await rig.sim.control.updateSettings({ throttlingEnabled: false });
 
-      const targets = [gatewayTarget(rig, users), ...simulatorTargets(rig, users, token)];
-      const loadRows: Record<string, string | number>[] = [];
-      const counterRows: Record<string, string | number>[] = [];
-      let gatewayUnits = 0;
+      const all = targets(rig, users);
+      const rows: Record<string, string | number>[] = [];
+      const measured = new Map<string, Measured>();
       for (const concurrency of CONCURRENCIES) {
-        for (const target of targets) {
+        for (const target of all) {
+          const { key: _key, ...load } = target;
           const job: LoadJob = {
-            ...target,
+            ...load,
             type: 'job',
             total: TOTAL,
             concurrency,
-            warmup: Math.max(32, concurrency * 4),
+            warmup: Math.max(64, concurrency * 4),
             timeLimitMs: TIME_LIMIT_MS,
             requestTimeoutMs: REQUEST_TIMEOUT_MS,
           };
-          const r = await runLoad(job, () => rig.sim.control.resetCounters());
+          const r = await runLoad(job, async () => {
+            await rig.sim.control.resetCounters();
+            sql.reset();
+          });
+          const statements = sql.count;
           const upstream = await rig.sim.control.counters();
           if (r.errors > 0) console.log(`${r.label} at concurrency ${concurrency}: ${r.errors} errors, e.g. ${r.errorSamples.join(' | ')}`);
-          loadRows.push({
+          const m: Measured = { result: r, rps: (r.completed / r.wallMs) * 1000, sqlPerRequest: statements / r.completed, graphPerRequest: upstream.requests / r.completed };
+          measured.set(`${target.key}@${concurrency}`, m);
+          rows.push({
             target: r.label,
             concurrency,
             requests: r.completed + (r.timedOut ? ' (time limit)' : ''),
             errors: r.errors,
-            'requests/s': Math.round((r.completed / r.wallMs) * 1000).toLocaleString('en-US'),
+            'requests/s': Math.round(m.rps).toLocaleString('en-US'),
             p50: ms1(r.p50),
             p95: ms1(r.p95),
             p99: ms1(r.p99),
             max: ms(r.max),
-          });
-          const tokens = Object.values(upstream.tokenRequests).reduce((a, b) => a + b, 0);
-          const units = upstream.resourceUnits / r.completed;
-          if (target.check === 'graphql-access-tier') gatewayUnits = Math.max(gatewayUnits, units);
-          counterRows.push({
-            target: r.label,
-            concurrency,
-            // The simulator counts each $batch sub-request as a request too.
-            'HTTP requests / resolution': perResolution(upstream.requests - upstream.subRequests, r.completed),
-            '$batch calls / resolution': perResolution(upstream.batches, r.completed),
-            'Graph reads / resolution': perResolution(upstream.requests - upstream.batches, r.completed),
-            'resource units / resolution': units.toFixed(2),
-            'token requests': tokens,
-            throttled: upstream.throttled,
+            'SQL round trips / request': m.sqlPerRequest.toFixed(3),
+            'Graph requests / request': m.graphPerRequest.toFixed(3),
           });
         }
       }
-      table(loadRows);
-      console.log('\nSimulator counters over each measured run (warm-up excluded):');
-      table(counterRows);
-      const limit = resourceUnitLimit(users.length);
-      console.log(
-        `\nThrottling was off while loading. With it on, Graph's ${limit.toLocaleString('en-US')} resource units per ${READ_WINDOW_MS / 1000} s (app + tenant of ${users.length} users) ` +
-          `cap live resolution at about ${Math.floor(limit / (READ_WINDOW_MS / 1000) / gatewayUnits)} per second for this tenant, whatever the gateway's own throughput.`,
-      );
+      table(rows);
+      console.log('');
+      for (const concurrency of CONCURRENCIES) {
+        const tier = measured.get(`accessTier@${concurrency}`)!;
+        const auth = measured.get(`authenticated@${concurrency}`)!;
+        const anon = measured.get(`unauthenticated@${concurrency}`)!;
+        const throughput = tier.rps / auth.rps;
+        const p99 = tier.result.p99 / auth.result.p99;
+        const authRatio = auth.rps / anon.rps;
+        console.log(
+          `concurrency ${concurrency}: accessTier ${throughput.toFixed(2)}x the authenticated throughput (goal >= ${GOALS.tierThroughput}: ${verdict(throughput >= GOALS.tierThroughput)}), ` +
+            `p99 ${p99.toFixed(2)}x (goal <= ${GOALS.tierP99}: ${verdict(p99 <= GOALS.tierP99)}); authenticated ${authRatio.toFixed(2)}x the unauthenticated throughput (goal >= ${GOALS.authenticatedThroughput}: ${verdict(authRatio >= GOALS.authenticatedThroughput)})`,
+        );
+      }
+      console.log('');
+      for (const concurrency of CONCURRENCIES) {
+        const tier = measured.get(`accessTier@${concurrency}`)!;
+        const auth = measured.get(`authenticated@${concurrency}`)!;
+        const anon = measured.get(`unauthenticated@${concurrency}`)!;
+        const vsAuth = { baseline: auth.rps, baselineName: 'authenticated { __typename }' };
+        figure({ bench: 'access-tier', figure: 'access-tier-throughput', size: concurrency, value: tier.rps, unit: 'req/s', ...vsAuth });
+        figure({ bench: 'access-tier', figure: 'access-tier-p99', size: concurrency, value: tier.result.p99, unit: 'ms', baseline: auth.result.p99, baselineName: 'authenticated { __typename }' });
+        figure({ bench: 'access-tier', figure: 'authenticated-throughput', size: concurrency, value: auth.rps, unit: 'req/s', baseline: anon.rps, baselineName: 'unauthenticated { __typename }' });
+        figure({ bench: 'access-tier', figure: 'authenticated-p99', size: concurrency, value: auth.result.p99, unit: 'ms', baseline: anon.result.p99, baselineName: 'unauthenticated { __typename }' });
+        figure({ bench: 'access-tier', figure: 'access-tier-sql-round-trips', size: concurrency, value: tier.sqlPerRequest, unit: 'statements/request', baseline: auth.sqlPerRequest, baselineName: 'authenticated { __typename }' });
+        figure({ bench: 'access-tier', figure: 'authenticated-sql-round-trips', size: concurrency, value: auth.sqlPerRequest, unit: 'statements/request', baseline: anon.sqlPerRequest, baselineName: 'unauthenticated { __typename }' });
+        figure({ bench: 'access-tier', figure: 'access-tier-graph-requests', size: concurrency, value: tier.graphPerRequest, unit: 'requests/request' });
+      }
     } finally {
+      sql.stop();
       await rig.stop();
     }
   },
 };
-
-function ms1(millis: number): string {
-  return `${millis.toFixed(1)} ms`;
-}

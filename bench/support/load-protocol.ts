@@ -12,13 +12,17 @@ export type LoadCheck =
   /** 200 and a Graph collection (`value` is an array). */
   | 'graph-collection'
   /** 200 and a Graph $batch answer whose every response is 200. */
-  | 'graph-batch';
+  | 'graph-batch'
+  /** 200, a GraphQL answer without errors whose data is { __typename: "Query" }. */
+  | 'graphql-typename';
 
 export interface LoadRequest {
   path: string;
   body?: string;
   /** For graphql-access-tier: the tier the answer must name; null for none; undefined to not check. */
   expectTier?: string | null;
+  /** For graphql-access-tier: the source the answer must name (SNAPSHOT, LIVE); undefined to not check. */
+  expectSource?: string;
 }
 
 export interface LoadJob {

@@ -2,9 +2,14 @@
  * The stored side of access tiers: the product's tiers and each tenant's group-to-tier mappings. Knows nothing
  * about Graph or GraphQL; arguments arrive checked (access-input.ts). Conflicts the database detects (a taken
  * rank or name, a tier mapped while it is deleted) become BAD_USER_INPUT with words a caller can act on.
+ *
+ * accessTier reads tiers and mappings through cachedTiers/cachedMappings: held in process (the tier list, and a
+ * bounded number of tenants' mappings), dropped on every instance when a row changes (triggers notify on commit;
+ * src/core/invalidation.ts) and at once on this instance after its own writes, so the next answer sees them.
  */
 import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
 import { ErrorCode, GatewayError } from '../core/errors';
+import { BoundedCache, type InvalidationBus } from '../core/invalidation';
 import { AccessTierRecord, TierMappingRecord } from './access-tier.entity';
 
 export interface TierFields {
@@ -24,8 +29,57 @@ export interface NewMapping {
 const driverError = (err: unknown) =>
   err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string } | undefined) : undefined;
 
+export interface AccessServiceOptions {
+  /** Without it the cached reads read the database every time. */
+  invalidation?: InvalidationBus;
+  /** Tenants whose mappings are held; default 10,000. */
+  mappingCacheSize?: number;
+}
+
 export class AccessService {
-  constructor(private readonly dataSource: DataSource) {}
+  /** One entry: the whole tier list (tiers are product-wide and few). */
+  private readonly tiers = new BoundedCache<'all', AccessTierRecord[]>(1);
+  private readonly mappings: BoundedCache<string, TierMappingRecord[]>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: AccessServiceOptions = {},
+  ) {
+    this.mappings = new BoundedCache(options.mappingCacheSize ?? 10_000);
+    options.invalidation?.subscribe((signal) => {
+      // Mappings carry their tier, so any tier change drops them all as well.
+      if (signal.kind === 'reset' || signal.kind === 'tier') this.forgetTiers();
+      else if (signal.kind === 'mappings' && signal.id === '*') this.mappings.clear();
+      else if (signal.kind === 'mappings') this.mappings.delete(signal.id);
+    });
+  }
+
+  /** listTiers, from memory while the invalidation bus is live. Shared: callers must not change it. */
+  cachedTiers(): Promise<AccessTierRecord[]> {
+    return this.cached(this.tiers, 'all', () => this.listTiers());
+  }
+
+  /** listMappings, from memory while the invalidation bus is live. Shared: callers must not change it. */
+  cachedMappings(tenantId: string): Promise<TierMappingRecord[]> {
+    return this.cached(this.mappings, tenantId.toLowerCase(), () => this.listMappings(tenantId.toLowerCase()));
+  }
+
+  private async cached<K, V>(cache: BoundedCache<K, V>, key: K, read: () => Promise<V>): Promise<V> {
+    const live = this.options.invalidation?.live === true;
+    if (live) {
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const version = cache.version;
+    const value = await read();
+    if (live && this.options.invalidation?.live) cache.set(key, value, version);
+    return value;
+  }
+
+  private forgetTiers(): void {
+    this.tiers.clear();
+    this.mappings.clear();
+  }
 
   /** Every tier, highest rank first. */
   listTiers(manager: EntityManager = this.dataSource.manager): Promise<AccessTierRecord[]> {
@@ -44,25 +98,35 @@ export class AccessService {
 
   async defineTier(fields: TierFields): Promise<AccessTierRecord> {
     const tiers = this.dataSource.getRepository(AccessTierRecord);
-    return this.explainingConflicts(fields, () => tiers.save(tiers.create(fields)));
+    try {
+      return await this.explainingConflicts(fields, () => tiers.save(tiers.create(fields)));
+    } finally {
+      this.forgetTiers();
+    }
   }
 
   async updateTier(id: string, changes: Partial<TierFields>): Promise<AccessTierRecord> {
     const tier = await this.requireTier(id, 'id');
     const next = { ...tier, ...changes };
-    return this.explainingConflicts(next, () => this.dataSource.getRepository(AccessTierRecord).save(Object.assign(tier, changes)));
+    try {
+      return await this.explainingConflicts(next, () => this.dataSource.getRepository(AccessTierRecord).save(Object.assign(tier, changes)));
+    } finally {
+      this.forgetTiers();
+    }
   }
 
   /** Refused while any tenant maps a group to the tier: its users would silently lose their tier. */
   async deleteTier(id: string): Promise<AccessTierRecord> {
     const tier = await this.requireTier(id, 'id');
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      const deleted = await this.dataSource.transaction(async (manager) => {
         const mapped = await this.mappingUse(manager, id);
         if (mapped) throw stillMapped(tier, mapped);
         await manager.delete(AccessTierRecord, { id });
         return tier;
       });
+      this.forgetTiers();
+      return deleted;
     } catch (err) {
       // A mapping committed between the count and the delete: the foreign key refuses, say the same thing.
       if (driverError(err)?.code === '23503') throw stillMapped(tier, await this.mappingUse(this.dataSource.manager, id) ?? { mappings: 1, tenants: 1 });
@@ -94,6 +158,7 @@ export class AccessService {
                created_by = EXCLUDED.created_by, created_at = now()`,
         [mapping.tenantId, mapping.groupId, mapping.groupDisplayName, mapping.tierId, mapping.createdBy],
       );
+      this.mappings.delete(mapping.tenantId.toLowerCase());
     } catch (err) {
       // The tier was deleted (or the tenant removed) after the caller's checks.
       if (driverError(err)?.code === '23503') {
@@ -112,6 +177,7 @@ export class AccessService {
     const existing = await repo.findOne({ where: { tenantId, groupId }, relations: { tier: true } });
     if (!existing) return null;
     const { affected } = await repo.delete({ tenantId, groupId });
+    this.mappings.delete(tenantId.toLowerCase());
     // Removed by a concurrent call in between: that call reports it.
     return affected ? existing : null;
   }

@@ -1,14 +1,23 @@
 /**
  * API keys: create (the full key is returned once and never again), list, revoke, and authenticate a
  * presented key. Who may do what is decided in rights.ts; this module only applies it to the table.
+ *
+ * Verification costs no SQL in the steady state: each key's row (its secret's hash, rights and revocation) is
+ * cached in process by key id, bounded, least recently used first, and the presented secret is still hashed and
+ * compared in constant time against the cached hash, so a wrong secret never "hits". The cache serves only while
+ * the invalidation bus is live (src/core/invalidation.ts); a trigger notifies every instance of any change to a
+ * key's rights or revocation, whoever makes it. Open WebSocket connections watch their key (watch()): a revoked
+ * key or changed rights end them. last_used_at is written in the background, batched, at most once a minute per key.
  */
 import { DataSource, In, Repository } from 'typeorm';
 import { Tenant } from '../tenants/tenant.entity';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { ApiKeyRecord } from './api-key.entity';
 import { mintApiKey, parseApiKey, secretMatches } from './api-key-secret';
-import { describePrincipal, type Principal } from '../core/auth/principal';
+import { describePrincipal, type CredentialProblem, type Principal } from '../core/auth/principal';
 import { LAST_USED_RESOLUTION_MS, rightsExceeding, shouldRecordUse, type Rights } from '../core/auth/rights';
+import { BoundedCache, type InvalidationBus, type InvalidationSignal } from '../core/invalidation';
+import type { Logger } from '../logging';
 
 export interface CreateApiKeyRequest extends Rights {
   name: string;
@@ -35,15 +44,74 @@ export interface ApiKeyPage {
   hasNextPage: boolean;
 }
 
+export type KeyVerification = { ok: true; principal: Principal } | { ok: false; problem: Extract<CredentialProblem, 'malformed' | 'unknown' | 'revoked'> };
+
+export interface ApiKeyServiceOptions {
+  /** Without a bus (CLI, unit tests) nothing is cached: every verification reads the row. */
+  invalidation?: InvalidationBus;
+  /** Keys held in memory; default 10,000. */
+  cacheSize?: number;
+  /** How long uses are gathered before one batched last_used_at write; default 1 s. */
+  usageFlushMs?: number;
+  logger?: Logger;
+}
+
+/** Why a watched connection ends: its key was revoked (or deleted), or its rights changed. */
+export type KeyWatchEnd = 'revoked' | 'rights-changed';
+
+interface KeyEntry {
+  secretHash: string;
+  revoked: boolean;
+  principal: Principal;
+  /** As stored, then as this process last recorded it: decides whether a use needs writing. */
+  lastUsedAt: Date | null;
+}
+
+/** A cached "no such key" too, so that junk ids do not cost a query each (a key's creation invalidates it). */
+type CachedKey = KeyEntry | 'absent';
+
+interface KeyWatch {
+  principal: Principal;
+  onEnd: (why: KeyWatchEnd) => void;
+}
+
+function entryOf(key: ApiKeyRecord): KeyEntry {
+  return {
+    secretHash: key.secretHash,
+    revoked: key.revokedAt !== null,
+    lastUsedAt: key.lastUsedAt,
+    principal: { kind: 'api_key', id: key.id, scopes: new Set(key.scopes), tenants: key.tenantIds ? new Set(key.tenantIds.map((id) => id.toLowerCase())) : 'ALL' },
+  };
+}
+
+function sameRights(a: Principal, b: Principal): boolean {
+  const sameSet = (x: ReadonlySet<string>, y: ReadonlySet<string>) => x.size === y.size && [...x].every((v) => y.has(v));
+  if (!sameSet(a.scopes, b.scopes)) return false;
+  if (a.tenants === 'ALL' || b.tenants === 'ALL') return a.tenants === b.tenants;
+  return sameSet(a.tenants, b.tenants);
+}
+
 export class ApiKeyService {
   private readonly keys: Repository<ApiKeyRecord>;
+  private readonly cache: BoundedCache<string, CachedKey>;
+  private readonly watches = new Map<string, Set<KeyWatch>>();
+  /** Uses not yet written: key id -> when. */
+  private readonly pendingUses = new Map<string, Date>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private readonly unsubscribe: (() => void) | undefined;
+  /** Verifications that read the database (tests and the bench count them). */
+  reads = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     /** Injected so that tests can move time for the last-used throttle. */
     private readonly now: () => Date = () => new Date(),
+    private readonly options: ApiKeyServiceOptions = {},
   ) {
     this.keys = dataSource.getRepository(ApiKeyRecord);
+    this.cache = new BoundedCache(options.cacheSize ?? 10_000);
+    this.unsubscribe = options.invalidation?.subscribe((signal) => this.invalidated(signal));
   }
 
   /** `creator` must hold every right it grants (FORBIDDEN otherwise). */
@@ -71,6 +139,7 @@ export class ApiKeyService {
         lastUsedAt: null,
       }),
     );
+    this.cache.delete(apiKey.id);
     return { apiKey, key: minted.key };
   }
 
@@ -105,29 +174,133 @@ export class ApiKeyService {
     if (key.revokedAt) return key;
     key.revokedAt = this.now();
     await this.keys.update({ id }, { revokedAt: key.revokedAt });
+    // This instance at once; every instance (this one too) through the trigger's notification.
+    this.cache.delete(id);
     return key;
   }
 
   /** The key's principal; null for anything malformed, unknown, revoked or with a wrong secret. */
   async authenticate(presented: string): Promise<Principal | null> {
+    const result = await this.verify(presented);
+    return result.ok ? result.principal : null;
+  }
+
+  /**
+   * The key's principal, or what is wrong with it. A wrong secret is `unknown`, like an unknown id, so the
+   * answer never tells whether an id exists; `revoked` is told only to a caller who holds the right secret.
+   */
+  async verify(presented: string): Promise<KeyVerification> {
     const parsed = parseApiKey(presented);
-    if (!parsed) return null;
-    const key = await this.keys.findOneBy({ id: parsed.id });
-    if (!key || key.revokedAt || !secretMatches(parsed.secret, key.secretHash)) return null;
-    const now = this.now();
-    if (shouldRecordUse(key.lastUsedAt, now)) {
-      // Conditional, so that concurrent requests (or instances) write once per minute between them.
-      await this.keys
-        .createQueryBuilder()
-        .update()
-        .set({ lastUsedAt: now })
-        .where('id = :id AND (last_used_at IS NULL OR last_used_at <= :threshold)', {
-          id: key.id,
-          threshold: new Date(now.getTime() - LAST_USED_RESOLUTION_MS),
-        })
-        .execute();
+    if (!parsed) return { ok: false, problem: 'malformed' };
+    const entry = await this.entry(parsed.id);
+    // Hashes and compares in constant time even for a cached row: the cache is keyed by the public id only.
+    if (entry === 'absent' || !secretMatches(parsed.secret, entry.secretHash)) return { ok: false, problem: 'unknown' };
+    if (entry.revoked) return { ok: false, problem: 'revoked' };
+    this.recordUse(parsed.id, entry);
+    return { ok: true, principal: entry.principal };
+  }
+
+  /**
+   * Calls `onEnd` once when the key behind `principal` is revoked or its rights change, on any instance (a
+   * WebSocket connection closes then). Returns the function that stops watching.
+   */
+  watch(principal: Principal, onEnd: (why: KeyWatchEnd) => void): () => void {
+    let set = this.watches.get(principal.id);
+    if (!set) this.watches.set(principal.id, (set = new Set()));
+    const watch: KeyWatch = { principal, onEnd };
+    set.add(watch);
+    return () => {
+      set.delete(watch);
+      if (set.size === 0 && this.watches.get(principal.id) === set) this.watches.delete(principal.id);
+    };
+  }
+
+  /** Writes the uses gathered so far (one statement for all keys). */
+  async flushUsage(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.flushing;
+    if (this.pendingUses.size === 0) return;
+    const uses = [...this.pendingUses];
+    this.pendingUses.clear();
+    this.flushing = this.dataSource
+      .query(
+        // Conditional, so that concurrent instances write once per minute between them.
+        `UPDATE api_keys k SET last_used_at = u.at FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+          WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at <= u.at - make_interval(secs => $3))`,
+        [uses.map(([id]) => id), uses.map(([, at]) => at.toISOString()), LAST_USED_RESOLUTION_MS / 1000],
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => this.options.logger?.warn({ err, keys: uses.length }, 'recording API key use failed; it is recorded at a later use'),
+      )
+      .finally(() => (this.flushing = null));
+    await this.flushing;
+  }
+
+  /** Writes pending uses and stops listening. */
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    await this.flushUsage();
+  }
+
+  private async entry(id: string): Promise<CachedKey> {
+    const live = this.options.invalidation?.live === true;
+    if (live) {
+      const cached = this.cache.get(id);
+      if (cached !== undefined) return cached;
     }
-    return { kind: 'api_key', id: key.id, scopes: new Set(key.scopes), tenants: key.tenantIds ? new Set(key.tenantIds) : 'ALL' };
+    const version = this.cache.version;
+    this.reads += 1;
+    const key = await this.keys.findOneBy({ id });
+    const entry: CachedKey = key ? entryOf(key) : 'absent';
+    // Only if nothing was invalidated meanwhile, and only while notifications can reach us.
+    if (live && this.options.invalidation?.live) this.cache.set(id, entry, version);
+    return entry;
+  }
+
+  private recordUse(id: string, entry: KeyEntry): void {
+    const now = this.now();
+    if (!shouldRecordUse(entry.lastUsedAt, now)) return;
+    entry.lastUsedAt = now;
+    this.pendingUses.set(id, now);
+    if (this.flushTimer || this.pendingUses.size >= 1_000) {
+      if (this.pendingUses.size >= 1_000) void this.flushUsage();
+      return;
+    }
+    this.flushTimer = setTimeout(() => void this.flushUsage(), this.options.usageFlushMs ?? 1_000);
+    this.flushTimer.unref();
+  }
+
+  private invalidated(signal: InvalidationSignal): void {
+    if (signal.kind === 'reset' || (signal.kind === 'api_key' && signal.id === '*')) {
+      this.cache.clear();
+      // Notifications may have been missed: every watched key is checked again.
+      for (const id of this.watches.keys()) void this.recheck(id);
+    } else if (signal.kind === 'api_key') {
+      this.cache.delete(signal.id);
+      if (this.watches.has(signal.id)) void this.recheck(signal.id);
+    }
+  }
+
+  /** Reads the key's row (not the cache) and ends the watches it no longer allows. */
+  private async recheck(id: string): Promise<void> {
+    let key: ApiKeyRecord | null;
+    try {
+      key = await this.keys.findOneBy({ id });
+    } catch (err) {
+      // The database is unreachable: the next reconnection (a reset) checks again.
+      this.options.logger?.warn({ err, keyId: id }, 'checking a watched API key failed');
+      return;
+    }
+    const current = key && !key.revokedAt ? entryOf(key).principal : null;
+    for (const watch of [...(this.watches.get(id) ?? [])]) {
+      const why: KeyWatchEnd | null = current === null ? 'revoked' : sameRights(current, watch.principal) ? null : 'rights-changed';
+      if (!why) continue;
+      this.watches.get(id)?.delete(watch);
+      watch.onEnd(why);
+    }
+    if (this.watches.get(id)?.size === 0) this.watches.delete(id);
   }
 
   private mayManage(actor: Principal, key: ApiKeyRecord): boolean {

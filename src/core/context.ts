@@ -2,7 +2,7 @@
 import type { DataSource } from 'typeorm';
 import type { TenantDirectory } from '../directory/graph-access';
 import type { Logger } from '../logging';
-import type { Principal } from './auth/principal';
+import type { CredentialRefusal, Principal } from './auth/principal';
 import type { GatewayServices } from '../server/services';
 
 /** Facts about this gateway process, fixed at start. */
@@ -19,6 +19,8 @@ export interface GatewayContext {
   gateway: GatewayInfo;
   /** Who is calling; null when no (valid) credential was presented. Checked through `authorize` (auth/guard.ts). */
   principal: Principal | null;
+  /** Why principal is null, when the transport knows (UNAUTHENTICATED answers say it); absent otherwise. */
+  credentialRefusal?: CredentialRefusal;
   /** Process-wide services (built once at start in services.ts); per-request state never lives here. */
   services: GatewayServices;
   /**

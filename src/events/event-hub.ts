@@ -10,6 +10,7 @@
  */
 import { Client } from 'pg';
 import type { Logger } from '../logging';
+import { INVALIDATION_CHANNEL, type InvalidationDispatcher } from '../core/invalidation';
 import { EVENTS_CHANNEL, Queryable, readEvents, StoredEvent } from './event-log';
 
 /** Receives a tenant's new events, oldest first, possibly some it saw already (subscribers dedupe by sequence). */
@@ -25,6 +26,12 @@ export interface EventHubOptions {
   readBatch?: number;
   /** Reconnection back-off: first and longest wait; default 100 ms and 10 s (with jitter). */
   backoffMs?: { initial: number; max: number };
+  /**
+   * The process's cache-invalidation bus (src/core/invalidation.ts): this connection also LISTENs on its
+   * channel, so caches learn of changes on the connection that already exists, and learn that they must
+   * forget everything whenever it is lost or (re)established.
+   */
+  invalidation?: InvalidationDispatcher;
 }
 
 export interface Membership {
@@ -138,6 +145,7 @@ export class EventHub {
     this.wake?.();
     const clients = [...new Set([this.client, this.connecting])];
     this.client = null;
+    this.opts.invalidation?.disconnected();
     await Promise.all(clients.map((client) => client?.end().catch(() => undefined)));
     await this.loop;
   }
@@ -216,10 +224,12 @@ export class EventHub {
       client.on('end', () => lost(new Error('LISTEN connection ended')));
       client.on('notification', (message) => {
         if (message.channel === EVENTS_CHANNEL && message.payload) this.poke(message.payload);
+        else if (message.channel === INVALIDATION_CHANNEL) this.opts.invalidation?.deliver(message.payload);
       });
       try {
         await client.connect();
         await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+        if (this.opts.invalidation) await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
         if (this.closed) {
           await client.end().catch(() => undefined);
           return;
@@ -231,8 +241,11 @@ export class EventHub {
         // Whatever was committed while nobody listened: every feed re-reads from its last sequence.
         for (const tenantId of this.feeds.keys()) this.poke(tenantId);
         for (const resolve of this.connectedWaiters.splice(0)) resolve();
+        // Whatever changed while nobody listened is unknown: caches start empty from here.
+        this.opts.invalidation?.connected();
         const reason = await connectionLost;
         if (this.client === client) this.client = null;
+        this.opts.invalidation?.disconnected();
         if (this.closed) return;
         logger.warn({ err: reason }, 'LISTEN connection for directory events lost; reconnecting');
       } catch (error) {

@@ -6,6 +6,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logging';
+import type { InvalidationDispatcher } from '../core/invalidation';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { EventCursors } from './event-cursor';
 import { EventHub } from './event-hub';
@@ -18,6 +19,8 @@ export interface EventsServiceDeps {
   config: Readonly<Config>;
   dataSource: DataSource;
   logger: Logger;
+  /** Cache invalidation rides on the hub's LISTEN connection (see EventHubOptions.invalidation). */
+  invalidation?: InvalidationDispatcher;
 }
 
 export interface EventEdgeData {
@@ -56,7 +59,7 @@ export class EventsService {
     this.logger = deps.logger.child({ component: 'events' });
     const connectionString = (deps.dataSource.options as { url?: string }).url;
     if (!connectionString) throw new Error('EventsService: expected a DataSource configured with a url (for the LISTEN connection), got none');
-    this.hub = new EventHub({ db: deps.dataSource, connectionString, logger: this.logger });
+    this.hub = new EventHub({ db: deps.dataSource, connectionString, logger: this.logger, invalidation: deps.invalidation });
   }
 
   /** Connects the LISTEN connection (in the background) and starts the retention timer. */

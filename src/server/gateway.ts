@@ -17,9 +17,9 @@ import type { Config } from '../config';
 import { Logger, runWithRequestContext } from '../logging';
 import { directoryAccessor } from '../directory/graph-access';
 import { oauthCallbackRouter } from '../tenants/oauth-callback.router';
-import { principalOf } from '../callers/authenticator';
+import { principalOf, refusalOf } from '../callers/authenticator';
 import { credentialFromHeaders } from '../callers/credentials';
-import type { Principal } from '../core/auth/principal';
+import type { CredentialRefusal, Principal } from '../core/auth/principal';
 import type { GatewayContext, GatewayInfo } from '../core/context';
 import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors } from '../core/errors';
 import { healthRouter } from './health';
@@ -56,12 +56,13 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   const { dataSource, logger, services } = deps;
   const schema = deps.schema ?? (await buildGatewaySchema());
   const info: GatewayInfo = { version: packageJson.version, simulator: config.simulator.enabled };
-  const contextFor = (requestId: string, requestLogger: Logger, principal: Principal | null): GatewayContext => ({
+  const contextFor = (requestId: string, requestLogger: Logger, principal: Principal | null, credentialRefusal?: CredentialRefusal): GatewayContext => ({
     requestId,
     logger: requestLogger,
     dataSource,
     gateway: info,
     principal,
+    credentialRefusal,
     services,
     directory: directoryAccessor(services.directory, { principal }),
   });
@@ -76,6 +77,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     logger,
     queryLimits: config.server.queryLimits,
     authenticate: (credential) => services.authenticator.authenticate(credential),
+    watchCredential: (authentication, onEnd) => services.authenticator.watch(authentication, onEnd),
     createContext: contextFor,
   });
   const apollo = new ApolloServer<GatewayContext>({
@@ -108,8 +110,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         // A bad credential does not fail the request: its fields answer UNAUTHENTICATED, as for a missing one.
-        const principal = principalOf(await services.authenticator.authenticate(credentialFromHeaders(req.headers)));
-        return contextFor(res.locals.requestId as string, logger, principal);
+        const authentication = await services.authenticator.authenticate(credentialFromHeaders(req.headers));
+        return contextFor(res.locals.requestId as string, logger, principalOf(authentication), refusalOf(authentication));
       },
     }),
   );
@@ -150,6 +152,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
         services.directory.close();
         // After the WebSocket drain (subscriptions are complete): the LISTEN connection and the purge timer.
         await services.events.close();
+        // Pending last_used_at writes, while the pool is still open.
+        await services.apiKeys.close();
         if (dataSource.isInitialized) await dataSource.destroy();
         logger.info('gateway stopped');
       })();

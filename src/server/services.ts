@@ -16,6 +16,7 @@ import { createTenantServices, type TenantServices } from '../tenants/tenant-ser
 import { ApiKeyService } from '../callers/api-key.service';
 import { Authenticator } from '../callers/authenticator';
 import { createJwtVerifier } from '../callers/jwt';
+import { InvalidationDispatcher } from '../core/invalidation';
 
 export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;
@@ -34,6 +35,8 @@ export interface GatewayServices extends TenantServices {
   drift: DriftService;
   /** The event log's read side: polling, subscriptions (one LISTEN connection per process), retention. */
   events: EventsService;
+  /** Cache invalidation across instances; fed by the events' LISTEN connection. */
+  invalidation: InvalidationDispatcher;
 }
 
 export interface ServiceDeps {
@@ -43,16 +46,18 @@ export interface ServiceDeps {
 }
 
 export async function createServices(deps: ServiceDeps): Promise<GatewayServices> {
-  const apiKeys = new ApiKeyService(deps.dataSource);
+  // Every per-process cache listens here; the events' LISTEN connection (started below) feeds it.
+  const invalidation = new InvalidationDispatcher();
+  const apiKeys = new ApiKeyService(deps.dataSource, undefined, { invalidation, logger: deps.logger.child({ component: 'auth' }) });
   const authenticator = new Authenticator({
     apiKeys,
     bootstrapKey: deps.config.admin.apiKey,
     jwt: deps.config.jwt && createJwtVerifier(deps.config.jwt, deps.logger.child({ component: 'jwt' })),
     logger: deps.logger.child({ component: 'auth' }),
   });
-  const tenantServices = createTenantServices(deps);
+  const tenantServices = createTenantServices({ ...deps, invalidation });
   const directory = new DirectoryAccess({ config: deps.config, tenantTokens: tenantServices.tenantTokens, logger: deps.logger });
-  const access = new AccessService(deps.dataSource);
+  const access = new AccessService(deps.dataSource, { invalidation });
   const provisioning = new ProvisioningService(deps.dataSource, deps.config);
   const drift = new DriftService({ config: deps.config, dataSource: deps.dataSource, directory, logger: deps.logger, settings: deps.config.sync.drift });
   const sync = new SyncService({
@@ -64,7 +69,7 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
     afterRound: (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true }),
   });
   // Started here (LISTEN connection, purge timer); the gateway's stop() closes it.
-  const events = new EventsService(deps);
+  const events = new EventsService({ ...deps, invalidation });
   events.start();
-  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, ...tenantServices };
+  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, ...tenantServices };
 }

@@ -8,7 +8,7 @@ import type { ConnectionInitMessage, Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logging';
-import type { Authentication } from '../callers/authenticator';
+import type { Authentication, CredentialEnd } from '../callers/authenticator';
 import { credentialFromConnectionParams, type PresentedCredential } from '../callers/credentials';
 import type { Principal } from '../core/auth/principal';
 import type { GatewayContext } from '../core/context';
@@ -25,6 +25,8 @@ export interface GraphQLWebSocketOptions {
   queryLimits: QueryLimits;
   /** Once per connection, from the connection_init payload. */
   authenticate(credential: PresentedCredential): Promise<Authentication>;
+  /** Calls onEnd when an accepted credential stops being valid (revoked, rights changed, expired); returns "stop watching". */
+  watchCredential?(authentication: Extract<Authentication, { outcome: 'authenticated' }>, onEnd: (end: CredentialEnd) => void): () => void;
   /** The per-operation context, given the connection's request id, a logger that stamps it, and its caller. */
   createContext(requestId: string, logger: Logger, principal: Principal | null): GatewayContext;
 }
@@ -43,6 +45,19 @@ interface Connection {
   logger: Logger;
   /** Null until connection_init brought a valid credential (or when it brought none). */
   principal: Principal | null;
+  /** Stops watching the connection's credential (see closeOnCredentialEnd). */
+  unwatch?: () => void;
+}
+
+/**
+ * The socket's credential was revoked, its rights changed, or it expired: close the socket, which ends its
+ * subscriptions (graphql-ws returns their iterators), with a code and reason that say why. 4401 for an expired
+ * token (get a new one), 4403 otherwise; graphql-ws clients do not retry either on their own.
+ */
+function closeOnCredentialEnd(ctx: SocketContext, connection: Connection, end: CredentialEnd): void {
+  connection.logger.info({ problem: end.problem }, 'WebSocket connection closed: its credential is no longer valid');
+  const code = end.problem === 'expired' ? 4401 : 4403;
+  ctx.extra.socket.close(code, `${code === 4401 ? 'Unauthorized' : 'Forbidden'}: ${end.message}`);
 }
 
 export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWebSocket {
@@ -73,7 +88,10 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
           connection.logger.info('WebSocket connection refused: invalid credential');
           return false;
         }
-        if (authentication.outcome === 'authenticated') connection.principal = authentication.principal;
+        if (authentication.outcome === 'authenticated') {
+          connection.principal = authentication.principal;
+          connection.unwatch = opts.watchCredential?.(authentication, (end) => closeOnCredentialEnd(ctx, connection, end));
+        }
         return true;
       },
       // Before execution, so an over-limit operation starts nothing. A document that does not parse is left
@@ -93,6 +111,7 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
         }
       },
       onClose: (ctx) => {
+        connections.get(ctx)?.unwatch?.();
         connections.delete(ctx);
       },
       context: (ctx) => {

@@ -2,6 +2,7 @@
  * The sync part's process-wide service (services.sync): the engine, the scheduler (started only when
  * SYNC_ENABLED), a tenant's sync status, and the snapshot reads other parts use (accessTier).
  */
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { AccessService } from '../access/access.service';
 import type { SyncConfig } from '../config';
@@ -72,35 +73,56 @@ export class SyncService {
   /**
    * A user's facts from the snapshot when its last round completed at most `maxAgeSeconds` ago; null when the
    * snapshot is older, missing, or does not hold the user (then the caller reads live).
+   *
+   * One round trip: freshness (sync_state), the user (snapshot_users) and their effective groups with names
+   * (snapshot_effective, snapshot_groups) in one named prepared statement sent straight through the pool, so
+   * PostgreSQL plans it once per connection and no ORM builds anything on accessTier's path.
    */
   async userFacts(tenantId: string, ref: { kind: 'id' | 'userPrincipalName'; value: string }, maxAgeSeconds: number): Promise<SnapshotUserFacts | null> {
     if (maxAgeSeconds <= 0) return null;
-    const db = this.deps.dataSource;
-    const [fresh] = (await db.query(
-      `SELECT last_success_at, extract(epoch FROM now() - last_success_at)::float8 AS age FROM sync_state
-        WHERE tenant_id = $1 AND last_success_at IS NOT NULL AND last_success_at > now() - make_interval(secs => $2)`,
-      [tenantId, maxAgeSeconds],
-    )) as Array<{ last_success_at: Date; age: number }>;
-    if (!fresh) return null;
     const byId = ref.kind === 'id';
     if (byId && !/^[0-9a-f-]{36}$/i.test(ref.value)) return null;
-    const [user] = (await db.query(
-      `SELECT id, display_name, user_principal_name, account_enabled FROM snapshot_users
-        WHERE tenant_id = $1 AND deleted_at IS NULL AND ${byId ? 'id = $2::uuid' : 'lower(user_principal_name) = lower($2)'}`,
-      [tenantId, ref.value],
-    )) as Array<{ id: string; display_name: string | null; user_principal_name: string | null; account_enabled: boolean | null }>;
-    if (!user) return null;
-    const groups = (await db.query(
-      `SELECT e.group_id AS id, g.display_name FROM snapshot_effective e
-         LEFT JOIN snapshot_groups g ON g.tenant_id = e.tenant_id AND g.id = e.group_id
-        WHERE e.tenant_id = $1 AND e.user_id = $2 ORDER BY e.group_id`,
-      [tenantId, user.id],
-    )) as Array<{ id: string; display_name: string | null }>;
+    const statement = byId ? USER_FACTS_BY_ID : USER_FACTS_BY_UPN;
+    const pool = (this.deps.dataSource.driver as unknown as { master: Pool }).master;
+    const { rows } = await pool.query<UserFactsRow>({ name: statement.name, text: statement.text, values: [tenantId, maxAgeSeconds, ref.value] });
+    const [row] = rows;
+    // No row: the snapshot is stale or missing; a row without id: fresh, but it does not hold the user.
+    if (!row || row.id === null) return null;
     return {
-      user: { id: user.id, displayName: user.display_name, userPrincipalName: user.user_principal_name, accountEnabled: user.account_enabled },
-      groups: groups.map((g) => ({ id: g.id, displayName: g.display_name })),
-      asOf: fresh.last_success_at,
-      ageSeconds: Math.max(0, Math.floor(fresh.age)),
+      user: { id: row.id, displayName: row.display_name, userPrincipalName: row.user_principal_name, accountEnabled: row.account_enabled },
+      groups: row.groups.map(([id, displayName]) => ({ id, displayName })),
+      asOf: row.last_success_at,
+      ageSeconds: Math.max(0, Math.floor(row.age)),
     };
   }
 }
+
+interface UserFactsRow {
+  last_success_at: Date;
+  age: number;
+  id: string | null;
+  display_name: string | null;
+  user_principal_name: string | null;
+  account_enabled: boolean | null;
+  /** [group id, display name] in group id order. */
+  groups: Array<[string, string | null]>;
+}
+
+function userFactsStatement(name: string, match: string): { name: string; text: string } {
+  return {
+    name,
+    text: `
+      SELECT f.last_success_at, extract(epoch FROM now() - f.last_success_at)::float8 AS age,
+             u.id, u.display_name, u.user_principal_name, u.account_enabled,
+             coalesce((SELECT json_agg(json_build_array(e.group_id, g.display_name) ORDER BY e.group_id)
+                         FROM snapshot_effective e
+                         LEFT JOIN snapshot_groups g ON g.tenant_id = e.tenant_id AND g.id = e.group_id
+                        WHERE e.tenant_id = $1 AND e.user_id = u.id), '[]'::json) AS groups
+        FROM sync_state f
+        LEFT JOIN snapshot_users u ON u.tenant_id = f.tenant_id AND u.deleted_at IS NULL AND ${match}
+       WHERE f.tenant_id = $1 AND f.last_success_at IS NOT NULL AND f.last_success_at > now() - make_interval(secs => $2::float8)`,
+  };
+}
+
+const USER_FACTS_BY_ID = userFactsStatement('access_tier_user_facts_by_id', 'u.id = $3::uuid');
+const USER_FACTS_BY_UPN = userFactsStatement('access_tier_user_facts_by_upn', 'lower(u.user_principal_name) = lower($3::text)');

@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { encryptorFromKeys, resolveCloud, TokenProvider, type CloudSpec, type Encryptor } from '../identity';
 import type { Logger } from '../logging';
+import type { InvalidationBus } from '../core/invalidation';
 import { ConsentCallbacks } from './consent-callbacks';
 import { ConsentRequests } from './consent-requests';
 import { OAuthStateStore } from './oauth-state.store';
@@ -28,9 +29,11 @@ export interface TenantServiceConfig {
   config: Readonly<Config>;
   dataSource: DataSource;
   logger: Logger;
+  /** Keeps TenantService's cache of tenant records true across instances. */
+  invalidation?: InvalidationBus;
 }
 
-export function createTenantServices({ config, dataSource, logger }: TenantServiceConfig): TenantServices {
+export function createTenantServices({ config, dataSource, logger, invalidation }: TenantServiceConfig): TenantServices {
   if (!config.encryption.keys) {
     throw new Error('Encryption keys: expected config.encryption.keys (main.ts supplies the development key), got none');
   }
@@ -46,6 +49,7 @@ export function createTenantServices({ config, dataSource, logger }: TenantServi
       dataSource,
       states,
       consent,
+      invalidation,
       rules: { cloud: config.entra.cloud, allowedReturnOrigins: config.server.allowedReturnOrigins },
     }),
     tenantTokens: new TenantTokens(dataSource, tokens, tenantLogger),

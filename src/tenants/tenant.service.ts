@@ -1,10 +1,13 @@
 /**
  * Tenant connections as the API sees them: connect (a PENDING_CONSENT record and its consent URL), read, list
  * within a caller's tenants, update, re-consent URLs, and disconnect (stored tokens and pending consents gone).
+ * Hot read paths (accessTier) use getCached: tenant records held in process, bounded, and dropped on every
+ * instance when the row changes (a trigger notifies; src/core/invalidation.ts). Everything else reads the row.
  */
 import type { DataSource } from 'typeorm';
 import { TenantTokenCache } from '../identity';
 import { ErrorCode, GatewayError } from '../core/errors';
+import { BoundedCache, type InvalidationBus } from '../core/invalidation';
 import type { ConsentRequests } from './consent-requests';
 import type { OAuthStateStore } from './oauth-state.store';
 import { TenantStatus } from './status';
@@ -36,10 +39,41 @@ export interface TenantServiceDeps {
   states: OAuthStateStore;
   /** Null when no Entra app registration is configured: nothing can be consented then. */
   consent: ConsentRequests | null;
+  /** Without it getCached reads the row every time. */
+  invalidation?: InvalidationBus;
+  /** Tenant records held by getCached; default 10,000. */
+  cacheSize?: number;
 }
 
 export class TenantService {
-  constructor(private readonly deps: TenantServiceDeps) {}
+  /** null: no such tenant (cached too, so unknown ids do not cost a query each; a new row invalidates it). */
+  private readonly cache: BoundedCache<string, Tenant | null>;
+
+  constructor(private readonly deps: TenantServiceDeps) {
+    this.cache = new BoundedCache(deps.cacheSize ?? 10_000);
+    deps.invalidation?.subscribe((signal) => {
+      if (signal.kind === 'reset' || (signal.kind === 'tenant' && signal.id === '*')) this.cache.clear();
+      else if (signal.kind === 'tenant') this.cache.delete(signal.id);
+    });
+  }
+
+  /**
+   * The tenant as of at most a notification's delay ago, from memory while the invalidation bus is live. The
+   * record is shared: callers must not change it.
+   */
+  async getCached(id: string): Promise<Tenant | null> {
+    if (!isTenantId(id)) return null;
+    const key = id.toLowerCase();
+    const live = this.deps.invalidation?.live === true;
+    if (live) {
+      const cached = this.cache.get(key);
+      if (cached !== undefined) return cached;
+    }
+    const version = this.cache.version;
+    const tenant = await this.deps.dataSource.getRepository(Tenant).findOneBy({ id: key });
+    if (live && this.deps.invalidation?.live) this.cache.set(key, tenant, version);
+    return tenant;
+  }
 
   /** The tenant, its first history row and its pending consent request are stored together or not at all. */
   async connect(input: ConnectTenantFields, createdBy: string): Promise<{ tenant: Tenant; consentUrl: string }> {

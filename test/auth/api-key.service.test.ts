@@ -74,19 +74,45 @@ describe('ApiKeyService', () => {
     await expect(service.revoke('nosuchkey234', CLI_OPERATOR)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
   });
 
-  it('writes last_used_at at most once a minute per key', async () => {
+  it('writes last_used_at at most once a minute per key, in the background', async () => {
     const { apiKey, key } = await service.create({ name: 'hot', scopes: [ApiScope.EVENTS_READ], tenantIds: null }, CLI_OPERATOR);
     const first = clock;
+    // Authentication itself does not write: uses are gathered and written in one batch.
     await service.authenticate(key);
+    expect((await row(apiKey.id)).lastUsedAt).toBeNull();
+    await service.flushUsage();
     expect((await row(apiKey.id)).lastUsedAt).toEqual(first);
     advance(30_000);
     await service.authenticate(key);
     advance(29_999);
     await service.authenticate(key);
+    await service.flushUsage();
     expect((await row(apiKey.id)).lastUsedAt).toEqual(first);
     advance(1);
     await service.authenticate(key);
+    await service.flushUsage();
     expect((await row(apiKey.id)).lastUsedAt).toEqual(clock);
+  });
+
+  it('writes the uses of many keys in one batch, without going back in time', async () => {
+    const keys = await Promise.all(['b1', 'b2', 'b3'].map((name) => service.create({ name, scopes: [ApiScope.EVENTS_READ], tenantIds: null }, CLI_OPERATOR)));
+    advance(120_000);
+    for (const { key } of keys) await service.authenticate(key);
+    await service.flushUsage();
+    for (const { apiKey } of keys) expect((await row(apiKey.id)).lastUsedAt).toEqual(clock);
+  });
+
+  it('says which problem a refused key has: malformed, unknown (a wrong secret too) or revoked', async () => {
+    const { apiKey, key } = await service.create({ name: 'problems', scopes: [ApiScope.EVENTS_READ], tenantIds: null }, CLI_OPERATOR);
+    const { secret } = parseApiKey(key)!;
+    const otherSecret = `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+    expect(await service.verify('egk_nope')).toEqual({ ok: false, problem: 'malformed' });
+    expect(await service.verify(`egk_${'z'.repeat(12)}_${secret}`)).toEqual({ ok: false, problem: 'unknown' });
+    expect(await service.verify(`egk_${apiKey.id}_${otherSecret}`)).toEqual({ ok: false, problem: 'unknown' });
+    await service.revoke(apiKey.id, CLI_OPERATOR);
+    expect(await service.verify(key)).toEqual({ ok: false, problem: 'revoked' });
+    // A wrong secret for a revoked key still learns nothing about the key.
+    expect(await service.verify(`egk_${apiKey.id}_${otherSecret}`)).toEqual({ ok: false, problem: 'unknown' });
   });
 
   describe('rights narrowing', () => {

@@ -32,26 +32,34 @@ describe('credentials over HTTP and WebSocket', () => {
     });
 
     it.each([
-      ['no credential', () => ({})],
-      ['an unknown key', () => bearer(`egk_${'a'.repeat(12)}_${'b'.repeat(43)}`)],
-      ['a key with a wrong secret', () => bearer(`${key.slice(0, -4)}AAAA`)],
-      ['another scheme', () => ({ authorization: `Basic ${Buffer.from(`x:${key}`).toString('base64')}` })],
-      ['an empty x-api-key', () => ({ 'x-api-key': ' ' })],
-      ['a near miss of the admin key', () => bearer(`${adminKey}x`)],
-      ['a JWT while JWTs are off', () => bearer('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln')],
-    ])('answers UNAUTHENTICATED (never a 500) for %s', async (_what, headers) => {
+      ['no credential', () => ({}), 'missing', 'no credential was presented: a valid API key or bearer token is required'],
+      ['an unknown key', () => bearer(`egk_${'a'.repeat(12)}_${'b'.repeat(43)}`), 'unknown', 'the credential is not known to this gateway'],
+      ['a key with a wrong secret', () => bearer(`${key.slice(0, -4)}AAAA`), 'unknown', 'the credential is not known to this gateway'],
+      ['a truncated key', () => bearer(key.slice(0, -1)), 'malformed', 'the credential is malformed: expected an API key egk_'],
+      ['another scheme', () => ({ authorization: `Basic ${Buffer.from(`x:${key}`).toString('base64')}` }), 'malformed', 'the credential is malformed: expected "Bearer <credential>"'],
+      ['an empty x-api-key', () => ({ 'x-api-key': ' ' }), 'malformed', 'the credential is malformed: an empty API key'],
+      ['a near miss of the admin key', () => bearer(`${adminKey}x`), 'unknown', 'the credential is not known to this gateway'],
+      ['a JWT while JWTs are off', () => bearer('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'), 'unknown', 'the credential is not known to this gateway'],
+    ])('answers UNAUTHENTICATED (never a 500) for %s, saying the credential is %s', async (_what, headers, problem, message) => {
       const outcome = await overHttp(gw.graphqlUrl, ABOUT, headers());
       expect(outcome.data).toBeNull();
       expect(outcome.errors).toEqual([
-        expect.objectContaining({ path: ['gateway'], message: expect.stringContaining('a valid API key or bearer token is required'), extensions: { code: 'UNAUTHENTICATED' } }),
+        expect.objectContaining({ path: ['gateway'], message: expect.stringContaining(message), extensions: { code: 'UNAUTHENTICATED', credential: problem } }),
       ]);
     });
 
-    it('stops accepting a key once it is revoked', async () => {
+    it('stops accepting a key once it is revoked, and says so', async () => {
       const doomed = await gw.mintKey();
       expect(await overHttp(gw.graphqlUrl, ABOUT, bearer(doomed))).toEqual(ANSWER);
       await gw.services.apiKeys.revoke(parseApiKey(doomed)!.id, CLI_OPERATOR);
-      expect(codesAt(await overHttp(gw.graphqlUrl, ABOUT, bearer(doomed)), 'gateway')).toEqual(['UNAUTHENTICATED']);
+      const outcome = await overHttp(gw.graphqlUrl, ABOUT, bearer(doomed));
+      expect(outcome.errors).toEqual([
+        expect.objectContaining({ message: 'the API key was revoked', extensions: { code: 'UNAUTHENTICATED', credential: 'revoked' } }),
+      ]);
+      // The revoked answer is for the holder of the right secret only: a wrong one learns nothing.
+      expect((await overHttp(gw.graphqlUrl, ABOUT, bearer(`${doomed.slice(0, -4)}AAAA`))).errors).toEqual([
+        expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', credential: 'unknown' } }),
+      ]);
     });
   });
 

@@ -84,18 +84,20 @@ describe('JWT bearer tokens', () => {
     });
 
     it.each([
-      ['a wrong issuer', 'unexpected "iss" claim value', () => sign(rsa, { scope: 'directory:read' }, { issuer: 'https://evil.example.com' })],
-      ['a wrong audience', 'unexpected "aud" claim value', () => sign(rsa, { scope: 'directory:read' }, { audience: 'another-api' })],
-      ['an expired token', 'ERR_JWT_EXPIRED', () => sign(rsa, { scope: 'directory:read' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 })],
-      ['a key the JWKS does not hold', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', () => sign(stranger, { scope: 'directory:read' })],
+      ['a wrong issuer', 'unexpected "iss" claim value', 'unknown', () => sign(rsa, { scope: 'directory:read' }, { issuer: 'https://evil.example.com' })],
+      ['a wrong audience', 'unexpected "aud" claim value', 'unknown', () => sign(rsa, { scope: 'directory:read' }, { audience: 'another-api' })],
+      ['an expired token', 'ERR_JWT_EXPIRED', 'expired', () => sign(rsa, { scope: 'directory:read' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 })],
+      ['a key the JWKS does not hold', 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'unknown', () => sign(stranger, { scope: 'directory:read' })],
       [
         'alg none',
         'ERR_JOSE_ALG_NOT_ALLOWED',
+        'unknown',
         async () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', iss: ISSUER, aud: AUDIENCE, exp: 4102444800, scope: 'tenants:admin' })}.`,
       ],
       [
         'HS256 signed with the public key (algorithm confusion)',
         'ERR_JOSE_ALG_NOT_ALLOWED',
+        'unknown',
         async () =>
           new SignJWT({ scope: 'tenants:admin' })
             .setProtectedHeader({ alg: 'HS256', kid: 'rsa-1' })
@@ -105,9 +107,11 @@ describe('JWT bearer tokens', () => {
             .setExpirationTime('5m')
             .sign(Buffer.from(await exportSPKI(rsa.publicKey))),
       ],
-      ['a token without exp', 'missing required "exp" claim', () => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).setSubject('x').setIssuer(ISSUER).setAudience(AUDIENCE).sign(rsa.privateKey)],
-    ])('refuses %s (%s)', async (_what, why, token) => {
+      ['a token without exp', 'missing required "exp" claim', 'unknown', () => new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).setSubject('x').setIssuer(ISSUER).setAudience(AUDIENCE).sign(rsa.privateKey)],
+      ['a mangled token', 'ERR_JWS_INVALID', 'malformed', async () => 'eyJub3QiOiJqc29u.eyJzdWIiOiJ4In0.c2ln'],
+    ])('refuses %s (%s) as %s', async (_what, why, problem, token) => {
       const jwt = await token();
+      expect(await verifier.check(jwt)).toEqual({ ok: false, problem });
       expect(await verifier.verify(jwt)).toBeNull();
       const refusal = logs.entries().at(-1);
       expect(refusal?.msg).toBe('JWT refused');
@@ -156,10 +160,40 @@ describe('JWT bearer tokens', () => {
 
     it('answers UNAUTHENTICATED for a refused token over HTTP, and refuses it over WebSocket', async () => {
       const expired = await sign(rsa, { scope: 'tenants:admin' }, { expiresIn: Math.floor(Date.now() / 1000) - 600 });
-      expect(codesAt(await overHttp(gw.graphqlUrl, { query: '{ gateway { version } }' }, bearer(expired)), 'gateway')).toEqual(['UNAUTHENTICATED']);
+      expect((await overHttp(gw.graphqlUrl, { query: '{ gateway { version } }' }, bearer(expired))).errors).toEqual([
+        expect.objectContaining({ message: 'the token has expired', extensions: { code: 'UNAUTHENTICATED', credential: 'expired' } }),
+      ]);
+      const stranger = await sign(rsa, { scope: 'tenants:admin' }, { issuer: 'https://evil.example.com' });
+      expect((await overHttp(gw.graphqlUrl, { query: '{ gateway { version } }' }, bearer(stranger))).errors).toEqual([
+        expect.objectContaining({ extensions: { code: 'UNAUTHENTICATED', credential: 'unknown' } }),
+      ]);
       const client = wsClient(gw.graphqlUrl, bearer(expired));
       try {
         expect(await overWebSocket(client, { query: '{ gateway { version } }' })).toEqual({ closeCode: 4403 });
+      } finally {
+        await client.dispose();
+      }
+    });
+
+    it('closes a socket (4401) when its token expires, ending its subscriptions', async () => {
+      const expiresAt = Math.floor(Date.now() / 1000) + 3;
+      const client = wsClient(gw.graphqlUrl, bearer(await sign(ec, { scope: 'events:read' }, { expiresIn: expiresAt })));
+      try {
+        const heartbeats: unknown[] = [];
+        const ended = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+          client.subscribe(
+            { query: 'subscription { heartbeat(intervalMs: 200, count: 1000) { sequence } }' },
+            {
+              next: (result) => heartbeats.push(result),
+              error: (error) => resolve(error as { code: number; reason: string }),
+              complete: () => reject(new Error('completed instead of being closed')),
+            },
+          );
+        });
+        expect(ended).toMatchObject({ code: 4401, reason: 'Unauthorized: the token has expired' });
+        // It ran until then, and was ended at (not long before) the token's expiry.
+        expect(heartbeats.length).toBeGreaterThan(0);
+        expect(Date.now()).toBeGreaterThanOrEqual(expiresAt * 1000);
       } finally {
         await client.dispose();
       }

@@ -45,12 +45,27 @@ export function tenantIdsAt(args: Record<string, unknown>, path: string): string
   return ids.map((id) => String(id).toLowerCase());
 }
 
+/**
+ * The arguments with the tenant id(s) at `path` in lower case: tenant ids are GUIDs, which compare without regard
+ * to case, and everything behind the edge (the caller's rights, cache keys, event feeds) holds them in lower
+ * case. Copies along the path; the arguments graphql-js built are left as they are.
+ */
+export function lowerCaseTenantArgs(args: Record<string, unknown>, path: string): Record<string, unknown> {
+  const lower = (value: unknown): unknown =>
+    typeof value === 'string' ? value.toLowerCase() : Array.isArray(value) ? value.map((item) => (typeof item === 'string' ? item.toLowerCase() : item)) : value;
+  const [key, ...rest] = path.split('.');
+  if (!(key in args)) return args;
+  const value = args[key];
+  if (rest.length === 0) return { ...args, [key]: lower(value) };
+  return value && typeof value === 'object' && !Array.isArray(value) ? { ...args, [key]: lowerCaseTenantArgs(value as Record<string, unknown>, rest.join('.')) } : args;
+}
+
 /** The scopes any one of which opens the field; null for ANY_CALLER. */
 export function scopesOf(rule: AccessRule): readonly ApiScope[] | null {
   return rule.scope === ANY_CALLER ? null : typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
 }
 
-export function checkAccess(ctx: Pick<GatewayContext, 'principal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
+export function checkAccess(ctx: Pick<GatewayContext, 'principal' | 'credentialRefusal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
   if (rule.refused) throw new GatewayError(ErrorCode.FORBIDDEN, rule.refused);
   authorizeAccess(ctx, scopesOf(rule), rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : []);
 }
@@ -75,14 +90,16 @@ export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
     if (operation === 'subscription') {
       const subscribe = field.subscribe;
       if (!subscribe) throw new Error(`Subscription.${field.name}: expected a subscribe function to guard, found none`);
-      field.subscribe = (source, args, ctx, info) => {
+      field.subscribe = (source, rawArgs, ctx, info) => {
+        const args = rule.tenantArg ? lowerCaseTenantArgs(rawArgs, rule.tenantArg) : rawArgs;
         checkAccess(ctx, rule, args);
         return subscribe(source, args, ctx, info);
       };
     }
     // For subscriptions too: an HTTP request runs a subscription operation through `resolve` alone.
     const resolve = field.resolve ?? defaultFieldResolver;
-    field.resolve = (source, args, ctx, info) => {
+    field.resolve = (source, rawArgs, ctx, info) => {
+      const args = rule.tenantArg ? lowerCaseTenantArgs(rawArgs, rule.tenantArg) : rawArgs;
       checkAccess(ctx, rule, args);
       return resolve(source, args, ctx, info);
     };

@@ -26,6 +26,30 @@ export const CLI_OPERATOR: Principal = { kind: 'cli', id: 'cli', scopes: new Set
 
 export const UNAUTHENTICATED_REASON = 'a valid API key or bearer token is required (Authorization: Bearer ..., or x-api-key)';
 
+/**
+ * Why a request has no principal, as UNAUTHENTICATED answers say it (and `extensions.credential` names it): no
+ * credential, one that cannot be ours, one we do not know (no such key, a wrong secret, a token we do not
+ * accept: indistinguishable on purpose), a revoked API key, an expired token. Nothing more is told.
+ */
+export type CredentialProblem = 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired';
+
+export interface CredentialRefusal {
+  problem: CredentialProblem;
+  message: string;
+}
+
+/** Pure: the message for a problem; `detail` (malformed only) says what shape was expected, never echoes the credential. */
+export function credentialRefusal(problem: CredentialProblem, detail?: string): CredentialRefusal {
+  const messages: Record<CredentialProblem, string> = {
+    missing: `no credential was presented: ${UNAUTHENTICATED_REASON}`,
+    malformed: `the credential is malformed: ${detail ?? 'expected an API key (egk_<id>_<secret>) or a JWT (three base64url segments)'}`,
+    unknown: 'the credential is not known to this gateway (no such API key, a wrong secret, or a token it does not accept)',
+    revoked: 'the API key was revoked',
+    expired: 'the token has expired',
+  };
+  return { problem, message: messages[problem] };
+}
+
 export type Decision = { allowed: true } | { allowed: false; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; reason: string };
 
 export function decide(principal: Principal | null, scope: ApiScope, tenantId?: string): Decision {
@@ -42,7 +66,8 @@ export function decideAccess(principal: Principal | null, scopes: readonly ApiSc
     return { allowed: false, code: 'FORBIDDEN', reason: `this caller lacks the ${scopes.join(' or ')} scope` };
   }
   const { tenants } = principal;
-  const foreign = tenants === 'ALL' ? undefined : tenantIds.find((tenantId) => !tenants.has(tenantId));
+  // GUIDs compare without regard to case; a principal's tenants are held in lower case.
+  const foreign = tenants === 'ALL' ? undefined : tenantIds.find((tenantId) => !tenants.has(tenantId.toLowerCase()));
   if (foreign !== undefined) {
     // Same message whether or not the tenant exists: a caller must not learn other customers' tenant ids.
     return { allowed: false, code: 'FORBIDDEN', reason: `this caller may not access tenant ${foreign}` };

@@ -1,0 +1,150 @@
+/**
+ * accessTier from the snapshot on the hot path, across two gateway instances on one database: A is connected to
+ * the simulated Verafield tenant and syncs it; B answers accessTier from the snapshot. Once warm, B answers in
+ * ONE SQL round trip (counted per statement, not estimated); a tier rename, a mapping change, a tenant
+ * disconnect and a new sync round made through A are seen in B's next answer; a lost LISTEN connection empties
+ * B's caches.
+ */
+import { GraphQLClient } from 'graphql-request';
+import type { Invalidation } from '../../src/core/invalidation';
+import { bearer, startTestGateway, type TestGateway } from '../support/gateway';
+import { secondHandle } from '../events/event-fixtures';
+import { startDirectoryBench, VERAFIELD, type DirectoryBench } from '../directory/directory-fixtures';
+import { countStatements, type StatementCounter } from '../auth/support/sql-count';
+
+const G = VERAFIELD.groups;
+const U = VERAFIELD.users;
+const DECISION = 'user { id } tier { name rank } decidingGroups { id displayName } reason source evaluatedAt snapshotAgeSeconds';
+
+interface Decision {
+  user: { id: string };
+  tier: { name: string; rank: number } | null;
+  decidingGroups: Array<{ id: string; displayName: string | null }>;
+  reason: string;
+  source: string;
+  evaluatedAt: string;
+  snapshotAgeSeconds: number | null;
+}
+
+let bench: DirectoryBench;
+let gwB: TestGateway;
+let readerB: GraphQLClient;
+let sqlB: StatementCounter;
+let financeTierId: string;
+
+const heardOnB = (test: (message: Invalidation) => boolean) => gwB.services.invalidation.next(test);
+
+const accessTierOnB = (user: { userId?: string; userPrincipalName?: string }) =>
+  readerB
+    .request<{ accessTier: Decision }>(`query($t: ID!, $id: ID, $upn: String) { accessTier(tenantId: $t, userId: $id, userPrincipalName: $upn) { ${DECISION} } }`, {
+      t: bench.tenantId,
+      id: user.userId,
+      upn: user.userPrincipalName,
+    })
+    .then((d) => d.accessTier);
+
+/** B's statements for one accessTier answer. */
+async function statementsFor(user: { userId?: string; userPrincipalName?: string }): Promise<{ decision: Decision; statements: string[] }> {
+  // The API key was verified (and cached) by an earlier request; only what the answer costs is counted.
+  sqlB.reset();
+  const decision = await accessTierOnB(user);
+  return { decision, statements: [...sqlB.texts] };
+}
+
+async function syncOnA(): Promise<void> {
+  const result = await bench.gw.services.sync.syncNow(bench.tenantId);
+  if (!('ran' in result) || !result.ran) throw new Error(`expected a sync round to run, got ${JSON.stringify(result)}`);
+}
+
+beforeAll(async () => {
+  bench = await startDirectoryBench();
+  gwB = await startTestGateway({ database: await secondHandle(bench.gw.database) });
+  await Promise.all([bench.gw.services.events.hub.whenListening(), gwB.services.events.hub.whenListening()]);
+  readerB = new GraphQLClient(gwB.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: [bench.tenantId] })) });
+  const define = (name: string, rank: number) =>
+    bench.admin.request<{ defineAccessTier: { id: string } }>(`mutation($n: String!, $r: Int!) { defineAccessTier(input: { name: $n, rank: $r }) { id } }`, { n: name, r: rank }).then((d) => d.defineAccessTier.id);
+  financeTierId = await define('Finance', 20);
+  const engineeringTierId = await define('Engineering', 30);
+  const map = (groupId: string, tierId: string) =>
+    bench.admin.request(`mutation($t: ID!, $g: ID!, $tier: ID!) { setTierMapping(tenantId: $t, groupId: $g, tierId: $tier) { groupId } }`, { t: bench.tenantId, g: groupId, tier: tierId });
+  await map(G.finance, financeTierId);
+  await map(G.engineering, engineeringTierId);
+  await syncOnA();
+  sqlB = countStatements('entra-gateway-test-2');
+}, 120_000);
+
+afterAll(async () => {
+  sqlB?.stop();
+  await gwB?.stop();
+  await bench?.stop();
+});
+
+it('answers from the snapshot in one SQL round trip once warm, by id and by user principal name', async () => {
+  const first = await statementsFor({ userId: U.financeEmployee.id });
+  expect(first.decision).toMatchObject({ tier: { name: 'Finance', rank: 20 }, decidingGroups: [{ id: G.finance, displayName: 'Finance' }], reason: 'HIGHEST_RANKED_MAPPING', source: 'SNAPSHOT' });
+  // Cold: the tenant, the tiers and the mappings were read too.
+  expect(first.statements.length).toBeGreaterThan(1);
+  const warm = await statementsFor({ userId: U.financeEmployee.id });
+  expect(warm.decision).toEqual(first.decision);
+  expect(warm.statements).toEqual(['access_tier_user_facts_by_id']);
+  const byUpn = await statementsFor({ userPrincipalName: U.dataEngineer.userPrincipalName.toUpperCase() });
+  expect(byUpn.decision).toMatchObject({ user: { id: U.dataEngineer.id }, tier: { name: 'Engineering' }, decidingGroups: [{ id: G.engineering, displayName: 'Engineering' }], source: 'SNAPSHOT' });
+  expect(byUpn.statements).toEqual(['access_tier_user_facts_by_upn']);
+});
+
+it('a tier renamed through A is in B\'s next answer', async () => {
+  await accessTierOnB({ userId: U.financeEmployee.id });
+  const heard = heardOnB((m) => m.kind === 'tier' && m.id === financeTierId);
+  await bench.admin.request(`mutation($id: ID!) { updateAccessTier(id: $id, input: { name: "Finance & Accounting" }) { name } }`, { id: financeTierId });
+  await heard;
+  expect((await accessTierOnB({ userId: U.financeEmployee.id })).tier).toEqual({ name: 'Finance & Accounting', rank: 20 });
+});
+
+it('a mapping removed and set again through A is in B\'s next answer', async () => {
+  await accessTierOnB({ userId: U.financeEmployee.id });
+  let heard = heardOnB((m) => m.kind === 'mappings' && m.id === bench.tenantId);
+  await bench.admin.request(`mutation($t: ID!, $g: ID!) { removeTierMapping(tenantId: $t, groupId: $g) { groupId } }`, { t: bench.tenantId, g: G.finance });
+  await heard;
+  expect(await accessTierOnB({ userId: U.financeEmployee.id })).toMatchObject({ tier: null, decidingGroups: [], reason: 'NO_MAPPED_GROUP', source: 'SNAPSHOT' });
+  heard = heardOnB((m) => m.kind === 'mappings' && m.id === bench.tenantId);
+  await bench.admin.request(`mutation($t: ID!, $g: ID!, $tier: ID!) { setTierMapping(tenantId: $t, groupId: $g, tierId: $tier) { groupId } }`, { t: bench.tenantId, g: G.finance, tier: financeTierId });
+  await heard;
+  expect((await accessTierOnB({ userId: U.financeEmployee.id })).tier).toMatchObject({ rank: 20 });
+});
+
+it('a new sync round through A (a user moved in the directory) is in B\'s next answer, with its freshness', async () => {
+  const before = await accessTierOnB({ userId: U.financeEmployee.id });
+  await bench.sim.control.moveUser(VERAFIELD.tenantId, U.financeEmployee.id, G.finance, G.engineering);
+  await syncOnA();
+  const after = await statementsFor({ userId: U.financeEmployee.id });
+  expect(after.decision).toMatchObject({ tier: { name: 'Engineering' }, decidingGroups: [{ id: G.engineering, displayName: 'Engineering' }], source: 'SNAPSHOT' });
+  expect(Date.parse(after.decision.evaluatedAt)).toBeGreaterThan(Date.parse(before.evaluatedAt));
+  // Freshness and facts are never cached: still one round trip.
+  expect(after.statements).toEqual(['access_tier_user_facts_by_id']);
+});
+
+it('a lost LISTEN connection empties B\'s caches: the next answer reads them again, the one after is one round trip', async () => {
+  await accessTierOnB({ userId: U.dataEngineer.id });
+  const hub = gwB.services.events.hub;
+  const before = hub.connections;
+  await bench.gw.database.dataSource.query(`SELECT pg_terminate_backend($1)`, [hub.listenerPid]);
+  const deadline = Date.now() + 15_000;
+  while ((hub.connections === before || !gwB.services.invalidation.live) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  expect(hub.connections).toBe(before + 1);
+  // The key, the tenant, the tiers and the mappings are read again.
+  expect((await statementsFor({ userId: U.dataEngineer.id })).statements.length).toBeGreaterThanOrEqual(4);
+  expect((await statementsFor({ userId: U.dataEngineer.id })).statements).toEqual(['access_tier_user_facts_by_id']);
+});
+
+// Last: the tenant stays disconnected.
+it('a tenant disconnected through A reaches B (its cached record is dropped)', async () => {
+  await accessTierOnB({ userId: U.dataEngineer.id });
+  const heard = heardOnB((m) => m.kind === 'tenant' && m.id === bench.tenantId);
+  await bench.admin.request(`mutation($id: ID!) { disconnectTenant(id: $id) { status } }`, { id: bench.tenantId });
+  await heard;
+  // accessTier answers for a disconnected tenant as it did before (the snapshot is still there); what changed
+  // is that B read the tenant's record again rather than answer from a stale one.
+  const after = await statementsFor({ userId: U.dataEngineer.id });
+  expect(after.decision).toMatchObject({ tier: { name: 'Engineering' }, source: 'SNAPSHOT' });
+  expect(after.statements).toEqual([expect.stringContaining('"tenants"'), 'access_tier_user_facts_by_id']);
+});

@@ -1,0 +1,97 @@
+/** The transport-free part of cache invalidation: payloads in and out, the dispatcher, the bounded cache. */
+import { BoundedCache, decodeInvalidation, encodeInvalidation, InvalidationDispatcher, type InvalidationSignal } from '../../src/core/invalidation';
+import { jwtProblem } from '../../src/callers/jwt';
+import { credentialRefusal } from '../../src/core/auth/principal';
+
+describe('invalidation payloads', () => {
+  it.each([
+    ['api_key:abcdefghijk2', { kind: 'api_key', id: 'abcdefghijk2' }],
+    ['tenant:6F1C2E3D-0000-4000-8000-0000000000A1', { kind: 'tenant', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
+    ['tier:*', { kind: 'tier', id: '*' }],
+    ['mappings:6f1c2e3d-0000-4000-8000-0000000000a1', { kind: 'mappings', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
+    ['users:1', null],
+    ['tenant:', null],
+    [':x', null],
+    ['tenant', null],
+    ['', null],
+    [undefined, null],
+    [`tenant:${'x'.repeat(201)}`, null],
+  ])('decodes %p as %p', (payload, expected) => {
+    expect(decodeInvalidation(payload)).toEqual(expected);
+  });
+
+  it('encodes what it decodes', () => {
+    expect(decodeInvalidation(encodeInvalidation({ kind: 'tier', id: 'abc' }))).toEqual({ kind: 'tier', id: 'abc' });
+  });
+});
+
+describe('InvalidationDispatcher', () => {
+  it('is live only while connected, resets listeners on both edges, delivers decoded messages and ignores junk', async () => {
+    const bus = new InvalidationDispatcher();
+    const seen: InvalidationSignal[] = [];
+    bus.subscribe((signal) => seen.push(signal));
+    expect(bus.live).toBe(false);
+    bus.connected();
+    expect(bus.live).toBe(true);
+    const waited = bus.next((m) => m.kind === 'tenant');
+    bus.deliver('junk');
+    bus.deliver('tenant:ABC');
+    await waited;
+    bus.disconnected();
+    expect(bus.live).toBe(false);
+    expect(seen).toEqual([{ kind: 'reset' }, { kind: 'tenant', id: 'abc' }, { kind: 'reset' }]);
+    expect(bus.delivered).toBe(1);
+  });
+});
+
+describe('BoundedCache', () => {
+  it('holds at most its size, forgetting the least recently used first', () => {
+    const cache = new BoundedCache<string, number>(2);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    expect(cache.get('a')).toBe(1); // a is now the most recent
+    cache.set('c', 3);
+    expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.size]).toEqual([1, undefined, 3, 2]);
+  });
+
+  it('refuses a value read before an invalidation (the version moved)', () => {
+    const cache = new BoundedCache<string, number>(10);
+    const version = cache.version;
+    cache.delete('a'); // an invalidation arrives while the reader waits for the database
+    expect(cache.set('a', 1, version)).toBe(false);
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.set('a', 2, cache.version)).toBe(true);
+    const before = cache.version;
+    cache.clear();
+    expect(cache.set('a', 3, before)).toBe(false);
+  });
+
+  it.each([0, -1, 1.5])('refuses size %p', (size) => {
+    expect(() => new BoundedCache(size)).toThrow(/expected a positive integer size, received/);
+  });
+});
+
+describe('credential problems', () => {
+  it.each([
+    ['ERR_JWT_EXPIRED', 'expired'],
+    ['ERR_JWS_INVALID', 'malformed'],
+    ['ERR_JWT_INVALID', 'malformed'],
+    ['ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'unknown'],
+    ['ERR_JWT_CLAIM_VALIDATION_FAILED', 'unknown'],
+    ['ERR_JOSE_ALG_NOT_ALLOWED', 'unknown'],
+    ['ERR_JWKS_NO_MATCHING_KEY', 'unknown'],
+  ])('a JWT refused with %s is %s', (code, problem) => {
+    expect(jwtProblem(code)).toBe(problem);
+  });
+
+  it.each([
+    ['missing', undefined, /^no credential was presented: a valid API key or bearer token is required/],
+    ['malformed', 'an empty API key', /^the credential is malformed: an empty API key$/],
+    ['malformed', undefined, /^the credential is malformed: expected an API key \(egk_<id>_<secret>\) or a JWT/],
+    ['unknown', undefined, /^the credential is not known to this gateway/],
+    ['revoked', undefined, /^the API key was revoked$/],
+    ['expired', undefined, /^the token has expired$/],
+  ] as const)('%s (%p) reads %p', (problem, detail, message) => {
+    expect(credentialRefusal(problem, detail)).toEqual({ problem, message: expect.stringMatching(message) });
+  });
+});
