@@ -1,6 +1,7 @@
 /** The benchmark list `npm run bench` runs, in order. */
 import { accessTierBenchmark } from './access-tier.bench';
 import { directoryReadsBenchmark } from './directory-reads.bench';
+import { directorySnapshotBenchmark } from './directory-snapshot.bench';
 import { eventsBenchmark } from './events.bench';
 import { graphBatchingBenchmark } from './graph-batching.bench';
 import { provisioningBenchmark } from './provisioning.bench';
@@ -8,4 +9,4 @@ import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 import { syncBenchmark } from './sync.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, directorySnapshotBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark];
