@@ -7,7 +7,7 @@
  */
 import { GraphQLClient } from 'graphql-request';
 import { bearer } from '../support/gateway';
-import { graphqlError } from '../tenants/tenant-queries';
+import { connectTenant, graphqlError } from '../tenants/tenant-queries';
 import { startDirectoryBench, tenantReader, VERAFIELD, type DirectoryBench } from './directory-fixtures';
 
 interface Page<T> {
@@ -268,9 +268,13 @@ describe('after a sync round', () => {
     const other = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['tenants:admin'] as never })) });
     const error = await graphqlError(tenantReader(other, tenantId)('users(first: 2, source: SNAPSHOT) { edges { node { id } } }'));
     expect(error.code).toBe('FORBIDDEN');
-    const otherTenant = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: ['00000000-0000-4000-8000-000000000000'] })) });
+    // directory:read on another tenant (a second connection, pending consent) does not reach this one's snapshot.
+    const second = await connectTenant(bench.admin, { authMode: 'APPLICATION', features: ['READ_DIRECTORY'], returnUrl: bench.product.url() });
+    const otherTenant = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: [second.tenant.id] })) });
     const denied = await graphqlError(tenantReader(otherTenant, tenantId)(`user(id: "${U.salesRep.id}", source: SNAPSHOT) { id }`));
-    expect(['FORBIDDEN', 'NOT_FOUND']).toContain(denied.code);
+    expect(denied.code).toBe('FORBIDDEN');
+    const list = await graphqlError(tenantReader(otherTenant, tenantId)('groups(first: 2, source: AUTO) { edges { node { id } } }'));
+    expect(list.code).toBe('FORBIDDEN');
   });
 
   it('a deleted user and a deleted group never appear from the snapshot, as they do not live', async () => {
@@ -288,8 +292,10 @@ describe('after a sync round', () => {
     expect(t).toEqual({ user: null, group: null });
     const groups = await all('groups', '', 'id', 'SNAPSHOT', 100);
     expect(groups.nodes.map((g) => g.id)).not.toContain(G.dataTeam);
-    const members = await all(`group(id: "${G.engineering}")|members`, 'transitive: true', 'id', 'SNAPSHOT', 100);
-    const liveMembers = await all(`group(id: "${G.engineering}")|members`, 'transitive: true', 'id', 'LIVE', 100);
+    const members = await all(`group(id: "${G.engineering}")|members`, 'transitive: true', MEMBER_FIELDS, 'SNAPSHOT', 100);
+    const liveMembers = await all(`group(id: "${G.engineering}")|members`, 'transitive: true', MEMBER_FIELDS, 'LIVE', 100);
+    expect(members.nodes.map((n) => n.id)).not.toContain(U.salesRep.id);
+    expect(members.nodes.map((n) => n.id)).not.toContain(G.dataTeam);
     expect(members.nodes).toEqual(liveMembers.nodes);
   }, 120_000);
 });
