@@ -26,10 +26,11 @@ import type { LoadResult, WorkerMessage } from './support/load-protocol';
 
 const USERS = Number(process.env.SNAPSHOT_BENCH_USERS ?? 100_000);
 const PAGE = 100;
-const TOTAL = Number(process.env.SNAPSHOT_BENCH_REQUESTS ?? 1_000);
+const TOTAL = Number(process.env.SNAPSHOT_BENCH_REQUESTS ?? 400);
 const CONCURRENCIES = [1, 16];
-const TIME_LIMIT_MS = 30_000;
-const REQUEST_TIMEOUT_MS = 15_000;
+const TIME_LIMIT_MS = 45_000;
+/** Generous: on a loaded machine a live page of a 100k-user tenant at concurrency 16 can take many seconds. */
+const REQUEST_TIMEOUT_MS = 60_000;
 const WORKER_DEADLINE_MS = 2 * TIME_LIMIT_MS + 15_000;
 const NAME = 'directory-snapshot';
 
@@ -180,14 +181,22 @@ export const directorySnapshotBenchmark: Benchmark = {
             expect: target.expect,
             total: TOTAL,
             concurrency,
-            warmup: Math.max(20, concurrency * 2),
+            warmup: Math.max(5, concurrency),
             timeLimitMs: TIME_LIMIT_MS,
             requestTimeoutMs: REQUEST_TIMEOUT_MS,
           };
-          const r = await runLoad(job, async () => {
-            await rig.sim.control.resetCounters();
-            sqlAtGo = sql.read();
-          });
+          let r: LoadResult;
+          try {
+            r = await runLoad(job, async () => {
+              await rig.sim.control.resetCounters();
+              sqlAtGo = sql.read();
+            });
+          } catch (err) {
+            // One target failing (a loaded machine timing out live reads) still leaves the others' figures.
+            console.log(`${target.label} at concurrency ${concurrency}: not measured: ${(err as Error).message}`);
+            rows.push({ target: target.label, concurrency, requests: 'failed' });
+            continue;
+          }
           const sqlStatements = sql.read() - sqlAtGo;
           const upstream = await rig.sim.control.counters();
           if (r.errors > 0) console.log(`${r.label} at concurrency ${concurrency}: ${r.errors} errors, e.g. ${r.errorSamples.join(' | ')}`);
@@ -205,9 +214,10 @@ export const directorySnapshotBenchmark: Benchmark = {
             'SQL round trips / request': entry.sql.toFixed(2),
           });
         }
-        const trivial = results.get('trivial')!;
-        const snapshot = results.get('snapshot')!;
-        const liveResult = results.get('live')!;
+        const trivial = results.get('trivial');
+        const snapshot = results.get('snapshot');
+        const liveResult = results.get('live');
+        if (!trivial || !snapshot || !liveResult) continue;
         const rps = (x: { r: LoadResult }) => (x.r.completed / x.r.wallMs) * 1000;
         const common = { bench: NAME, size: USERS };
         const at = `c${concurrency}`;

@@ -136,7 +136,7 @@ export function SourcedConnectionType<T extends object>(name: string, node: () =
     description: `A page of ${what}s, read live from Microsoft Graph or from the snapshot kept by sync (source says which).`,
   })
   class SourcedConnectionObject {
-    @Field(() => [EdgeType], { description: `The ${what}s of this page, in object id order (Graph's order of an unsorted list).` })
+    @Field(() => [EdgeType], { description: `The ${what}s of this page: from the snapshot in object id order; live in Graph's order (object id order in the simulator, where both sources give the same list).` })
     edges!: Edge<T>[];
 
     @Field(() => PageInfo, { description: 'Where this page ends.' })

@@ -60,7 +60,7 @@ export class UserMembershipResolver {
   @FieldResolver(() => GroupConnection, {
     nullable: true,
     description:
-      'Groups the user is a member of, in group id order: directly, or with transitive: true also through nested groups; live or from the snapshot (source; the answer says which). Null when they could not be read.',
+      'Groups the user is a member of (from the snapshot in group id order): directly, or with transitive: true also through nested groups; live or from the snapshot (source; the answer says which). Null when they could not be read.',
   })
   async groups(
     @Root() user: User,
@@ -128,7 +128,7 @@ export class GroupMembershipResolver {
   @FieldResolver(() => DirectoryMemberConnection, {
     nullable: true,
     description:
-      'Members of the group (users, groups, service principals), in object id order: direct, or with transitive: true those of nested groups too; live or from the snapshot (source; the answer says which). Null when they could not be read.',
+      'Members of the group (users, groups, service principals; from the snapshot in object id order): direct, or with transitive: true those of nested groups too; live or from the snapshot (source; the answer says which). Null when they could not be read.',
   })
   async members(
     @Root() group: Group,

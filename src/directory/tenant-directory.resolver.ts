@@ -41,7 +41,7 @@ export class TenantDirectoryResolver {
   @FieldResolver(() => UserConnection, {
     nullable: true,
     description:
-      "The tenant's users, a page at a time, in object id order (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer's source, asOf and ageSeconds say which answered). Null when it could not be read; the error says why.",
+      "The tenant's users, a page at a time (from the snapshot in object id order) (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer's source, asOf and ageSeconds say which answered). Null when it could not be read; the error says why.",
   })
   async users(
     @Root() tenant: Tenant,
@@ -118,7 +118,7 @@ export class TenantDirectoryResolver {
   @FieldResolver(() => GroupConnection, {
     nullable: true,
     description:
-      "The tenant's groups, a page at a time, in object id order (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer says which). Null when they could not be read.",
+      "The tenant's groups, a page at a time (from the snapshot in object id order) (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer says which). Null when they could not be read.",
   })
   async groups(
     @Root() tenant: Tenant,
