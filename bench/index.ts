@@ -2,6 +2,7 @@
 import { accessTierBenchmark } from './access-tier.bench';
 import { deltaPagesBenchmark } from './delta-pages.bench';
 import { directoryReadsBenchmark } from './directory-reads.bench';
+import { directorySnapshotBenchmark } from './directory-snapshot.bench';
 import { eventsBenchmark } from './events.bench';
 import { graphBatchingBenchmark } from './graph-batching.bench';
 import { provisioningBenchmark } from './provisioning.bench';
@@ -10,4 +11,4 @@ import { simulatorBenchmark } from './simulator.bench';
 import { syncBenchmark } from './sync.bench';
 import { syncTenantsBenchmark } from './sync-tenants.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark];

@@ -13,6 +13,7 @@ import { Snapshot1795820000000 } from './1795820000000-Snapshot';
 import { DriftFindings1795830000000 } from './1795830000000-DriftFindings';
 import { SyncStaging1795840000000 } from './1795840000000-SyncStaging';
 import { TenantKeys1795840001000 } from './1795840001000-TenantKeys';
+import { SnapshotReadIndexes1795850000000 } from './1795850000000-SnapshotReadIndexes';
 import { CacheInvalidation1795860000000 } from './1795860000000-CacheInvalidation';
 
 export const migrations: Function[] = [
@@ -27,5 +28,6 @@ export const migrations: Function[] = [
   DriftFindings1795830000000,
   SyncStaging1795840000000,
   TenantKeys1795840001000,
+  SnapshotReadIndexes1795850000000,
   CacheInvalidation1795860000000,
 ];

@@ -16,6 +16,8 @@ export const ErrorCode = {
   UPSTREAM_FORBIDDEN: 'UPSTREAM_FORBIDDEN',
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   RECONSENT_REQUIRED: 'RECONSENT_REQUIRED',
+  /** A directory read asked for source SNAPSHOT of a tenant whose snapshot cannot answer (never synced, not connected). */
+  SNAPSHOT_UNAVAILABLE: 'SNAPSHOT_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

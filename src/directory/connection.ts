@@ -8,6 +8,7 @@ import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import type { GraphPage } from '../graph';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { PageInfo } from '../core/page-info';
+import { AnswerSource } from './read-source';
 
 /** Graph's page-size bounds for the collections the gateway lists (graph-facts §1). */
 export const MAX_PAGE_SIZE = 999;
@@ -33,6 +34,20 @@ export interface Connection<T> {
   pageInfo: PageInfo;
   totalCount: number | null;
 }
+
+/** Which source answered a directory read, and how old that answer is (snapshot-capable lists and objects). */
+export interface ReadOrigin {
+  source: AnswerSource;
+  /** SNAPSHOT: when the sync round that wrote the snapshot completed; null for LIVE. */
+  asOf: Date | null;
+  /** SNAPSHOT: seconds since asOf; null for LIVE. */
+  ageSeconds: number | null;
+}
+
+export const LIVE_ORIGIN: ReadOrigin = { source: AnswerSource.LIVE, asOf: null, ageSeconds: null };
+
+/** A directory list that may come from the snapshot: the page and where it came from. */
+export type SourcedConnection<T> = Connection<T> & ReadOrigin;
 
 /** A page size argument: 1 to MAX_PAGE_SIZE, else BAD_USER_INPUT before any Graph call. */
 export function pageSize(first: number | null | undefined, defaultSize: number, argument = 'first'): number {
@@ -94,14 +109,7 @@ export function connectionFromPage<T, N>(
  * for the descriptions ("user").
  */
 export function ConnectionType<T extends object>(name: string, node: () => ClassType<T> | object, what: string): ClassType<Connection<T>> {
-  @ObjectType(`${name}Edge`, { description: `A ${what} in a page of ${what}s.` })
-  class EdgeType {
-    @Field({ description: `Pass as \`after\` to get the ${what}s that follow this one.` })
-    cursor!: string;
-
-    @Field(node, { description: `The ${what}.` })
-    node!: T;
-  }
+  const EdgeType = edgeType<T>(name, node, what);
 
   @ObjectType(`${name}Connection`, { description: `A page of ${what}s, read live from Microsoft Graph.` })
   class ConnectionObject {
@@ -115,4 +123,51 @@ export function ConnectionType<T extends object>(name: string, node: () => Class
     totalCount!: number | null;
   }
   return ConnectionObject;
+}
+
+/**
+ * The connection types of a list that can be answered from the snapshot too (users, groups, members, a
+ * user's groups): the page, plus `source`, `asOf` and `ageSeconds`.
+ */
+export function SourcedConnectionType<T extends object>(name: string, node: () => ClassType<T> | object, what: string): ClassType<SourcedConnection<T>> {
+  const EdgeType = edgeType<T>(name, node, what);
+
+  @ObjectType(`${name}Connection`, {
+    description: `A page of ${what}s, read live from Microsoft Graph or from the snapshot kept by sync (source says which).`,
+  })
+  class SourcedConnectionObject {
+    @Field(() => [EdgeType], { description: `The ${what}s of this page: from the snapshot in object id order; live in Graph's order (object id order in the simulator, where both sources give the same list).` })
+    edges!: Edge<T>[];
+
+    @Field(() => PageInfo, { description: 'Where this page ends.' })
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, {
+      nullable: true,
+      description: 'How many items the whole list holds: from the snapshot, a count of its rows; live, where Microsoft Graph can count them; null otherwise.',
+    })
+    totalCount!: number | null;
+
+    @Field(() => AnswerSource, { description: 'Where this page was read: live from Microsoft Graph, or from the snapshot.' })
+    source!: AnswerSource;
+
+    @Field(() => Date, { nullable: true, description: 'SNAPSHOT: when the sync round that wrote the snapshot completed; null for LIVE (read now).' })
+    asOf!: Date | null;
+
+    @Field(() => Int, { nullable: true, description: 'SNAPSHOT: how old the snapshot is, in seconds; null for LIVE.' })
+    ageSeconds!: number | null;
+  }
+  return SourcedConnectionObject;
+}
+
+function edgeType<T extends object>(name: string, node: () => ClassType<T> | object, what: string): ClassType<Edge<T>> {
+  @ObjectType(`${name}Edge`, { description: `A ${what} in a page of ${what}s.` })
+  class EdgeType {
+    @Field({ description: `Pass as \`after\` to get the ${what}s that follow this one.` })
+    cursor!: string;
+
+    @Field(node, { description: `The ${what}.` })
+    node!: T;
+  }
+  return EdgeType;
 }

@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { createUnionType, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { ConnectionType } from './connection';
+import { SourcedConnectionType, type ReadOrigin } from './connection';
 import type { PropertyMap } from './select';
 
 export enum GroupKind {
@@ -36,10 +36,13 @@ export class AssignedLicense {
   disabledPlans!: string[];
 }
 
-@ObjectType({ description: 'A person or account in the tenant (a member or a guest), read live from Microsoft Graph.' })
+@ObjectType({ description: 'A person or account in the tenant (a member or a guest), read live from Microsoft Graph or from the snapshot kept by sync (source says which).' })
 export class User {
   /** The tenant the object was read from, where its relations are read too. Not exposed. */
   tenantId!: string;
+
+  /** Where the object was read (the snapshot or Graph); LIVE when unset. Exposed as source/asOf/ageSeconds. */
+  origin?: ReadOrigin;
 
   @Field(() => ID, { description: "The user's object id in Entra." })
   id!: string;
@@ -77,6 +80,9 @@ export class Group {
   /** The tenant the object was read from, where its relations are read too. Not exposed. */
   tenantId!: string;
 
+  /** Where the object was read (the snapshot or Graph); LIVE when unset. Exposed as source/asOf/ageSeconds. */
+  origin?: ReadOrigin;
+
   @Field(() => ID, { description: "The group's object id in Entra." })
   id!: string;
 
@@ -100,6 +106,9 @@ export class Group {
 export class ServicePrincipal {
   /** The tenant the object was read from, where its relations are read too. Not exposed. */
   tenantId!: string;
+
+  /** Where the object was read (the snapshot or Graph); LIVE when unset. Exposed as source/asOf/ageSeconds. */
+  origin?: ReadOrigin;
 
   @Field(() => ID, { description: "The service principal's object id in this tenant." })
   id!: string;
@@ -135,9 +144,9 @@ export const DirectoryMember = createUnionType({
   types: () => [User, Group, ServicePrincipal] as const,
 });
 
-export const UserConnection = ConnectionType('User', () => User, 'user');
-export const GroupConnection = ConnectionType('Group', () => Group, 'group');
-export const DirectoryMemberConnection = ConnectionType<User | Group | ServicePrincipal>('DirectoryMember', () => DirectoryMember, 'member');
+export const UserConnection = SourcedConnectionType('User', () => User, 'user');
+export const GroupConnection = SourcedConnectionType('Group', () => Group, 'group');
+export const DirectoryMemberConnection = SourcedConnectionType<User | Group | ServicePrincipal>('DirectoryMember', () => DirectoryMember, 'member');
 
 export const USER_PROPERTIES: PropertyMap = {
   displayName: ['displayName'],

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { ArgsType, Field, InputType, Int, registerEnumType } from 'type-graphql';
 import { MAX_PAGE_SIZE } from './connection';
 import { GroupKind } from './directory-object.types';
+import { DEFAULT_SNAPSHOT_MAX_AGE_SECONDS, DirectorySource } from './read-source';
 
 export enum UserTypeValue {
   MEMBER = 'Member',
@@ -55,4 +56,20 @@ export class PageArgs {
     description: 'A cursor of the previous page (pageInfo.endCursor or an edge cursor), with the same arguments and selection as that page.',
   })
   after?: string | null;
+}
+
+@ArgsType()
+export class SourceArgs {
+  @Field(() => DirectorySource, {
+    defaultValue: DirectorySource.LIVE,
+    description:
+      'Where to read: LIVE (default, Microsoft Graph now), SNAPSHOT (the snapshot kept by sync, however old; SNAPSHOT_UNAVAILABLE when there is none), or AUTO (the snapshot when fresh within maxAgeSeconds and holding every selected field, else live). The answer\'s source says which answered. From the snapshot, fields it does not hold (User.createdAt, User.assignedLicenses, Group.description, ServicePrincipal.appId and displayName) are read live for just the objects of the page, in $batch calls.',
+  })
+  source!: DirectorySource;
+
+  @Field(() => Int, {
+    defaultValue: DEFAULT_SNAPSHOT_MAX_AGE_SECONDS,
+    description: `AUTO: the oldest snapshot (seconds since its last completed sync round) that may answer; older means live. Default ${DEFAULT_SNAPSHOT_MAX_AGE_SECONDS}.`,
+  })
+  maxAgeSeconds!: number;
 }

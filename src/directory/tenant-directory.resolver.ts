@@ -1,6 +1,7 @@
 /**
- * The directory hung on Tenant: users and groups, as lists (Relay connections over Graph's paging) and one
- * at a time. Every field asks ctx.directory(tenant.id), which checks directory:read on that tenant first.
+ * The directory hung on Tenant: users and groups, as lists (Relay connections) and one at a time, live from
+ * Graph or from the sync's snapshot (`source`; snapshot-reads.ts). Every field asks ctx.directory(tenant.id)
+ * first, which checks directory:read on that tenant, whichever source then answers.
  */
 import 'reflect-metadata';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -9,10 +10,13 @@ import type { GatewayContext } from '../core/context';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { Tenant } from '../tenants/tenant.entity';
 import { TenantObject } from '../tenants/tenant.types';
-import { pageSize, type Connection } from './connection';
+import { LIVE_ORIGIN, pageSize, type SourcedConnection } from './connection';
 import { toGroup, toUser, type GraphJson } from './directory-object.mapping';
 import { Group, GROUP_PROPERTIES, GroupConnection, User, USER_PROPERTIES, UserConnection } from './directory-object.types';
-import { GroupFilter, PageArgs, UserFilter } from './directory.inputs';
+import { GroupFilter, PageArgs, SourceArgs, UserFilter } from './directory.inputs';
+import { AnswerSource } from './read-source';
+import { chooseSource, fillLiveFields, groupFromRow, liveOnly, snapshotOf, userFromRow, type GroupRow, type UserRow } from './snapshot-reads';
+import { groupByIdSql, groupCountSql, groupPageSql, isObjectId, userByKeySql, userCountSql, userPageSql } from './snapshot-sql';
 import { groupListQuery, listLink, objectLink, userListQuery } from './directory-queries';
 import { graphSelect, selectedFields } from './select';
 
@@ -36,7 +40,8 @@ export function defaultPageSize(ctx: GatewayContext): number {
 export class TenantDirectoryResolver {
   @FieldResolver(() => UserConnection, {
     nullable: true,
-    description: "The tenant's users, a page at a time, read live from Microsoft Graph (directory:read). Null when Graph could not be read; the error says why.",
+    description:
+      "The tenant's users, a page at a time (from the snapshot in object id order) (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer's source, asOf and ageSeconds say which answered). Null when it could not be read; the error says why.",
   })
   async users(
     @Root() tenant: Tenant,
@@ -47,26 +52,46 @@ export class TenantDirectoryResolver {
     })
     search: string | null,
     @Args() { first, after }: PageArgs,
+    @Args() { source, maxAgeSeconds }: SourceArgs,
     @Ctx() ctx: GatewayContext,
     @Info() info: GraphQLResolveInfo,
-  ): Promise<Connection<User>> {
+  ): Promise<SourcedConnection<User>> {
     const directory = ctx.directory(tenant.id);
     const top = pageSize(first, defaultPageSize(ctx));
     const query = userListQuery(filter, search);
     const count = selectedFields(info).has('totalCount');
-    const select = graphSelect(selectedFields(info, NODE), USER_PROPERTIES);
-    return directory.connection(
+    const fields = selectedFields(info, NODE);
+    const snapshot = snapshotOf(ctx, tenant.id);
+    const list = { field: 'Tenant.users', key: JSON.stringify([filter ?? null, search ?? null]), after };
+    const { decision, cursor } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields: liveOnly('User', fields).length > 0, list });
+    if (decision.source === AnswerSource.SNAPSHOT) {
+      const origin = await snapshot.origin();
+      const page = await snapshot.page<UserRow, User>(
+        { ...list, first: top, cursor, count: count ? () => userCountSql(tenant.id, filter, search) : undefined },
+        (keyset) => userPageSql(tenant.id, filter, search, keyset),
+        (row) => userFromRow(row, tenant.id, origin),
+      );
+      if (decision.fillLiveFields) await fillLiveFields(directory, page.edges.map((e) => e.node), (type) => liveOnly(type, fields));
+      return page;
+    }
+    const select = graphSelect(fields, USER_PROPERTIES);
+    const page = await directory.connection(
       { field: 'Tenant.users', link: listLink('/users', { select, top, query, count }), eventual: query.advanced || count, first: top, after },
       (json: GraphJson) => toUser(json, tenant.id),
     );
+    return { ...page, ...LIVE_ORIGIN };
   }
 
-  @FieldResolver(() => User, { nullable: true, description: 'One user by object id or sign-in name (exactly one of them); null when there is none.' })
+  @FieldResolver(() => User, {
+    nullable: true,
+    description: "One user by object id or sign-in name (exactly one of them), live or from the snapshot (source; the user's source field says which); null when there is none.",
+  })
   async user(
     @Root() tenant: Tenant,
     @Arg('id', () => ID, { nullable: true, description: "The user's object id." }) id: string | null,
     @Arg('userPrincipalName', () => String, { nullable: true, description: "The user's sign-in name (guests: the #EXT# form)." })
     userPrincipalName: string | null,
+    @Args() { source, maxAgeSeconds }: SourceArgs,
     @Ctx() ctx: GatewayContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<User | null> {
@@ -75,40 +100,84 @@ export class TenantDirectoryResolver {
       throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'user: expected exactly one of id and userPrincipalName');
     }
     const link = objectLink('users', (id ?? userPrincipalName)!, graphSelect(selectedFields(info), USER_PROPERTIES));
+    const fields = selectedFields(info);
+    const snapshot = snapshotOf(ctx, tenant.id);
+    const { decision } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields: liveOnly('User', fields).length > 0 });
+    if (decision.source === AnswerSource.SNAPSHOT) {
+      // An id that is no object id cannot be in the snapshot (nor in Graph): none, without a query.
+      if (id != null && !isObjectId(id)) return null;
+      const [rows, origin] = await Promise.all([snapshot.query<UserRow>(userByKeySql(tenant.id, id != null ? { id } : { userPrincipalName: userPrincipalName! })), snapshot.origin()]);
+      if (rows.length === 0) return null;
+      const user = userFromRow(rows[0], tenant.id, origin);
+      if (decision.fillLiveFields) await fillLiveFields(directory, [user], (type) => liveOnly(type, fields));
+      return user;
+    }
     return nullWhenNotFound(directory.load<GraphJson>(link).then((json) => toUser(json, tenant.id)));
   }
 
   @FieldResolver(() => GroupConnection, {
     nullable: true,
-    description: "The tenant's groups, a page at a time, read live from Microsoft Graph (directory:read). Null when Graph could not be read.",
+    description:
+      "The tenant's groups, a page at a time (from the snapshot in object id order) (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer says which). Null when they could not be read.",
   })
   async groups(
     @Root() tenant: Tenant,
     @Arg('filter', () => GroupFilter, { nullable: true, description: 'Conditions the groups must meet.' }) filter: GroupFilter | null,
     @Args() { first, after }: PageArgs,
+    @Args() { source, maxAgeSeconds }: SourceArgs,
     @Ctx() ctx: GatewayContext,
     @Info() info: GraphQLResolveInfo,
-  ): Promise<Connection<Group>> {
+  ): Promise<SourcedConnection<Group>> {
     const directory = ctx.directory(tenant.id);
     const top = pageSize(first, defaultPageSize(ctx));
     const query = groupListQuery(filter);
     const count = selectedFields(info).has('totalCount');
-    const select = graphSelect(selectedFields(info, NODE), GROUP_PROPERTIES);
-    return directory.connection(
+    const fields = selectedFields(info, NODE);
+    const snapshot = snapshotOf(ctx, tenant.id);
+    const list = { field: 'Tenant.groups', key: JSON.stringify([filter ?? null]), after };
+    const { decision, cursor } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields: liveOnly('Group', fields).length > 0, list });
+    if (decision.source === AnswerSource.SNAPSHOT) {
+      const origin = await snapshot.origin();
+      const page = await snapshot.page<GroupRow, Group>(
+        { ...list, first: top, cursor, count: count ? () => groupCountSql(tenant.id, filter) : undefined },
+        (keyset) => groupPageSql(tenant.id, filter, keyset),
+        (row) => groupFromRow(row, tenant.id, origin),
+      );
+      if (decision.fillLiveFields) await fillLiveFields(directory, page.edges.map((e) => e.node), (type) => liveOnly(type, fields));
+      return page;
+    }
+    const select = graphSelect(fields, GROUP_PROPERTIES);
+    const page = await directory.connection(
       { field: 'Tenant.groups', link: listLink('/groups', { select, top, query, count }), eventual: query.advanced || count, first: top, after },
       (json: GraphJson) => toGroup(json, tenant.id),
     );
+    return { ...page, ...LIVE_ORIGIN };
   }
 
-  @FieldResolver(() => Group, { nullable: true, description: 'One group by object id; null when there is none.' })
+  @FieldResolver(() => Group, {
+    nullable: true,
+    description: "One group by object id, live or from the snapshot (source; the group's source field says which); null when there is none.",
+  })
   async group(
     @Root() tenant: Tenant,
     @Arg('id', () => ID, { description: "The group's object id." }) id: string,
+    @Args() { source, maxAgeSeconds }: SourceArgs,
     @Ctx() ctx: GatewayContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Group | null> {
     const directory = ctx.directory(tenant.id);
-    const link = objectLink('groups', id, graphSelect(selectedFields(info), GROUP_PROPERTIES));
+    const fields = selectedFields(info);
+    const link = objectLink('groups', id, graphSelect(fields, GROUP_PROPERTIES));
+    const snapshot = snapshotOf(ctx, tenant.id);
+    const { decision } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields: liveOnly('Group', fields).length > 0 });
+    if (decision.source === AnswerSource.SNAPSHOT) {
+      if (!isObjectId(id)) return null;
+      const [rows, origin] = await Promise.all([snapshot.query<GroupRow>(groupByIdSql(tenant.id, id)), snapshot.origin()]);
+      if (rows.length === 0) return null;
+      const group = groupFromRow(rows[0], tenant.id, origin);
+      if (decision.fillLiveFields) await fillLiveFields(directory, [group], (type) => liveOnly(type, fields));
+      return group;
+    }
     return nullWhenNotFound(directory.load<GraphJson>(link).then((json) => toGroup(json, tenant.id)));
   }
 }

@@ -1,0 +1,221 @@
+/**
+ * Directory reads from the snapshot as SQL: the same filters and search as the live lists (directory-queries.ts),
+ * with Graph's semantics (string equality and prefixes ignore case; search matches a word of display name, mail
+ * or sign-in name by its start), over keyset pages in object id order. Pure: each builder returns text and
+ * values; caller text only ever travels as a bound value (LIKE and regex metacharacters escaped), never as SQL.
+ *
+ * Every list reads rows with deleted_at IS NULL only, through the partial indexes of migration
+ * 1795850000000-SnapshotReadIndexes (tenant_id first), so a page costs O(page) for plain lists and equality
+ * filters; prefix filters and search go through their indexes to the matching rows (O(matches), not O(tenant)).
+ */
+import { ErrorCode, GatewayError } from '../core/errors';
+import { GroupKind } from './directory-object.types';
+import type { GroupFilter, UserFilter } from './directory.inputs';
+
+export interface Sql {
+  text: string;
+  values: unknown[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a caller's id can be a snapshot key (anything else cannot match a row, and must not reach a uuid cast). */
+export const isObjectId = (value: string): boolean => UUID.test(value);
+
+/** Graph's word separators in $search (the simulator's tokenizer: whitespace . @ _ -). */
+const SEPARATOR = /[\s.@_-]/;
+
+const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+const regexEscape = (text: string) => text.replace(/[\\^$.*+?()[\]{}|-]/g, (c) => `\\${c}`);
+
+/** Collects bound values; `bind(v)` gives its placeholder. */
+class Binder {
+  readonly values: unknown[] = [];
+  bind(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+const USER_COLUMNS = 'id, display_name, user_principal_name, mail, department, job_title, account_enabled, user_type';
+const GROUP_COLUMNS = 'id, display_name, group_types, membership_rule, security_enabled, mail_enabled';
+
+function prefixTerm(argument: string, value: string): string {
+  if (value.trim() === '') throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument}: expected some text to match the start of, got an empty string`);
+  return `${likeEscape(value.toLowerCase())}%`;
+}
+
+/** Conditions on snapshot_users for a filter and a search (already validated by userListQuery). */
+function userConditions(b: Binder, filter: UserFilter | null | undefined, search: string | null | undefined): string[] {
+  const where: string[] = [];
+  if (filter?.department != null) where.push(`lower(department) = lower(${b.bind(filter.department)})`);
+  if (filter?.jobTitle != null) where.push(`lower(job_title) = lower(${b.bind(filter.jobTitle)})`);
+  if (filter?.accountEnabled != null) where.push(`account_enabled = ${b.bind(filter.accountEnabled)}`);
+  if (filter?.userType != null) where.push(`lower(user_type) = lower(${b.bind(filter.userType)})`);
+  if (filter?.displayNameStartsWith != null) {
+    where.push(`lower(display_name) LIKE ${b.bind(prefixTerm('filter.displayNameStartsWith', filter.displayNameStartsWith))}`);
+  }
+  if (search != null) where.push(searchCondition(b, search.trim().toLowerCase(), ['display_name', 'mail', 'user_principal_name']));
+  return where;
+}
+
+/**
+ * A value matches when it starts with the term, or (for a term without separators) a word of it does: the term
+ * right after a separator. The `LIKE '%term%'` conjunct is implied by both and lets the trigram index find the
+ * candidates.
+ */
+function searchCondition(b: Binder, term: string, columns: string[]): string {
+  const contains = b.bind(`%${likeEscape(term)}%`);
+  const prefix = b.bind(`${likeEscape(term)}%`);
+  const word = SEPARATOR.test(term) ? null : b.bind(`[[:space:].@_-]${regexEscape(term)}`);
+  return `(${columns
+    .map((c) => `(lower(${c}) LIKE ${contains} AND (lower(${c}) LIKE ${prefix}${word ? ` OR lower(${c}) ~ ${word}` : ''}))`)
+    .join(' OR ')})`;
+}
+
+function groupConditions(b: Binder, filter: GroupFilter | null | undefined): string[] {
+  const where: string[] = [];
+  const unified = `'Unified' = ANY(group_types)`;
+  switch (filter?.kind) {
+    case GroupKind.MICROSOFT_365:
+      where.push(unified);
+      break;
+    case GroupKind.SECURITY:
+      where.push(`security_enabled IS TRUE AND mail_enabled IS FALSE AND NOT ${unified}`);
+      break;
+    case GroupKind.MAIL_ENABLED_SECURITY:
+      where.push(`security_enabled IS TRUE AND mail_enabled IS TRUE AND NOT ${unified}`);
+      break;
+    case GroupKind.DISTRIBUTION:
+      where.push(`security_enabled IS FALSE AND mail_enabled IS TRUE AND NOT ${unified}`);
+      break;
+  }
+  if (filter?.dynamic != null) where.push(`${filter.dynamic ? '' : 'NOT '}'DynamicMembership' = ANY(group_types)`);
+  if (filter?.nameStartsWith != null) where.push(`lower(display_name) LIKE ${b.bind(prefixTerm('filter.nameStartsWith', filter.nameStartsWith))}`);
+  return where;
+}
+
+/** A keyset page: rows after `afterId`, in id order, `limit` of them (ask one more than the page to know if more follow). */
+export interface Keyset {
+  afterId: string | null;
+  limit: number;
+}
+
+function page(table: string, columns: string, b: Binder, where: string[], keyset: Keyset): Sql {
+  const conditions = [`tenant_id = $1`, `deleted_at IS NULL`, ...where];
+  if (keyset.afterId !== null) conditions.push(`id > ${b.bind(keyset.afterId)}::uuid`);
+  return { text: `SELECT ${columns} FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ${b.bind(keyset.limit)}`, values: b.values };
+}
+
+function count(table: string, b: Binder, where: string[]): Sql {
+  return { text: `SELECT count(*)::int AS count FROM ${table} WHERE ${['tenant_id = $1', 'deleted_at IS NULL', ...where].join(' AND ')}`, values: b.values };
+}
+
+export function userPageSql(tenantId: string, filter: UserFilter | null | undefined, search: string | null | undefined, keyset: Keyset): Sql {
+  const b = new Binder();
+  b.bind(tenantId);
+  return page('snapshot_users', USER_COLUMNS, b, userConditions(b, filter, search), keyset);
+}
+
+export function userCountSql(tenantId: string, filter: UserFilter | null | undefined, search: string | null | undefined): Sql {
+  const b = new Binder();
+  b.bind(tenantId);
+  return count('snapshot_users', b, userConditions(b, filter, search));
+}
+
+export function groupPageSql(tenantId: string, filter: GroupFilter | null | undefined, keyset: Keyset): Sql {
+  const b = new Binder();
+  b.bind(tenantId);
+  return page('snapshot_groups', GROUP_COLUMNS, b, groupConditions(b, filter), keyset);
+}
+
+export function groupCountSql(tenantId: string, filter: GroupFilter | null | undefined): Sql {
+  const b = new Binder();
+  b.bind(tenantId);
+  return count('snapshot_groups', b, groupConditions(b, filter));
+}
+
+/** One user by object id or (case-insensitively) by sign-in name. */
+export function userByKeySql(tenantId: string, key: { id: string } | { userPrincipalName: string }): Sql {
+  return 'id' in key
+    ? { text: `SELECT ${USER_COLUMNS} FROM snapshot_users WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`, values: [tenantId, key.id] }
+    : {
+        text: `SELECT ${USER_COLUMNS} FROM snapshot_users WHERE tenant_id = $1 AND lower(user_principal_name) = lower($2) AND deleted_at IS NULL`,
+        values: [tenantId, key.userPrincipalName],
+      };
+}
+
+export function groupByIdSql(tenantId: string, id: string): Sql {
+  return { text: `SELECT ${GROUP_COLUMNS} FROM snapshot_groups WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL`, values: [tenantId, id] };
+}
+
+/** Member rows: the member's id and type, with the user's or the group's columns (null for other types). */
+const MEMBER_COLUMNS = `m.member_id AS id, m.member_type,
+  coalesce(u.display_name, g.display_name) AS display_name, u.user_principal_name, u.mail, u.department, u.job_title, u.account_enabled, u.user_type,
+  g.group_types, g.membership_rule, g.security_enabled, g.mail_enabled`;
+const MEMBER_JOINS = `LEFT JOIN snapshot_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
+  LEFT JOIN snapshot_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id`;
+/** Users and groups that exist (not deleted), service principals (the snapshot holds only their id); no other kinds. */
+const VISIBLE_MEMBER = `((m.member_type = 'user' AND u.deleted_at IS NULL AND u.id IS NOT NULL) OR (m.member_type = 'group' AND g.deleted_at IS NULL AND g.id IS NOT NULL) OR m.member_type = 'servicePrincipal')`;
+
+/**
+ * A group's members. Direct: the membership primary key (tenant_id, group_id, member_id) gives the order, O(page).
+ * Transitive: the groups nested below (cycle-safe: UNION), then their members once each, in id order; this walks
+ * the nested groups' memberships (O(members of the tree)), never the tenant.
+ */
+export function groupMembersSql(tenantId: string, groupId: string, transitive: boolean, keyset: Keyset): Sql {
+  const b = new Binder();
+  b.bind(tenantId);
+  const group = b.bind(groupId);
+  const after = keyset.afterId === null ? '' : `AND m.member_id > ${b.bind(keyset.afterId)}::uuid`;
+  const limit = b.bind(keyset.limit);
+  if (!transitive) {
+    return {
+      text: `SELECT ${MEMBER_COLUMNS} FROM snapshot_memberships m ${MEMBER_JOINS}
+        WHERE m.tenant_id = $1 AND m.group_id = ${group}::uuid ${after} AND ${VISIBLE_MEMBER}
+        ORDER BY m.member_id LIMIT ${limit}`,
+      values: b.values,
+    };
+  }
+  return {
+    text: `WITH RECURSIVE nested(id) AS (
+        SELECT ${group}::uuid
+        UNION
+        SELECT m.member_id FROM snapshot_memberships m JOIN nested n ON m.group_id = n.id
+          JOIN snapshot_groups ng ON ng.tenant_id = m.tenant_id AND ng.id = m.member_id AND ng.deleted_at IS NULL
+         WHERE m.tenant_id = $1 AND m.member_type = 'group'
+      )
+      SELECT DISTINCT ON (m.member_id) ${MEMBER_COLUMNS} FROM snapshot_memberships m JOIN nested n ON m.group_id = n.id ${MEMBER_JOINS}
+       WHERE m.tenant_id = $1 AND m.member_id <> ${group}::uuid ${after} AND ${VISIBLE_MEMBER}
+       ORDER BY m.member_id LIMIT ${limit}`,
+    values: b.values,
+  };
+}
+
+/**
+ * The groups a user is in: direct from the memberships (index (tenant_id, member_id, group_id)), transitive from
+ * the effective memberships the sync keeps (index (tenant_id, user_id, group_id)); deleted groups never.
+ */
+export function userGroupsSql(tenantId: string, userId: string, transitive: boolean, keyset: Keyset): Sql {
+  const b = new Binder();
+  b.bind(tenantId);
+  const user = b.bind(userId);
+  const [table, column] = transitive ? ['snapshot_effective', 'user_id'] : ['snapshot_memberships', 'member_id'];
+  const after = keyset.afterId === null ? '' : `AND r.group_id > ${b.bind(keyset.afterId)}::uuid`;
+  return {
+    text: `SELECT ${GROUP_COLUMNS.split(', ').map((c) => `g.${c}`).join(', ')} FROM ${table} r
+      JOIN snapshot_groups g ON g.tenant_id = r.tenant_id AND g.id = r.group_id AND g.deleted_at IS NULL
+      WHERE r.tenant_id = $1 AND r.${column} = ${user}::uuid ${after}
+      ORDER BY r.group_id LIMIT ${b.bind(keyset.limit)}`,
+    values: b.values,
+  };
+}
+
+/** The tenant's status and its last completed sync round, with the age by the database's clock: one round trip. */
+export function snapshotStateSql(tenantId: string): Sql {
+  return {
+    text: `SELECT t.status, s.last_success_at, extract(epoch FROM now() - s.last_success_at)::float8 AS age
+      FROM tenants t LEFT JOIN sync_state s ON s.tenant_id = t.id WHERE t.id = $1`,
+    values: [tenantId],
+  };
+}

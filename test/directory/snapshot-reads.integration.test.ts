@@ -1,0 +1,301 @@
+/**
+ * Directory reads from the snapshot (issue 10), through the real gateway and GraphQL client against the
+ * simulated Verafield tenant after a real sync round: the same query answered LIVE and SNAPSHOT gives the same
+ * users, groups and members in the same order; paging covers every user once; filters and search agree; AUTO
+ * takes the snapshot when fresh and Graph when stale; a tenant that never synced says so; authorization and
+ * cursors hold; deleted objects never appear; live-only fields are read live for just the page's objects.
+ */
+import { GraphQLClient } from 'graphql-request';
+import { bearer } from '../support/gateway';
+import { connectTenant, graphqlError } from '../tenants/tenant-queries';
+import { startDirectoryBench, tenantReader, VERAFIELD, type DirectoryBench } from './directory-fixtures';
+
+interface Page<T> {
+  source: 'LIVE' | 'SNAPSHOT';
+  asOf: string | null;
+  ageSeconds: number | null;
+  totalCount?: number | null;
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+type Node = Record<string, unknown> & { id: string };
+
+const U = VERAFIELD.users;
+const G = VERAFIELD.groups;
+/** Every field of User the snapshot holds. */
+const USER_FIELDS = 'id displayName userPrincipalName mail department jobTitle accountEnabled userType';
+const GROUP_FIELDS = 'id displayName kind dynamic membershipRule';
+const MEMBER_FIELDS = `__typename ... on User { ${USER_FIELDS} } ... on Group { ${GROUP_FIELDS} } ... on ServicePrincipal { id }`;
+const PAGE = 'source asOf ageSeconds edges { cursor node { NODE } } pageInfo { hasNextPage endCursor }';
+
+let bench: DirectoryBench;
+let tenantId: string;
+const sql = <T = any>(text: string, values: unknown[] = []): Promise<T[]> => bench.gw.database.dataSource.query(text, values);
+
+/**
+ * Every item of a list, page after page (`size` a page), with the source of each page. `field` is a list of
+ * Tenant ("users") or of an object under it ('group(id: "...")|members').
+ */
+async function all(field: string, args: string, node: string, source: string, size = 37): Promise<{ nodes: Node[]; sources: Set<string>; pages: number }> {
+  const [outer, inner] = field.includes('|') ? field.split('|') : [null, field];
+  const nodes: Node[] = [];
+  const sources = new Set<string>();
+  let after: string | null = null;
+  for (let pages = 1; ; pages++) {
+    const list = `${inner}(first: ${size}, after: $after, source: ${source}${args ? `, ${args}` : ''}) { ${PAGE.replace('NODE', node)} }`;
+    const t: Record<string, any> = await bench.read(outer ? `${outer} { ${list} }` : list, { after }, '$after: String');
+    const page: Page<Node> = outer ? t[outer.split('(')[0]][inner] : t[inner];
+    expect(page).not.toBeNull();
+    sources.add(page.source);
+    nodes.push(...page.edges.map((e) => e.node));
+    if (!page.pageInfo.hasNextPage) return { nodes, sources, pages };
+    after = page.pageInfo.endCursor;
+  }
+}
+
+async function sync(): Promise<void> {
+  const result = await bench.gw.services.sync.syncNow(tenantId);
+  if (!result.ran) throw new Error(`expected a sync round to run, got ${JSON.stringify(result)}`);
+}
+
+beforeAll(async () => {
+  bench = await startDirectoryBench();
+  tenantId = bench.tenantId;
+}, 60_000);
+
+afterAll(async () => {
+  await bench?.stop();
+});
+
+describe('before the first sync round', () => {
+  it('SNAPSHOT is SNAPSHOT_UNAVAILABLE saying the tenant never synced; AUTO answers live; LIVE is the default', async () => {
+    const error = await graphqlError(bench.read('users(first: 5, source: SNAPSHOT) { edges { node { id } } }'));
+    expect(error.code).toBe('SNAPSHOT_UNAVAILABLE');
+    expect(error.message).toMatch(/never completed a sync round/);
+    const single = await graphqlError(bench.read(`user(id: "${U.salesRep.id}", source: SNAPSHOT) { id }`));
+    expect(single.code).toBe('SNAPSHOT_UNAVAILABLE');
+    const t = await bench.read<{ auto: Page<Node>; plain: Page<Node>; user: Node }>(
+      `auto: users(first: 5, source: AUTO) { source asOf ageSeconds edges { node { id } } }
+       plain: users(first: 5) { source asOf ageSeconds edges { node { id } } }
+       user(id: "${U.salesRep.id}", source: AUTO) { id source asOf ageSeconds }`,
+    );
+    expect(t.auto).toMatchObject({ source: 'LIVE', asOf: null, ageSeconds: null });
+    expect(t.auto.edges).toHaveLength(5);
+    expect(t.plain.source).toBe('LIVE');
+    expect(t.user).toMatchObject({ id: U.salesRep.id, source: 'LIVE', asOf: null, ageSeconds: null });
+  });
+});
+
+describe('after a sync round', () => {
+  beforeAll(async () => {
+    await sync();
+  }, 120_000);
+
+  it('users: LIVE and SNAPSHOT give the same users in the same order; paging covers every user exactly once', async () => {
+    const live = await all('users', '', USER_FIELDS, 'LIVE');
+    const snapshot = await all('users', '', USER_FIELDS, 'SNAPSHOT');
+    expect([...live.sources]).toEqual(['LIVE']);
+    expect([...snapshot.sources]).toEqual(['SNAPSHOT']);
+    expect(snapshot.nodes).toEqual(live.nodes);
+    expect(snapshot.nodes).toHaveLength(VERAFIELD.counts.users);
+    expect(new Set(snapshot.nodes.map((n) => n.id)).size).toBe(VERAFIELD.counts.users);
+    expect(snapshot.pages).toBe(Math.ceil(VERAFIELD.counts.users / 37));
+  });
+
+  it('says when the snapshot was taken and how old it is, on lists and on single objects', async () => {
+    const [{ last_success_at }] = await sql(`SELECT last_success_at FROM sync_state WHERE tenant_id = $1`, [tenantId]);
+    const t = await bench.read<{ users: Page<Node> & { totalCount: number }; user: Node; group: Node }>(
+      `users(first: 2, source: SNAPSHOT) { source asOf ageSeconds totalCount edges { node { id source asOf } } }
+       user(userPrincipalName: "${U.salesRep.userPrincipalName.toUpperCase()}", source: SNAPSHOT) { id source asOf ageSeconds }
+       group(id: "${G.finance}", source: SNAPSHOT) { id displayName source asOf ageSeconds }`,
+    );
+    expect(t.users).toMatchObject({ source: 'SNAPSHOT', asOf: new Date(last_success_at).toISOString(), totalCount: VERAFIELD.counts.users });
+    expect(t.users.ageSeconds).toBeGreaterThanOrEqual(0);
+    expect(t.users.ageSeconds).toBeLessThan(600);
+    expect(t.users.edges[0].node).toMatchObject({ source: 'SNAPSHOT', asOf: new Date(last_success_at).toISOString() });
+    expect(t.user).toMatchObject({ id: U.salesRep.id, source: 'SNAPSHOT', asOf: new Date(last_success_at).toISOString() });
+    expect(t.group).toMatchObject({ id: G.finance, displayName: 'Finance', source: 'SNAPSHOT' });
+  });
+
+  it.each([
+    ['department', `filter: { department: "engineering" }`],
+    ['job title with a quote-free exact match', `filter: { jobTitle: "Account Executive" }`],
+    ['disabled accounts', `filter: { accountEnabled: false }`],
+    ['guests', `filter: { userType: GUEST }`],
+    ['display-name prefix, any case', `filter: { displayNameStartsWith: "mA" }`],
+    ['two conditions', `filter: { department: "Sales", accountEnabled: true }`],
+    ['search: a word of a name', `search: "quinn"`],
+    ['search: a word of a mail domain', `search: "contoso"`],
+    ['search: a prefix of a sign-in name', `search: "breakglass"`],
+    ['search: nothing matches', `search: "zzqx"`],
+    ['a quote in a filter', `filter: { department: "O'Brien" }`],
+  ])('users filtered by %s: the same users from both', async (_name, args) => {
+    const live = await all('users', args, USER_FIELDS, 'LIVE', 50);
+    const snapshot = await all('users', args, USER_FIELDS, 'SNAPSHOT', 50);
+    expect(snapshot.nodes).toEqual(live.nodes);
+  });
+
+  it('the filters above select something (so the comparisons mean something)', async () => {
+    for (const args of [`filter: { department: "engineering" }`, `filter: { accountEnabled: false }`, `filter: { userType: GUEST }`, `filter: { displayNameStartsWith: "mA" }`, `search: "quinn"`, `search: "contoso"`]) {
+      const snapshot = await all('users', args, 'id', 'SNAPSHOT', 50);
+      expect({ args, found: snapshot.nodes.length > 0 }).toEqual({ args, found: true });
+    }
+  });
+
+  it('groups: the same groups in the same order, unfiltered and by every filter', async () => {
+    for (const args of ['', 'filter: { kind: SECURITY }', 'filter: { kind: MICROSOFT_365 }', 'filter: { kind: MAIL_ENABLED_SECURITY }', 'filter: { kind: DISTRIBUTION }', 'filter: { dynamic: true }', 'filter: { dynamic: false }', 'filter: { nameStartsWith: "s" }']) {
+      const live = await all('groups', args, GROUP_FIELDS, 'LIVE', 7);
+      const snapshot = await all('groups', args, GROUP_FIELDS, 'SNAPSHOT', 7);
+      expect({ args, nodes: snapshot.nodes }).toEqual({ args, nodes: live.nodes });
+      if (args === '') expect(snapshot.nodes).toHaveLength(VERAFIELD.counts.groups);
+    }
+  });
+
+  it('Group.members (direct and transitive) and User.groups (direct and transitive): the same from both, for every group and key user', async () => {
+    const groups = (await all('groups', '', 'id', 'SNAPSHOT', 100)).nodes.map((g) => g.id);
+    let compared = 0;
+    for (const id of groups) {
+      for (const transitive of [false, true]) {
+        const field = `group(id: "${id}")|members`;
+        const live = await all(field, `transitive: ${transitive}`, MEMBER_FIELDS, 'LIVE', 40);
+        const snapshot = await all(field, `transitive: ${transitive}`, MEMBER_FIELDS, 'SNAPSHOT', 40);
+        expect({ id, transitive, nodes: snapshot.nodes }).toEqual({ id, transitive, nodes: live.nodes });
+        compared += live.nodes.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(VERAFIELD.counts.users);
+    for (const user of [U.onCallEngineer, U.dataEngineer, U.salesRep, U.globalAdmin, U.disabledEmployee]) {
+      for (const transitive of [false, true]) {
+        const field = `user(id: "${user.id}")|groups`;
+        const live = await all(field, `transitive: ${transitive}`, GROUP_FIELDS, 'LIVE', 2);
+        const snapshot = await all(field, `transitive: ${transitive}`, GROUP_FIELDS, 'SNAPSHOT', 2);
+        expect({ user: user.id, transitive, nodes: snapshot.nodes }).toEqual({ user: user.id, transitive, nodes: live.nodes });
+        expect(live.nodes.length).toBeGreaterThan(0);
+      }
+    }
+    const onCall = await all(`user(id: "${U.onCallEngineer.id}")|groups`, 'transitive: true', 'id', 'SNAPSHOT');
+    expect(onCall.nodes.map((g) => g.id)).toContain(G.engineering);
+  }, 180_000);
+
+  it('fields the snapshot does not hold are read live for the objects of the page, in $batch calls, and agree with Graph', async () => {
+    const fields = `${USER_FIELDS} createdAt assignedLicenses { skuId disabledPlans }`;
+    const live = await bench.read<{ users: Page<Node> }>(`users(first: 30) { edges { node { ${fields} } } }`);
+    await bench.sim.control.resetCounters();
+    const snapshot = await bench.read<{ users: Page<Node> }>(`users(first: 30, source: SNAPSHOT) { source edges { node { ${fields} } } }`);
+    const upstream = await bench.sim.control.counters();
+    expect(snapshot.users.source).toBe('SNAPSHOT');
+    expect(snapshot.users.edges).toEqual(live.users.edges);
+    expect(snapshot.users.edges[0].node.createdAt).toEqual(expect.any(String));
+    // 30 GETs of one object each, as two $batch calls (20 + 10); no list request.
+    expect(upstream.batches).toBe(2);
+    expect(upstream.subRequests).toBe(30);
+    const group = await bench.read<{ live: Node; snap: Node }>(
+      `live: group(id: "${G.platformTeam}") { ${GROUP_FIELDS} description } snap: group(id: "${G.platformTeam}", source: SNAPSHOT) { ${GROUP_FIELDS} description source }`,
+    );
+    expect(group.snap).toEqual({ ...group.live, source: 'SNAPSHOT' });
+    expect(group.snap.description).toBe('Core platform engineering');
+  });
+
+  it('answers from the snapshot without any Graph request when no live-only field is selected', async () => {
+    await bench.sim.control.resetCounters();
+    const t = await bench.read<{ users: Page<Node>; groups: Page<Node> }>(
+      `users(first: 100, source: SNAPSHOT) { source edges { node { ${USER_FIELDS} groups(source: SNAPSHOT, transitive: true) { source edges { node { id } } } } } }
+       groups(first: 10, source: SNAPSHOT) { edges { node { id members(source: SNAPSHOT) { source edges { node { __typename } } } } } }`,
+    );
+    expect(t.users.edges).toHaveLength(100);
+    expect((await bench.sim.control.counters()).requests).toBe(0);
+  });
+
+  it('AUTO: the snapshot while fresh; Graph when stale or when the selection needs live fields; a cursor keeps its source', async () => {
+    const read = () =>
+      bench.read<{ fresh: Page<Node>; wide: Page<Node>; lenient: Page<Node>; user: Node }>(
+        `fresh: users(first: 3, source: AUTO) { source ageSeconds pageInfo { endCursor } edges { node { id } } }
+         wide: users(first: 3, source: AUTO) { source edges { node { id createdAt } } }
+         lenient: users(first: 3, source: AUTO, maxAgeSeconds: 86400) { source edges { node { id } } }
+         user(id: "${U.salesRep.id}", source: AUTO) { source }`,
+      );
+    const fresh = await read();
+    expect([fresh.fresh.source, fresh.wide.source, fresh.lenient.source, fresh.user.source]).toEqual(['SNAPSHOT', 'LIVE', 'SNAPSHOT', 'SNAPSHOT']);
+    const cursor = fresh.fresh.pageInfo.endCursor;
+
+    const [{ last_success_at }] = await sql(`SELECT last_success_at FROM sync_state WHERE tenant_id = $1`, [tenantId]);
+    await sql(`UPDATE sync_state SET last_success_at = now() - interval '2 hours' WHERE tenant_id = $1`, [tenantId]);
+    try {
+      const stale = await read();
+      expect([stale.fresh.source, stale.wide.source, stale.lenient.source, stale.user.source]).toEqual(['LIVE', 'LIVE', 'SNAPSHOT', 'LIVE']);
+      expect(stale.fresh.ageSeconds).toBeNull();
+      // The next page of a list AUTO began in the snapshot stays in the snapshot (its age says how old).
+      const next = await bench.read<{ users: Page<Node> }>(`users(first: 3, after: $after, source: AUTO) { source ageSeconds edges { node { id } } }`, { after: cursor }, '$after: String');
+      expect(next.users.source).toBe('SNAPSHOT');
+      expect(next.users.ageSeconds).toBeGreaterThanOrEqual(7_200);
+      const whole = await all('users', '', 'id', 'SNAPSHOT', 6);
+      expect(next.users.edges.map((e) => e.node.id)).toEqual(whole.nodes.slice(3, 6).map((n) => n.id));
+    } finally {
+      await sql(`UPDATE sync_state SET last_success_at = $2 WHERE tenant_id = $1`, [tenantId, last_success_at]);
+    }
+  });
+
+  it('cursors do not cross sources: a snapshot cursor is refused by LIVE, a live one by SNAPSHOT', async () => {
+    const t = await bench.read<{ s: Page<Node>; l: Page<Node> }>(`s: users(first: 2, source: SNAPSHOT) { pageInfo { endCursor } } l: users(first: 2) { pageInfo { endCursor } }`);
+    const asLive = await graphqlError(bench.read(`users(first: 2, after: $after) { edges { node { id } } }`, { after: t.s.pageInfo.endCursor }, '$after: String'));
+    expect(asLive.code).toBe('BAD_USER_INPUT');
+    const asSnapshot = await graphqlError(bench.read(`users(first: 2, after: $after, source: SNAPSHOT) { edges { node { id } } }`, { after: t.l.pageInfo.endCursor }, '$after: String'));
+    expect(asSnapshot.code).toBe('BAD_USER_INPUT');
+    const otherFilter = await bench.read<{ users: Page<Node> }>(`users(first: 2, source: SNAPSHOT, filter: { accountEnabled: true }) { pageInfo { endCursor } }`);
+    const replayed = await graphqlError(bench.read(`users(first: 2, after: $after, source: SNAPSHOT) { edges { node { id } } }`, { after: otherFilter.users.pageInfo.endCursor }, '$after: String'));
+    expect(replayed.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('bad input is refused with what was expected: a negative bound, an empty prefix, a malformed id is simply none', async () => {
+    const bound = await graphqlError(bench.read('users(first: 2, source: AUTO, maxAgeSeconds: -1) { edges { node { id } } }'));
+    expect(bound).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/maxAgeSeconds: expected .* got -1/) });
+    const prefix = await graphqlError(bench.read('users(first: 2, source: SNAPSHOT, filter: { displayNameStartsWith: " " }) { edges { node { id } } }'));
+    expect(prefix.code).toBe('BAD_USER_INPUT');
+    const t = await bench.read<{ user: Node | null; group: Node | null }>(`user(id: "not-a-guid", source: SNAPSHOT) { id } group(id: "x'; DROP TABLE snapshot_users; --", source: SNAPSHOT) { id }`);
+    expect(t).toEqual({ user: null, group: null });
+    const backslash = await graphqlError(bench.read('users(first: 2, source: SNAPSHOT, search: $s) { edges { node { id } } }', { s: 'a\\b' }, '$s: String'));
+    expect(backslash.code).toBe('BAD_USER_INPUT');
+    // LIKE and regex metacharacters are text: they match only themselves (nobody here), live and from the snapshot.
+    for (const args of ['search: "a_b%"', 'search: "(.*)"', 'filter: { displayNameStartsWith: "_" }']) {
+      const snapshot = await all('users', args, 'id', 'SNAPSHOT');
+      expect({ args, nodes: snapshot.nodes }).toEqual({ args, nodes: (await all('users', args, 'id', 'LIVE')).nodes });
+    }
+    const pct = await all('users', `filter: { displayNameStartsWith: "%" }`, 'id', 'SNAPSHOT');
+    expect(pct.nodes).toEqual([]);
+  });
+
+  it('needs directory:read on the tenant for snapshot reads too', async () => {
+    const other = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['tenants:admin'] as never })) });
+    const error = await graphqlError(tenantReader(other, tenantId)('users(first: 2, source: SNAPSHOT) { edges { node { id } } }'));
+    expect(error.code).toBe('FORBIDDEN');
+    // directory:read on another tenant (a second connection, pending consent) does not reach this one's snapshot.
+    const second = await connectTenant(bench.admin, { authMode: 'APPLICATION', features: ['READ_DIRECTORY'], returnUrl: bench.product.url() });
+    const otherTenant = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: [second.tenant.id] })) });
+    const denied = await graphqlError(tenantReader(otherTenant, tenantId)(`user(id: "${U.salesRep.id}", source: SNAPSHOT) { id }`));
+    expect(denied.code).toBe('FORBIDDEN');
+    const list = await graphqlError(tenantReader(otherTenant, tenantId)('groups(first: 2, source: AUTO) { edges { node { id } } }'));
+    expect(list.code).toBe('FORBIDDEN');
+  });
+
+  it('a deleted user and a deleted group never appear from the snapshot, as they do not live', async () => {
+    const sim = VERAFIELD.tenantId;
+    await bench.sim.control.deleteUser(sim, U.salesRep.id);
+    await bench.sim.control.deleteGroup(sim, G.dataTeam);
+    await sync();
+    const [{ deleted }] = await sql(`SELECT count(*)::int AS deleted FROM snapshot_users WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NOT NULL`, [tenantId, U.salesRep.id]);
+    expect(deleted).toBe(1); // the row is kept, marked deleted: the reads must leave it out
+    const snapshot = await all('users', '', 'id', 'SNAPSHOT', 100);
+    const live = await all('users', '', 'id', 'LIVE', 100);
+    expect(snapshot.nodes).toEqual(live.nodes);
+    expect(snapshot.nodes.map((n) => n.id)).not.toContain(U.salesRep.id);
+    const t = await bench.read<{ user: Node | null; group: Node | null }>(`user(id: "${U.salesRep.id}", source: SNAPSHOT) { id } group(id: "${G.dataTeam}", source: SNAPSHOT) { id }`);
+    expect(t).toEqual({ user: null, group: null });
+    const groups = await all('groups', '', 'id', 'SNAPSHOT', 100);
+    expect(groups.nodes.map((g) => g.id)).not.toContain(G.dataTeam);
+    const members = await all(`group(id: "${G.engineering}")|members`, 'transitive: true', MEMBER_FIELDS, 'SNAPSHOT', 100);
+    const liveMembers = await all(`group(id: "${G.engineering}")|members`, 'transitive: true', MEMBER_FIELDS, 'LIVE', 100);
+    expect(members.nodes.map((n) => n.id)).not.toContain(U.salesRep.id);
+    expect(members.nodes.map((n) => n.id)).not.toContain(G.dataTeam);
+    expect(members.nodes).toEqual(liveMembers.nodes);
+  }, 120_000);
+});
