@@ -20,6 +20,7 @@ import { oauthCallbackRouter } from '../tenants/oauth-callback.router';
 import { principalOf } from '../callers/authenticator';
 import { credentialFromHeaders } from '../callers/credentials';
 import type { Principal } from '../core/auth/principal';
+import { OperationBudget, runWithOperationBudget } from '../core/operation-budget';
 import type { GatewayContext, GatewayInfo } from '../core/context';
 import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors, withoutSuggestions } from '../core/errors';
 import { healthRouter } from './health';
@@ -79,6 +80,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     logger,
     limits: { query: config.server.queryLimits, caps: config.server.webSocket, discoverable: config.server.graphqlSandbox },
     maxMessageBytes: config.server.webSocket.maxMessageBytes,
+    operationBudget: config.server.operationBudget,
     authenticate: (credential) => services.authenticator.authenticate(credential),
     createContext: contextFor,
   });
@@ -122,6 +124,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     cors(config.server.corsAllowedOrigins),
     express.json({ limit: config.server.maxBodyBytes }),
     documentGuard(config.server.queryLimits),
+    // One operation per request (batching is off): its upstream work is counted from here (operation-budget.ts).
+    (_req, _res, next) => runWithOperationBudget(new OperationBudget(config.server.operationBudget), next),
     // The middleware above stored the request id; Apollo runs inside its request context, so the root logger
     // stamps the id on every line.
     expressMiddleware(apollo, {

@@ -3,7 +3,7 @@
  * subscription is completed first, so clients see a clean `complete` rather than a dropped socket.
  */
 import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import { execute, subscribe, type GraphQLSchema } from 'graphql';
 import type { ConnectionInitMessage, Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -12,6 +12,7 @@ import type { Authentication } from '../callers/authenticator';
 import { credentialFromConnectionParams, type PresentedCredential } from '../callers/credentials';
 import type { Principal } from '../core/auth/principal';
 import type { GatewayContext } from '../core/context';
+import { OperationBudget, runWithOperationBudget, type OperationLimits } from '../core/operation-budget';
 import { formatGatewayError, logUnexpectedErrors, withoutSuggestions } from '../core/errors';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 import { callerKey } from './subscription-caps';
@@ -32,6 +33,8 @@ export interface GraphQLWebSocketOptions {
   limits: WsOperationLimits;
   /** Larger messages close the socket (1009) before anything reads them. */
   maxMessageBytes: number;
+  /** Upstream work per operation: each operation runs with a budget of its own (operation-budget.ts). */
+  operationBudget: OperationLimits;
   /** Once per connection, from the connection_init payload. */
   authenticate(credential: PresentedCredential): Promise<Authentication>;
   /** The per-operation context, given the connection's request id, a logger that stamps it, and its caller. */
@@ -105,6 +108,9 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
       },
       // Before execution, so an over-limit operation starts nothing (ws-operation.ts).
       onSubscribe: (ctx, _id, payload) => prepareOperation(opts.schema, payload, runningCounts(ctx), opts.limits),
+      // A subscription's budget covers its start (subscribe); its events come from the event log, not Graph.
+      execute: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => execute(args)),
+      subscribe: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => subscribe(args)),
       onClose: (ctx) => {
         connections.delete(ctx);
       },
