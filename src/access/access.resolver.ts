@@ -27,6 +27,8 @@ import {
 import { previewMappingChange, resolveTier, type PreviewUser } from './tier-resolution';
 
 const READERS = [ApiScope.DIRECTORY_READ, ApiScope.TENANTS_ADMIN] as const;
+/** Tiers are the product's, shared by every tenant's mappings: a caller limited to some tenants may not change them. */
+const CHANGING_TIERS = 'changing the access tiers (shared by every tenant)';
 
 function access(ctx: GatewayContext): AccessService {
   return ctx.services.access;
@@ -62,8 +64,8 @@ export class AccessTierResolver {
     return access(ctx).listTiers();
   }
 
-  @Access(ApiScope.TENANTS_ADMIN)
-  @Mutation(() => AccessTierObject, { description: 'Defines an access tier (tenants:admin). Name and rank must be free.' })
+  @Access(ApiScope.TENANTS_ADMIN, { productWide: CHANGING_TIERS })
+  @Mutation(() => AccessTierObject, { description: 'Defines an access tier (tenants:admin, on every tenant: tiers are shared by all tenants). Name and rank must be free.' })
   async defineAccessTier(@Arg('input', () => DefineAccessTierInput) input: DefineAccessTierInput, @Ctx() ctx: GatewayContext): Promise<AccessTierRecord> {
     const fields: TierFields = {
       name: tierNameArg('input.name', input.name),
@@ -73,8 +75,8 @@ export class AccessTierResolver {
     return access(ctx).defineTier(fields);
   }
 
-  @Access(ApiScope.TENANTS_ADMIN)
-  @Mutation(() => AccessTierObject, { description: "Changes a tier's name, rank or description (tenants:admin). Mappings keep pointing at it." })
+  @Access(ApiScope.TENANTS_ADMIN, { productWide: CHANGING_TIERS })
+  @Mutation(() => AccessTierObject, { description: "Changes a tier's name, rank or description (tenants:admin, on every tenant). Mappings keep pointing at it." })
   async updateAccessTier(
     @Arg('id', () => ID, { description: 'The tier id.' }) id: string,
     @Arg('input', () => UpdateAccessTierInput) input: UpdateAccessTierInput,
@@ -88,8 +90,8 @@ export class AccessTierResolver {
     return access(ctx).updateTier(tierId, changes);
   }
 
-  @Access(ApiScope.TENANTS_ADMIN)
-  @Mutation(() => AccessTierObject, { description: 'Deletes a tier (tenants:admin); refused while any tenant maps a group to it. Returns the deleted tier.' })
+  @Access(ApiScope.TENANTS_ADMIN, { productWide: CHANGING_TIERS })
+  @Mutation(() => AccessTierObject, { description: 'Deletes a tier (tenants:admin, on every tenant); refused while any tenant maps a group to it. Returns the deleted tier.' })
   async deleteAccessTier(@Arg('id', () => ID, { description: 'The tier id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<AccessTierRecord> {
     return access(ctx).deleteTier(guidArg('id', id));
   }

@@ -18,6 +18,8 @@ export const ErrorCode = {
   RECONSENT_REQUIRED: 'RECONSENT_REQUIRED',
   /** A directory read asked for source SNAPSHOT of a tenant whose snapshot cannot answer (never synced, not connected). */
   SNAPSHOT_UNAVAILABLE: 'SNAPSHOT_UNAVAILABLE',
+  /** A per-operation or per-connection limit (upstream work, subscriptions); extensions name the limit. */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -76,6 +78,15 @@ export function formatGatewayError(error: GraphQLError): GraphQLFormattedError {
     ...(error.path ? { path: error.path } : {}),
     extensions: { ...extensions, code },
   };
+}
+
+/**
+ * graphql-js validation and coercion messages end with suggestions ("Did you mean \"tenant\"?") that name
+ * fields, arguments and enum values: schema details for whoever guesses. Removed where introspection is off.
+ */
+export function withoutSuggestions(error: GraphQLFormattedError): GraphQLFormattedError {
+  const message = error.message.replace(/ ?Did you mean .+\?$/s, '');
+  return message === error.message ? error : { ...error, message };
 }
 
 /** Unexpected errors reach the log in full (with the request id the logger stamps); expected ones do not. */

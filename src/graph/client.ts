@@ -3,6 +3,7 @@
  * life of the process (its keep-alive agent and resource-unit budget are worth keeping); per-request state
  * (DataLoaders) goes in createGraphLoaders.
  */
+import { chargeOperation } from '../core/operation-budget';
 import { GraphBatcher, type GraphBatchRequest, type GraphBatchResult } from './batch';
 import { GraphExecutor, type GraphLogger } from './executor';
 import { checkDeltaPageSize, DELTA_MAX_PAGE_SIZE, deltaRound, list, pages, withMaxPageSize, type ListOptions, type ListResult, type PageOptions } from './paging';
@@ -101,7 +102,10 @@ export class GraphClient {
   }
 
   /** Up to 20 per $batch call; results in request order, each a value or a typed error. */
-  batch<T = unknown>(requests: readonly GraphBatchRequest[], opts: { signal?: AbortSignal } = {}): Promise<GraphBatchResult<T>[]> {
+  async batch<T = unknown>(requests: readonly GraphBatchRequest[], opts: { signal?: AbortSignal } = {}): Promise<GraphBatchResult<T>[]> {
+    // Every item is a Graph request for the operation's budget: all charged before the first $batch call, so an
+    // operation of 2,000 aliased reads is refused whole rather than cut off after some of them.
+    chargeOperation('graphRequests', requests.length);
     return this.batcher.send<T>(requests, opts.signal);
   }
 

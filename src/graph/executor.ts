@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
+import { chargeOperation } from '../core/operation-budget';
 import { errorFromAnswer, pathOf } from './classify';
 import { GraphProtocolError, GraphUnavailableError, type GraphError } from './errors';
 import { headerValue, numericHeader } from './headers';
@@ -42,6 +43,8 @@ export interface GraphCall extends GraphCallOptions {
   body?: unknown;
 }
 
+const BATCH_PATH = '/$batch';
+
 type AttemptResult = { response: GraphResponse } | { error: GraphError; outcome: AttemptOutcome; invalidToken: boolean };
 
 export class GraphExecutor {
@@ -52,6 +55,9 @@ export class GraphExecutor {
   }
 
   async send<T>(call: GraphCall): Promise<GraphResponse<T>> {
+    // One logical request against the operation's budget, before anything is sent (retries are not charged
+    // again). A $batch call was charged per item by GraphClient.batch.
+    if (call.url !== BATCH_PATH) chargeOperation('graphRequests');
     const { deps } = this;
     const url = deps.root.resolve(call.url);
     const clientRequestId = randomUUID();

@@ -14,6 +14,7 @@ import {
 } from '@azure/msal-node';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { chargeOperation } from '../core/operation-budget';
 import { adminConsentUrl, authorityOptions } from './authority';
 import { TenantCachePlugin } from './cache-plugin';
 import { usableAccessToken } from './cached-token';
@@ -164,6 +165,9 @@ export class TokenProvider {
     }
     const scopes = requested ?? this.defaultScopes(tenant);
     const forceRefresh = options.forceRefresh === true;
+    // A forced call always reaches the identity platform: charged to the operation (connection checks in 50
+    // aliases are 50 token requests). An unforced one is charged only when it refreshes (delegatedToken).
+    if (forceRefresh) chargeOperation('tokenRequests');
     // A forced call never joins one that may be answered from the cache: it must reach the identity platform.
     const key = `${tenant.id}|${tenant.authMode}|${[...scopes].sort().join(' ')}|${forceRefresh ? 'forced' : 'cached'}`;
     return this.flights.run(key, () =>
@@ -203,6 +207,7 @@ export class TokenProvider {
       this.refreshLock.run(tenant.id, async () => {
         const refreshedMeanwhile = await stored();
         if (refreshedMeanwhile) return refreshedMeanwhile;
+        if (!forceRefresh) chargeOperation('tokenRequests');
         const account = await this.consentedAccount(client.app, tenant);
         // Forced: the decision above already refused the cached token, and MSAL, left to judge by its own rules,
         // could still answer from it.

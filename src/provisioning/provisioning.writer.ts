@@ -9,6 +9,7 @@ import { graphPath, GraphError, type GraphBatchRequest, type GraphBatchResult, t
 import { sleep } from '../graph/sleep';
 import type { Logger } from '../logging';
 import { ErrorCode, GatewayError } from '../core/errors';
+import { spendOnProvisioning } from '../core/operation-budget';
 import { Feature, missingPermissions } from '../tenants/features';
 import type { Tenant } from '../tenants/tenant.entity';
 import {
@@ -78,7 +79,8 @@ export class ProvisioningWriter {
 
   async createUser(input: CreateFields, idempotencyKey: string | null): Promise<CreateUserOutcome> {
     const op: AuditOperation = 'CREATE_USER';
-    return this.keyed(op, input, idempotencyKey, async () => {
+    // Each public write is charged to the operation's provisioning items before anything is sent.
+    return spendOnProvisioning(1, () => this.keyed(op, input, idempotencyKey, async () => {
       const valid = validateCreate(input);
       if (isInvalid(valid)) {
         await this.audit([{ operation: op, target: `user:${input.userPrincipalName}`, result: 'FAILED', errorCode: valid.errorCode, idempotencyKey }]);
@@ -89,10 +91,14 @@ export class ProvisioningWriter {
       await this.audit([this.createAudit(valid.userPrincipalName, outcome, settled, idempotencyKey)]);
       if (outcome === null) throw unexpectedFailure((settled as { error: unknown }).error, this.deps.tenantId, 'POST /users');
       return outcome;
-    });
+    }));
   }
 
   async updateUser(userId: string, input: UpdateFields, readBack: boolean): Promise<UpdateUserOutcome> {
+    return spendOnProvisioning(1, () => this.updateUserNow(userId, input, readBack));
+  }
+
+  private async updateUserNow(userId: string, input: UpdateFields, readBack: boolean): Promise<UpdateUserOutcome> {
     const op: AuditOperation = 'UPDATE_USER';
     const target = `user:${userId}`;
     const patch = validateUpdate(input);
@@ -122,11 +128,11 @@ export class ProvisioningWriter {
   // ---- membership ----------------------------------------------------------------------------------------
 
   async addMember(groupId: string, memberId: string): Promise<GroupMemberOutcome> {
-    return this.changeMember(groupId, memberId, MembershipChangeKind.ADDED);
+    return spendOnProvisioning(1, () => this.changeMember(groupId, memberId, MembershipChangeKind.ADDED));
   }
 
   async removeMember(groupId: string, memberId: string): Promise<GroupMemberOutcome> {
-    return this.changeMember(groupId, memberId, MembershipChangeKind.REMOVED);
+    return spendOnProvisioning(1, () => this.changeMember(groupId, memberId, MembershipChangeKind.REMOVED));
   }
 
   private async changeMember(groupId: string, memberId: string, change: MembershipChangeKind): Promise<GroupMemberOutcome> {
@@ -159,7 +165,7 @@ export class ProvisioningWriter {
     if (users.length === 0 || users.length > MAX_BULK_USERS) {
       throw new GatewayError(ErrorCode.BAD_USER_INPUT, `users: expected 1 to ${MAX_BULK_USERS} users, got ${users.length}`, { argument: 'users' });
     }
-    return this.keyed('PROVISION_USERS', users, idempotencyKey, () => this.runBulk(users, idempotencyKey));
+    return spendOnProvisioning(users.length, () => this.keyed('PROVISION_USERS', users, idempotencyKey, () => this.runBulk(users, idempotencyKey)));
   }
 
   private async runBulk(users: ReadonlyArray<CreateFields & { groupIds: string[] }>, idempotencyKey: string | null): Promise<ProvisionedUsers> {

@@ -20,9 +20,11 @@ import { oauthCallbackRouter } from '../tenants/oauth-callback.router';
 import { principalOf, refusalOf } from '../callers/authenticator';
 import { credentialFromHeaders } from '../callers/credentials';
 import type { CredentialRefusal, Principal } from '../core/auth/principal';
+import { OperationBudget, runWithOperationBudget } from '../core/operation-budget';
 import type { GatewayContext, GatewayInfo } from '../core/context';
-import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors } from '../core/errors';
+import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors, withoutSuggestions } from '../core/errors';
 import { healthRouter } from './health';
+import { cors, documentGuard, jsonErrors, securityHeaders } from './http-guards';
 import { queryLimitsPlugin } from './query-limits';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 import { buildGatewaySchema } from './schema';
@@ -30,6 +32,8 @@ import type { GatewayServices } from './services';
 import { attachGraphQLWebSocket, GraphQLWebSocket } from './websocket';
 
 export const GRAPHQL_PATH = '/graphql';
+
+export const PERSISTED_QUERIES_OFF = 'persisted queries: expected the document in `query`, received a persisted-query hash (automatic persisted queries are off)';
 
 export interface GatewayDeps {
   /** Initialised by the caller; the gateway closes it on stop(). */
@@ -75,19 +79,33 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     path: GRAPHQL_PATH,
     schema,
     logger,
-    queryLimits: config.server.queryLimits,
+    limits: { query: config.server.queryLimits, caps: config.server.webSocket, discoverable: config.server.graphqlSandbox },
+    maxMessageBytes: config.server.webSocket.maxMessageBytes,
+    operationBudget: config.server.operationBudget,
     authenticate: (credential) => services.authenticator.authenticate(credential),
     watchCredential: (authentication, onEnd) => services.authenticator.watch(authentication, onEnd),
     createContext: contextFor,
   });
+  // Schema discovery (introspection, "Did you mean ...?" suggestions, the Sandbox) goes together: on in
+  // development, off in production, on every transport.
+  const discoverable = config.server.graphqlSandbox;
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    introspection: config.server.graphqlSandbox,
+    introspection: discoverable,
+    hideSchemaDetailsFromClientErrors: !discoverable,
+    parseOptions: { maxTokens: config.server.queryLimits.maxTokens },
+    // Automatic persisted queries are off: any caller, anonymous ones included, could otherwise fill the
+    // cache with documents. Clients send the query text each time.
+    persistedQueries: false,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) =>
-      error instanceof GraphQLError
-        ? formatGatewayError(error)
-        : { message: INTERNAL_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } },
+    formatError: (formatted, error) => {
+      if (!(error instanceof GraphQLError)) return { message: INTERNAL_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+      if (formatted.extensions?.code === 'PERSISTED_QUERY_NOT_SUPPORTED') {
+        return { message: PERSISTED_QUERIES_OFF, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      }
+      // Variable coercion errors carry suggestions too, which hideSchemaDetailsFromClientErrors leaves.
+      return discoverable ? formatGatewayError(error) : withoutSuggestions(formatGatewayError(error));
+    },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.server.shutdownTimeoutMs }),
       drainWebSocket(webSocket),
@@ -99,12 +117,17 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   await apollo.start();
 
   let shuttingDown = false;
+  app.use(securityHeaders());
   app.use(requestTracking(logger));
   app.use(healthRouter(dataSource, () => shuttingDown, logger));
   app.use(oauthCallbackRouter(services.consentCallbacks, logger));
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: '1mb' }),
+    cors(config.server.corsAllowedOrigins),
+    express.json({ limit: config.server.maxBodyBytes }),
+    documentGuard(config.server.queryLimits),
+    // One operation per request (batching is off): its upstream work is counted from here (operation-budget.ts).
+    (_req, _res, next) => runWithOperationBudget(new OperationBudget(config.server.operationBudget), next),
     // The middleware above stored the request id; Apollo runs inside its request context, so the root logger
     // stamps the id on every line.
     expressMiddleware(apollo, {
@@ -115,6 +138,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       },
     }),
   );
+  app.use(jsonErrors(logger));
 
   let address: AddressInfo | undefined;
   let stopping: Promise<void> | undefined;

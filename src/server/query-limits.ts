@@ -35,6 +35,65 @@ export interface QueryLimits {
 
 export type Variables = Readonly<Record<string, unknown>> | null | undefined;
 
+/** What is checked on the document's text, before graphql-js parses it (its parser and every walk recurse). */
+export interface DocumentLimits {
+  maxDocumentBytes: number;
+  maxTokens: number;
+  maxNesting: number;
+}
+
+/**
+ * Why a document's text must not reach the parser (naming the limit, what was expected and what arrived), or
+ * null. Runs before parse on every transport: a 1 MB document or one 5,000 brackets deep is refused in one
+ * linear scan, where graphql-js would recurse once per level (a stack overflow there is an unexpected error)
+ * and a huge document keeps the event loop busy for seconds. The token count is left to the parser
+ * (`parse(source, { maxTokens })`), which stops at the limit.
+ */
+export function documentViolation(source: unknown, limits: DocumentLimits): string | null {
+  if (typeof source !== 'string') return `query: expected a GraphQL document as a string, received ${source === null ? 'null' : typeof source}`;
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short text needs no exact count.
+  const bytes = source.length * 3 <= limits.maxDocumentBytes ? source.length : Buffer.byteLength(source, 'utf8');
+  if (bytes > limits.maxDocumentBytes) return `query: expected a document of at most ${limits.maxDocumentBytes} bytes, received ${bytes} bytes`;
+  if (lexicalNesting(source, limits.maxNesting) > limits.maxNesting) {
+    return `query: expected brackets ({ [ () nested at most ${limits.maxNesting} deep, received a document nested deeper`;
+  }
+  return null;
+}
+
+/**
+ * The deepest nesting of { [ ( in a GraphQL text, outside strings and comments; stops once past `stopAbove`.
+ * Unbalanced text is the parser's to report.
+ */
+export function lexicalNesting(source: string, stopAbove = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < source.length; i += 1) {
+    const c = source[i];
+    if (c === '#') {
+      while (i < source.length && source[i] !== '\n' && source[i] !== '\r') i += 1;
+    } else if (c === '"') {
+      if (source.startsWith('"""', i)) {
+        // A block string ends at the next """ not escaped as \""".
+        i += 3;
+        while (i < source.length && !(source.startsWith('"""', i) && source[i - 1] !== '\\')) i += 1;
+        i += 2;
+      } else {
+        i += 1;
+        while (i < source.length && source[i] !== '"' && source[i] !== '\n') i += source[i] === '\\' ? 2 : 1;
+      }
+    } else if (c === '{' || c === '[' || c === '(') {
+      depth += 1;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > stopAbove) return deepest;
+      }
+    } else if (c === '}' || c === ']' || c === ')') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return deepest;
+}
+
 export interface CostOptions {
   defaultPageSize: number;
   /**

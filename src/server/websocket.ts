@@ -3,7 +3,7 @@
  * subscription is completed first, so clients see a clean `complete` rather than a dropped socket.
  */
 import type { Server } from 'node:http';
-import { GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { execute, subscribe, type GraphQLSchema } from 'graphql';
 import type { ConnectionInitMessage, Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -12,17 +12,29 @@ import type { Authentication, CredentialEnd } from '../callers/authenticator';
 import { credentialFromConnectionParams, type PresentedCredential } from '../callers/credentials';
 import type { Principal } from '../core/auth/principal';
 import type { GatewayContext } from '../core/context';
-import { ErrorCode, formatGatewayError, GatewayError, logUnexpectedErrors } from '../core/errors';
-import { limitViolation, type QueryLimits } from './query-limits';
+import { OperationBudget, runWithOperationBudget, type OperationLimits } from '../core/operation-budget';
+import { formatGatewayError, logUnexpectedErrors, withoutSuggestions } from '../core/errors';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
+import { callerKey } from './subscription-caps';
+import { prepareOperation, type WsOperationLimits } from './ws-operation';
+
+/** graphql-ws's code for a socket that has not authenticated (its own, for a subscribe before the ack). */
+export const CLOSE_UNAUTHORIZED = 4401;
 
 export interface GraphQLWebSocketOptions {
   httpServer: Server;
   path: string;
   schema: GraphQLSchema;
   logger: Logger;
-  /** The same depth and cost limits as HTTP operations (Apollo's plugin does not see WebSocket operations). */
-  queryLimits: QueryLimits;
+  /**
+   * The same document, depth and cost limits as HTTP operations (Apollo's plugin does not see WebSocket
+   * operations), the caps on operations at once, and whether introspection is allowed.
+   */
+  limits: WsOperationLimits;
+  /** Larger messages close the socket (1009) before anything reads them. */
+  maxMessageBytes: number;
+  /** Upstream work per operation: each operation runs with a budget of its own (operation-budget.ts). */
+  operationBudget: OperationLimits;
   /** Once per connection, from the connection_init payload. */
   authenticate(credential: PresentedCredential): Promise<Authentication>;
   /** Calls onEnd when an accepted credential stops being valid (revoked, rights changed, expired); returns "stop watching". */
@@ -61,7 +73,7 @@ function closeOnCredentialEnd(ctx: SocketContext, connection: Connection, end: C
 }
 
 export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWebSocket {
-  const wsServer = new WebSocketServer({ server: opts.httpServer, path: opts.path });
+  const wsServer = new WebSocketServer({ server: opts.httpServer, path: opts.path, maxPayload: opts.maxMessageBytes });
   const connections = new Map<SocketContext, Connection>();
   // Outside the HTTP middleware there is no request context, so WebSocket log lines carry the id as a binding.
   const connectionOf = (ctx: SocketContext): Connection => {
@@ -74,13 +86,26 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
     return connection;
   };
 
+  const formatForClient = opts.limits.discoverable ? formatGatewayError : (error: Parameters<typeof formatGatewayError>[0]) => withoutSuggestions(formatGatewayError(error));
+  /** graphql-ws lists a socket's running operations in ctx.subscriptions, the one being started included. */
+  const runningCounts = (ctx: SocketContext) => {
+    const principal = connectionOf(ctx).principal;
+    const caller = principal && callerKey(principal);
+    let ofCaller = 0;
+    for (const [other, connection] of connections) {
+      if (connection.principal && callerKey(connection.principal) === caller) ofCaller += Object.keys(other.subscriptions).length;
+    }
+    return { onSocket: Object.keys(ctx.subscriptions).length, ofCaller };
+  };
+
   const cleanup = useServer(
     {
       schema: opts.schema,
       // Never put internal error messages into close reasons, whatever NODE_ENV says.
       isProd: true,
-      // A bad credential refuses the connection (graphql-ws closes it with 4403 Forbidden); a missing one
-      // connects anonymously, and each operation then answers UNAUTHENTICATED.
+      // A bad credential refuses the connection (graphql-ws closes it with 4403 Forbidden), and so does a
+      // missing one (4401 Unauthorized): nothing an anonymous socket could send is worth reading, and every
+      // field needs a caller anyway.
       onConnect: async (ctx) => {
         const connection = connectionOf(ctx);
         const authentication = await opts.authenticate(credentialFromConnectionParams(ctx.connectionParams));
@@ -88,28 +113,20 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
           connection.logger.info('WebSocket connection refused: invalid credential');
           return false;
         }
-        if (authentication.outcome === 'authenticated') {
-          connection.principal = authentication.principal;
-          connection.unwatch = opts.watchCredential?.(authentication, (end) => closeOnCredentialEnd(ctx, connection, end));
+        if (authentication.outcome !== 'authenticated') {
+          connection.logger.info('WebSocket connection refused: no credential');
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+          return false;
         }
+        connection.principal = authentication.principal;
+        connection.unwatch = opts.watchCredential?.(authentication, (end) => closeOnCredentialEnd(ctx, connection, end));
         return true;
       },
-      // Before execution, so an over-limit operation starts nothing. A document that does not parse is left
-      // to graphql-ws, which reports the syntax error itself.
-      onSubscribe: (_ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch {
-          return undefined;
-        }
-        try {
-          const violation = limitViolation(opts.queryLimits, document, payload.operationName, payload.variables, opts.schema);
-          return violation ? [new GatewayError(ErrorCode.BAD_USER_INPUT, violation)] : undefined;
-        } catch (err) {
-          return [err instanceof GraphQLError ? err : new GatewayError(ErrorCode.BAD_USER_INPUT, String(err))];
-        }
-      },
+      // Before execution, so an over-limit operation starts nothing (ws-operation.ts).
+      onSubscribe: (ctx, _id, payload) => prepareOperation(opts.schema, payload, runningCounts(ctx), opts.limits),
+      // A subscription's budget covers its start (subscribe); its events come from the event log, not Graph.
+      execute: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => execute(args)),
+      subscribe: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => subscribe(args)),
       onClose: (ctx) => {
         connections.get(ctx)?.unwatch?.();
         connections.delete(ctx);
@@ -118,11 +135,11 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
         const { requestId, logger, principal } = connectionOf(ctx);
         return opts.createContext(requestId, logger, principal);
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map(formatGatewayError),
+      onError: (_ctx, _id, _payload, errors) => errors.map(formatForClient),
       onNext: (ctx, _id, _payload, _args, result) => {
         if (!result.errors) return;
         logUnexpectedErrors(result.errors, connectionOf(ctx).logger);
-        return { ...result, errors: result.errors.map(formatGatewayError) };
+        return { ...result, errors: result.errors.map(formatForClient) };
       },
     },
     wsServer,

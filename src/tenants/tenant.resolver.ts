@@ -31,7 +31,7 @@ function authorizeRead(ctx: GatewayContext, tenantId?: string): Principal {
 
 @Resolver(() => TenantObject)
 export class TenantResolver {
-  @Access(ApiScope.TENANTS_ADMIN)
+  @Access(ApiScope.TENANTS_ADMIN, { productWide: 'connecting a tenant' })
   @Mutation(() => ConnectTenantPayload, {
     description: 'Starts connecting a tenant: stores it as PENDING_CONSENT and returns the Microsoft consent URL for its administrator.',
   })

@@ -21,6 +21,8 @@ interface Walked {
   /** Null: any authenticated caller. */
   scopes: readonly ApiScope[] | null;
   takesTenant: boolean;
+  /** Needs a caller allowed on every tenant (the action, as refusals name it). */
+  productWide: string | undefined;
   /** The operation aimed at tenant B. */
   op: WalkOperation;
 }
@@ -39,6 +41,14 @@ function expectCode(outcome: Outcome, walked: Walked, code: string): string | nu
   const codes = codesAt(outcome, walked.field.name);
   return codes.length === 1 && codes[0] === code ? null : `expected ${code}, received ${JSON.stringify(outcome)}`;
 }
+
+/**
+ * Mutations that name no tenant and are still open to a caller limited to some tenants, with the reason. Any
+ * other such mutation must be declared productWide.
+ */
+const NOT_PRODUCT_WIDE: Record<string, string> = {
+  revokeApiKey: "a limited caller may revoke only keys within its own rights (rightsExceeding in the key service)",
+};
 
 describe('every root field checks its caller', () => {
   let schema: GraphQLSchema;
@@ -73,7 +83,15 @@ describe('every root field checks its caller', () => {
     for (const { operation, field } of rootFields(schema)) {
       const rule = accessRuleOf(field);
       const scopes = rule ? scopesOf(rule) : null;
-      fields.push({ name: `${operation}.${field.name}`, operation, field, scopes, takesTenant: !!rule?.tenantArg, op: operationFor(operation, field, tenantB) });
+      fields.push({
+        name: `${operation}.${field.name}`,
+        operation,
+        field,
+        scopes,
+        takesTenant: !!rule?.tenantArg,
+        productWide: rule?.productWide,
+        op: operationFor(operation, field, tenantB),
+      });
       const lacking = scopes && ALL_SCOPES.filter((scope) => !scopes.includes(scope));
       if (lacking?.length) lackingKeys.set(field.name, await gw.mintKey({ scopes: lacking }));
     }
@@ -102,6 +120,14 @@ describe('every root field checks its caller', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('finds every mutation that names no tenant product-wide, unless it says why not', () => {
+    const undeclared = fields.filter((f) => f.operation === 'mutation' && !f.takesTenant && !f.productWide && !NOT_PRODUCT_WIDE[f.field.name]);
+    expect(undeclared.map((f) => `${f.name} names no tenant: declare it productWide, or add it to NOT_PRODUCT_WIDE with the reason`)).toEqual([]);
+    expect(fields.filter((f) => f.productWide).map((f) => f.name)).toEqual(
+      expect.arrayContaining(['mutation.defineAccessTier', 'mutation.updateAccessTier', 'mutation.deleteAccessTier', 'mutation.connectTenant']),
+    );
+  });
+
   it('walks at least one field that takes a tenant and one that needs a scope', () => {
     expect(fields.some((f) => f.takesTenant)).toBe(true);
     expect(fields.some((f) => lackingKeys.has(f.field.name))).toBe(true);
@@ -128,12 +154,31 @@ describe('every root field checks its caller', () => {
       const tenantFields = fields.filter((f) => f.takesTenant);
       expect(await failuresOf(tenantFields, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.op, bearer(keyForA)), f, 'FORBIDDEN'))).toEqual([]);
     });
+
+    it("answers FORBIDDEN to tenant A's key (every scope) on every product-wide field, naming the action", async () => {
+      const productWide = fields.filter((f) => f.productWide);
+      expect(productWide.length).toBeGreaterThanOrEqual(4);
+      expect(
+        await failuresOf(productWide, async (f) => {
+          const outcome = await overHttp(gw.graphqlUrl, f.op, bearer(keyForA));
+          const error = outcome.errors?.find((e) => e.path?.[0] === f.field.name);
+          return error?.extensions?.code === 'FORBIDDEN' && error.message === `${f.productWide} needs a caller allowed on every tenant`
+            ? null
+            : `expected FORBIDDEN naming "${f.productWide}", received ${JSON.stringify(outcome)}`;
+        }),
+      ).toEqual([]);
+    });
   });
 
   describe('over WebSocket (connection_init)', () => {
-    it('answers UNAUTHENTICATED without a key', async () => {
+    it('refuses the connection without a key (4401 Unauthorized), whatever the field', async () => {
       const anonymous = socket();
-      expect(await failuresOf(fields, async (f) => expectCode(await overWebSocket(anonymous, f.op), f, 'UNAUTHENTICATED'))).toEqual([]);
+      expect(
+        await failuresOf(fields, async (f) => {
+          const outcome = await overWebSocket(anonymous, f.op);
+          return outcome.closeCode === 4401 ? null : `expected close code 4401, received ${JSON.stringify(outcome)}`;
+        }),
+      ).toEqual([]);
     });
 
     it('refuses the connection for a bad key (4403 Forbidden)', async () => {
@@ -157,6 +202,12 @@ describe('every root field checks its caller', () => {
       const forA = socket({ apiKey: keyForA });
       const tenantFields = fields.filter((f) => f.takesTenant);
       expect(await failuresOf(tenantFields, async (f) => expectCode(await overWebSocket(forA, f.op), f, 'FORBIDDEN'))).toEqual([]);
+    });
+
+    it("answers FORBIDDEN to tenant A's key on every product-wide field", async () => {
+      const forA = socket({ apiKey: keyForA });
+      const productWide = fields.filter((f) => f.productWide);
+      expect(await failuresOf(productWide, async (f) => expectCode(await overWebSocket(forA, f.op), f, 'FORBIDDEN'))).toEqual([]);
     });
   });
 });

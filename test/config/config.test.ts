@@ -26,7 +26,12 @@ describe('loadConfig', () => {
       graphqlSandbox: true,
       allowedReturnOrigins: ['http://localhost:4000'],
       shutdownTimeoutMs: 10_000,
-      queryLimits: { maxDepth: 12, maxCost: 20_000, defaultPageSize: 25 },
+      queryLimits: { maxDepth: 12, maxCost: 20_000, defaultPageSize: 25, maxDocumentBytes: 100_000, maxTokens: 10_000, maxNesting: 64 },
+      maxBodyBytes: 1_048_576,
+      webSocket: { maxMessageBytes: 1_048_576, maxSubscriptionsPerSocket: 20, maxSubscriptionsPerKey: 100 },
+      heartbeatMinIntervalMs: 1_000,
+      operationBudget: { graphRequests: 1_000, tokenRequests: 10, provisioningItems: 1_000 },
+      corsAllowedOrigins: [],
     });
     expect(config.database).toEqual({ url: null, embeddedDir: '.data/postgres', embeddedPort: 54329 });
     expect(config.entra).toEqual({ cloud: 'global', credentials: null, loginUrl: null, graphUrl: null, caCertPath: null });
@@ -78,6 +83,9 @@ describe('loadConfig', () => {
       maxDepth: 8,
       maxCost: 5000,
       defaultPageSize: 100,
+      maxDocumentBytes: 100_000,
+      maxTokens: 10_000,
+      maxNesting: 64,
     });
     expect(problemsOf({ GRAPHQL_DEFAULT_PAGE_SIZE: '1000' })).toEqual([expect.stringMatching(/^GRAPHQL_DEFAULT_PAGE_SIZE: expected an integer from 1 to 999/)]);
   });

@@ -18,7 +18,8 @@ describe('GraphQL over WebSocket (graphql-ws)', () => {
   let client: Client;
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    // Ticks 10 ms apart keep the test short; the default floor is 1 s.
+    gw = await startTestGateway({ env: { HEARTBEAT_MIN_INTERVAL_MS: '10' } });
     const connectionParams = bearer(await gw.mintKey());
     client = createClient({ url: gw.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams });
   });

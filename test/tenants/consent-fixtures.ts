@@ -35,7 +35,8 @@ export interface ConsentBench {
   stop(): Promise<void>;
 }
 
-export async function startConsentBench(): Promise<ConsentBench> {
+/** `env`: more gateway settings (limits, ...) on top of the bench's own. */
+export async function startConsentBench(options: { env?: Record<string, string> } = {}): Promise<ConsentBench> {
   const product = await startProductPage();
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -58,6 +59,7 @@ export async function startConsentBench(): Promise<ConsentBench> {
       ENTRA_CLIENT_ID: app.clientId,
       ENTRA_CLIENT_SECRET: app.secrets[0]!.secretText,
       ENTRA_CA_CERT_PATH: caPath,
+      ...options.env,
     },
   });
   const adminKey = await gw.mintKey();

@@ -10,7 +10,7 @@ import { Extensions } from 'type-graphql';
 import type { GatewayContext } from '../context';
 import { ErrorCode, GatewayError } from '../errors';
 import { authorizeAccess } from './guard';
-import type { ApiScope } from './principal';
+import type { ApiScope, Principal } from './principal';
 
 export const ACCESS_EXTENSION = 'access';
 /** The field needs an authenticated caller, and no particular scope. */
@@ -24,6 +24,13 @@ export interface AccessRule {
    * must be one of the caller's tenants. Every argument that names a tenant must be declared here.
    */
   tenantArg?: string;
+  /**
+   * The field changes something no one tenant owns (the product's access tiers, a new tenant): only a caller
+   * allowed on every tenant may use it, since the change reaches tenants a limited caller may not touch (a tier
+   * renamed or deleted changes what another customer's users resolve to). The value names the action for the
+   * refusal: "connecting a tenant".
+   */
+  productWide?: string;
 }
 
 /** What enforceAccess applies: the declared rule, or for a field that declares none, why every caller is refused. */
@@ -65,9 +72,16 @@ export function scopesOf(rule: AccessRule): readonly ApiScope[] | null {
   return rule.scope === ANY_CALLER ? null : typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
 }
 
+/** Why `principal` may not do a product-wide `action` (null when it may): it must reach every tenant. */
+export function productWideRefusal(principal: Principal, action: string): string | null {
+  return principal.tenants === 'ALL' ? null : `${action} needs a caller allowed on every tenant`;
+}
+
 export function checkAccess(ctx: Pick<GatewayContext, 'principal' | 'credentialRefusal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
   if (rule.refused) throw new GatewayError(ErrorCode.FORBIDDEN, rule.refused);
-  authorizeAccess(ctx, scopesOf(rule), rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : []);
+  const principal = authorizeAccess(ctx, scopesOf(rule), rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : []);
+  const refusal = rule.productWide ? productWideRefusal(principal, rule.productWide) : null;
+  if (refusal) throw new GatewayError(ErrorCode.FORBIDDEN, refusal);
 }
 
 export type RootOperation = 'query' | 'mutation' | 'subscription';

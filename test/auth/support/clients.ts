@@ -46,7 +46,9 @@ export function overWebSocket(client: Client, op: Operation): Promise<Outcome> {
         error: (error) => {
           settled = true;
           const code = (error as { code?: unknown }).code;
-          if (typeof code === 'number') resolve({ closeCode: code });
+          // graphql-ws hands the errors of an `error` message over as they came: the operation was refused.
+          if (Array.isArray(error)) resolve({ errors: error as GraphQLFormattedError[] });
+          else if (typeof code === 'number') resolve({ closeCode: code });
           else reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
         },
         complete: () => {
