@@ -8,6 +8,7 @@
 import { GraphAuthError, GraphBadRequestError, GraphError, GraphForbiddenError, GraphNotFoundError, GraphThrottledError } from '../graph';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { RECONSENT_HINT } from '../tenants/tenant-tokens';
+import { upnProblem } from './upn';
 import {
   FeatureDisabled,
   GroupIsDynamic,
@@ -118,7 +119,12 @@ export function userWriteFailure(err: unknown, userPrincipalName: string | null,
   if (common) return common;
   if (err instanceof GraphBadRequestError) {
     if (userPrincipalName !== null && detail(err, 'ObjectConflict', 'userPrincipalName')) return upnConflict(userPrincipalName);
-    if (userPrincipalName !== null && detail(err, 'InvalidValue', 'userPrincipalName')) return invalidDomain(userPrincipalName);
+    if (userPrincipalName !== null && detail(err, 'InvalidValue', 'userPrincipalName')) {
+      // Graph gives the same code and target for a refused local part and an unverified domain; only the
+      // value tells them apart: a UPN that passes Entra's character rule was refused for its domain.
+      const problem = upnProblem(userPrincipalName);
+      return problem ? invalidInput('input.userPrincipalName', `Microsoft Graph refused the value (${err.code}): ${problem}`) : invalidDomain(userPrincipalName);
+    }
     const target = err.details.find((d) => d.target)?.target;
     // Graph's own sentence (e.g. password complexity) is the useful part; it names no secret.
     return invalidInput(target ? `input.${target}` : 'input', `Microsoft Graph refused the value (${err.code}): ${graphText(err)}`);

@@ -6,6 +6,7 @@ import { GraphBadRequestError, GraphForbiddenError, GraphNotFoundError, GraphThr
 import { memberWriteFailure, unexpectedFailure, userWriteFailure } from '../../src/provisioning/outcomes';
 import { generatePassword, passwordProblem, upnParts } from '../../src/provisioning/password';
 import { isInvalid, validateCreate, validateUpdate } from '../../src/provisioning/provisioning-input';
+import { upnProblem } from '../../src/provisioning/upn';
 import { requestHash } from '../../src/provisioning/provisioning.service';
 import { CreatedUser, MembershipChangeKind } from '../../src/provisioning/provisioning.types';
 import { provisioningGate } from '../../src/provisioning/provisioning.writer';
@@ -58,6 +59,39 @@ describe('input checks', () => {
     expect(validateCreate({ ...base, password: 'Nora.Finch.2026!' })).toMatchObject({ field: 'input.password', message: 'input.password: must not contain a part of the userPrincipalName' });
     expect(validateUpdate({})).toMatchObject({ field: 'input' });
     expect(validateUpdate({ jobTitle: 'Lead', accountEnabled: false })).toEqual({ jobTitle: 'Lead', accountEnabled: false });
+  });
+});
+
+describe("userPrincipalName: Entra's rule", () => {
+  test.each<[string, string | null]>([
+    ['nora.finch@verafield.com', null],
+    ["o'brien-x_y!z#^~@verafield.com", null],
+    ['nora_contoso.com#EXT#@verafield.onmicrosoft.com', null],
+    ['a/../b@verafield.com', 'may hold only letters, digits'],
+    ...['/', '=', '?', '{', '}', '|', '*', '+', '$', '%', '&', '`', ' ', '"', '(', 'ü'].map((c): [string, string] => [`a${c}b@verafield.com`, `got ${JSON.stringify(c)}`]),
+    ['nora.@verafield.com', 'a period may not come right before'],
+    ['nora', 'got no "@"'],
+    ['a@b@verafield.com', 'exactly one "@"'],
+    ['@verafield.com', 'expected 1 to 64 characters before'],
+    [`${'a'.repeat(64)}@verafield.com`, null],
+    [`${'a'.repeat(65)}@verafield.com`, 'expected 1 to 64 characters before the "@", got 65'],
+    [`a@${'d'.repeat(44)}.com`, null],
+    [`a@${'d'.repeat(45)}.com`, 'at most 48 characters after'],
+    ['a@nodots', 'at most 48 characters after'],
+  ])('%s -> %s', (upn, problem) => {
+    const found = upnProblem(upn);
+    if (problem === null) expect(found).toBeNull();
+    else expect(found).toContain(problem);
+    // createUser refuses it before Graph is asked, naming the field and the rule broken.
+    const valid = validateCreate({ displayName: 'N', userPrincipalName: upn, accountEnabled: true, forceChangePasswordNextSignIn: true });
+    if (problem === null) expect(isInvalid(valid)).toBe(false);
+    else expect(valid).toMatchObject({ errorCode: 'INVALID_INPUT', field: 'input.userPrincipalName', message: expect.stringContaining(problem) });
+  });
+
+  it("reads Graph's InvalidValue on userPrincipalName as a bad local part or an unverified domain, by the value", () => {
+    const invalid = bad("Invalid value specified for property 'userPrincipalName' of resource 'User'.", [{ code: 'InvalidValue', message: 'x', target: 'userPrincipalName' }]);
+    expect(userWriteFailure(invalid, 'a+b@verafield.com', 'create')).toMatchObject({ errorCode: 'INVALID_INPUT', field: 'input.userPrincipalName' });
+    expect(userWriteFailure(invalid, 'ab@contoso.com', 'create')).toMatchObject({ errorCode: 'INVALID_DOMAIN', domain: 'contoso.com' });
   });
 });
 

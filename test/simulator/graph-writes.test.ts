@@ -53,6 +53,20 @@ describe('users', () => {
     expect(broken.body.error.message).toMatch(/^Unable to read JSON request payload/);
   });
 
+  test("a UPN with characters Entra forbids before the '@' -> 400 InvalidValue, nothing created", async () => {
+    const before = g.sim.ctx.store.requireTenant(VERAFIELD.tenantId).users.size;
+    for (const upn of [`a/../b@${VERAFIELD.domain}`, `a+b@${VERAFIELD.domain}`, `a=b@${VERAFIELD.domain}`, `ab.@${VERAFIELD.domain}`]) {
+      const res = await g.call('POST', '/users', { body: newUserBody({ userPrincipalName: upn }) });
+      expect([res.status, res.body.error.code, res.body.error.message]).toEqual([400, 'Request_BadRequest', "Invalid value specified for property 'userPrincipalName' of resource 'User'."]);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ code: 'InvalidValue', target: 'userPrincipalName' })]);
+    }
+    expect(g.sim.ctx.store.requireTenant(VERAFIELD.tenantId).users.size).toBe(before);
+    const patch = await g.call('PATCH', `/users/${VERAFIELD.users.salesRep.id}`, { body: { userPrincipalName: `x|y@${VERAFIELD.domain}` } });
+    expect([patch.status, patch.body.error.details[0].code]).toEqual([400, 'InvalidValue']);
+    const ok = await g.call('POST', '/users', { body: newUserBody({ userPrincipalName: `o'neil.x-y_z!#^~@${VERAFIELD.domain}` }) });
+    expect(ok.status).toBe(201);
+  });
+
   test('PATCH /users/{id} -> 204 and the change is visible', async () => {
     const res = await g.call('PATCH', `/users/${VERAFIELD.users.salesRep.id}`, { body: { jobTitle: 'Sales Director' } });
     expect(res.status).toBe(204);
