@@ -4,7 +4,7 @@
  * Every check throws SimGraphError (400 unless said otherwise); the store calls them before it changes
  * anything, in the order Graph reports them.
  */
-import { badRequest } from './errors';
+import { badRequest, notFound } from './errors';
 import type { SimConditionalAccessPolicy, SimGroup, SimUser } from './model';
 import type { CreateGroupInput, CreateUserInput } from './store';
 
@@ -155,10 +155,14 @@ export function checkMemberAdd(groupId: string, memberId: string, members: Reado
   }
 }
 
+/**
+ * Removing an object that is not a direct member: real Graph answers 404 Request_ResourceNotFound (a real
+ * response is quoted in microsoft-graph-docs issue 18714; graph-facts §12), not the 400 "One or more removed
+ * object references do not exist" that graph-facts §8 once recorded. It is the same answer as for a member
+ * that does not exist at all.
+ */
 export function checkMemberRemove(memberId: string, members: ReadonlySet<string>): void {
-  if (!members.has(memberId)) {
-    throw badRequest("One or more removed object references do not exist for the following modified properties: 'members'.");
-  }
+  if (!members.has(memberId)) throw notFound(memberId);
 }
 
 // ---- policies --------------------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ describe('groups, members and policies', () => {
     expect(messageOf(() => checkDynamic(dynamic))).toMatch(/membershipRule value is required/);
     expect(messageOf(() => checkMemberAdd('g', 'g', new Set()))).toBe('A group cannot be added as a member of itself.');
     expect(messageOf(() => checkMemberAdd('g', 'u', new Set(['u'])))).toMatch(/already exist/);
-    expect(messageOf(() => checkMemberRemove('u', new Set()))).toMatch(/do not exist/);
+    expect(errorOf(() => checkMemberRemove('u', new Set()))).toMatchObject({ status: 404, code: 'Request_ResourceNotFound', message: expect.stringMatching(/^Resource 'u' does not exist/) });
+    expect(errorOf(() => checkMemberRemove('u', new Set(['u'])))).toBeUndefined();
   });
 
   test('policy state must be one of Graph’s three', () => {
