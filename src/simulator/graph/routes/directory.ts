@@ -31,7 +31,7 @@ function getByIds(call: Call) {
 }
 
 export const directoryRoutes: RouteDef[] = [
-  { method: 'POST', template: '/directoryObjects/getByIds', permission: 'readDirectoryObjects', cost: 5, readsOnly: true, handler: getByIds },
+  { method: 'POST', template: '/directoryObjects/getByIds', permission: 'readDirectoryObjects', readsOnly: true, handler: getByIds },
   {
     method: 'GET',
     template: '/organization',
