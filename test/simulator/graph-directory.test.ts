@@ -102,6 +102,18 @@ describe('getByIds and organization', () => {
     expect((await g.call('POST', '/directoryObjects/getByIds', { body: { ids: [] } })).status).toBe(400);
   });
 
+  test('getByIds types are case-insensitive; an unknown type is a 400 naming the known ones', async () => {
+    const ids = [VERAFIELD.users.salesRep.id, VERAFIELD.groups.finance];
+    for (const types of [['Group'], ['GROUP'], ['gRoUp']]) {
+      const res = await g.call('POST', '/directoryObjects/getByIds', { body: { ids, types } });
+      expect([res.status, res.body.value?.map((o: { id: string }) => o.id)]).toEqual([200, [ids[1]]]);
+    }
+    const both = await g.call('POST', '/directoryObjects/getByIds', { body: { ids, types: ['User', 'group'] } });
+    expect(both.body.value.map((o: { id: string }) => o.id)).toEqual(ids);
+    const unknown = await g.call('POST', '/directoryObjects/getByIds', { body: { ids, types: ['printer'] } });
+    expect([unknown.status, unknown.body.error.message]).toEqual([400, expect.stringContaining('got ["printer"]')]);
+  });
+
   test('organization is the token’s tenant', async () => {
     const res = await g.get('/organization');
     expect(res.body.value).toEqual([expect.objectContaining({ id: VERAFIELD.tenantId, displayName: 'Verafield Technologies' })]);
