@@ -140,6 +140,29 @@ export const ROLE_ASSIGNMENT: EntityType = {
   orderBy: [],
 };
 
+/** PIM schedules (graph-facts §12): unifiedRoleEligibilitySchedule and unifiedRoleAssignmentSchedule. */
+const ROLE_SCHEDULE_PROPERTIES = {
+  id: S, principalId: S, roleDefinitionId: S, directoryScopeId: S, appScopeId: S, createdDateTime: DT, modifiedDateTime: DT,
+  createdUsing: S, status: S, memberType: S, scheduleInfo: C,
+} as const;
+const ROLE_SCHEDULE_FILTER = { id: ['eq'], principalId: ['eq'], roleDefinitionId: ['eq'], directoryScopeId: ['eq'], memberType: ['eq'], status: ['eq'] } as const;
+
+export const ROLE_ELIGIBILITY_SCHEDULE: EntityType = {
+  typeName: 'microsoft.graph.unifiedRoleEligibilitySchedule',
+  resourceName: 'UnifiedRoleEligibilitySchedule',
+  properties: ROLE_SCHEDULE_PROPERTIES,
+  filter: ROLE_SCHEDULE_FILTER,
+  orderBy: [],
+};
+
+export const ROLE_ASSIGNMENT_SCHEDULE: EntityType = {
+  typeName: 'microsoft.graph.unifiedRoleAssignmentSchedule',
+  resourceName: 'UnifiedRoleAssignmentSchedule',
+  properties: { ...ROLE_SCHEDULE_PROPERTIES, assignmentType: S },
+  filter: { ...ROLE_SCHEDULE_FILTER, assignmentType: ['eq'] },
+  orderBy: [],
+};
+
 export const CONDITIONAL_ACCESS_POLICY: EntityType = {
   typeName: 'microsoft.graph.conditionalAccessPolicy',
   resourceName: 'ConditionalAccessPolicy',
