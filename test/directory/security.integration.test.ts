@@ -83,16 +83,30 @@ describe('security fields on a fully consented Verafield', () => {
       }
     });
 
-    it("lists privileged users: Verafield's two Global Administrators and its User Administrator, not the Guest Inviter", async () => {
+    it("lists privileged users: Verafield's two Global Administrators, its User Administrator and its two PIM-eligible admins, not the Guest Inviter", async () => {
       const { privilegedUsers } = await bench.read<RolesView>(ROLES);
-      const holders = privilegedUsers.map((holder) => [holder.principal.userPrincipalName, holder.roles]).sort();
+      const holders = privilegedUsers.map((holder) => [holder.principal.userPrincipalName, holder.roles, holder.eligibleRoles]).sort();
       expect(holders).toEqual([
-        [users.globalAdmin.userPrincipalName, ['Global Administrator']],
-        [users.secondGlobalAdmin.userPrincipalName, ['Global Administrator']],
-        [users.userAdmin.userPrincipalName, ['User Administrator']],
-      ]);
+        [users.globalAdmin.userPrincipalName, ['Global Administrator'], []],
+        [users.secondGlobalAdmin.userPrincipalName, ['Global Administrator'], []],
+        [users.userAdmin.userPrincipalName, ['User Administrator'], []],
+        [users.platformEngineer.userPrincipalName, ['Global Administrator'], ['Global Administrator']],
+        [users.dataEngineer.userPrincipalName, ['User Administrator'], ['User Administrator']],
+      ].sort());
       const globalAdmin = privilegedUsers.find((holder) => holder.principalId === users.globalAdmin.id)!;
-      expect(globalAdmin.assignments).toEqual([{ id: expect.any(String), roleName: 'Global Administrator' }]);
+      expect(globalAdmin.assignments).toEqual([
+        { id: expect.any(String), roleName: 'Global Administrator', state: 'ACTIVE', via: 'DIRECT', startsAt: expect.any(String), endsAt: null, permanent: true },
+      ]);
+      // Eligible for Global Administrator for 30 more days (Verafield's seed), activatable any time until then.
+      const eligible = privilegedUsers.find((holder) => holder.principalId === users.platformEngineer.id)!;
+      expect(eligible.assignments).toEqual([
+        { id: expect.any(String), roleName: 'Global Administrator', state: 'ELIGIBLE', via: 'DIRECT', startsAt: expect.any(String), endsAt: expect.any(String), permanent: false },
+      ]);
+      const daysLeft = (Date.parse(eligible.assignments[0].endsAt!) - Date.now()) / 86_400_000;
+      expect(daysLeft).toBeGreaterThan(29);
+      expect(daysLeft).toBeLessThanOrEqual(30);
+      const permanentEligible = privilegedUsers.find((holder) => holder.principalId === users.dataEngineer.id)!;
+      expect(permanentEligible.assignments).toEqual([expect.objectContaining({ state: 'ELIGIBLE', endsAt: null, permanent: true })]);
     });
 
     it('reads roles, assignments and privileged users with one read of each Graph list', async () => {
@@ -101,6 +115,8 @@ describe('security fields on a fully consented Verafield', () => {
       const { byEndpoint } = await bench.sim.control.counters();
       expect(byEndpoint['GET /roleManagement/directory/roleAssignments']).toBe(1);
       expect(byEndpoint['GET /roleManagement/directory/roleDefinitions']).toBe(1);
+      expect(byEndpoint['GET /roleManagement/directory/roleAssignmentSchedules']).toBe(1);
+      expect(byEndpoint['GET /roleManagement/directory/roleEligibilitySchedules']).toBe(1);
       expect(byEndpoint['GET /directoryRoles']).toBe(1);
     });
   });
@@ -404,7 +420,7 @@ describe('security fields on a Verafield consented without Policy.Read.All', () 
     });
     const body = (await response.json()) as { data: { tenant: Record<string, unknown> }; errors: Array<{ path: string[]; message: string; extensions: Record<string, unknown> }> };
     expect(body.data.tenant).toMatchObject({ id: bench.tenantId, conditionalAccessPolicies: null, mfaEnforcement: null });
-    expect(body.data.tenant.privilegedUsers).toHaveLength(3);
+    expect(body.data.tenant.privilegedUsers).toHaveLength(5);
     expect(body.errors.map((error) => error.path.at(-1)).sort()).toEqual(['conditionalAccessPolicies', 'mfaEnforcement']);
     for (const error of body.errors) {
       expect(error.extensions).toMatchObject({ code: 'UPSTREAM_FORBIDDEN', missingPermission: 'Policy.Read.All' });
