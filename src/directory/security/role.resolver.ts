@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../../core/context';
+import { ErrorCode, GatewayError } from '../../core/errors';
 import { Tenant } from '../../tenants/tenant.entity';
 import { TenantObject } from '../../tenants/tenant.types';
 import type { TenantDirectory } from '../graph-access';
@@ -32,7 +33,13 @@ import {
 } from './security-reads';
 
 async function roleAssignmentsOf(directory: TenantDirectory): Promise<RoleAssignment[]> {
-  const [assignments, definitions, schedules] = await Promise.all([readRoleAssignments(directory), readRoleDefinitions(directory), readRoleAssignmentSchedules(directory)]);
+  // The schedules only add start and end to active assignments: a consent that reads roles through
+  // Directory.Read.All (which PIM's endpoints do not accept) still lists them, as permanent.
+  const schedulesOrNone = readRoleAssignmentSchedules(directory).catch((err: unknown) => {
+    if (err instanceof GatewayError && err.extensions.code === ErrorCode.UPSTREAM_FORBIDDEN) return [];
+    throw err;
+  });
+  const [assignments, definitions, schedules] = await Promise.all([readRoleAssignments(directory), readRoleDefinitions(directory), schedulesOrNone]);
   const names = roleNamesOf(definitions);
   return assignments.map((json) => toRoleAssignment(json, names, directory.tenantId, RoleAssignmentState.ACTIVE, scheduleOf(json, schedules)));
 }
