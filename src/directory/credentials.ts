@@ -31,11 +31,24 @@ export interface CredentialsSummary {
   /** Soonest end first. */
   credentials: CredentialSummary[];
   /**
-   * The next credential to expire: the earliest end still ahead of now. Expired ones are left out, since
-   * apps often keep old, unused secrets around, and an expiry long past says nothing about the next outage.
+   * The next credential to expire: the earliest end still ahead of now. When none is ahead (every credential
+   * has expired), the one that expired last, marked EXPIRED: an app whose only secret expired must not look
+   * like an app with no secrets. Old expired secrets next to live ones are listed in `expired`, not here,
+   * since an expiry long past says nothing about the next outage.
    */
   soonestExpiry: CredentialSummary | null;
+  /** Credentials already expired, the most recently expired first. */
+  expired: CredentialSummary[];
 }
+
+/** Which apps a list keeps: those with a credential ending within N days (not yet ended), or already expired. */
+export interface CredentialFilter {
+  expiringWithinDays?: number | null;
+  expired?: boolean | null;
+}
+
+/** Largest expiringWithinDays accepted (ten years): Graph lets secrets last at most two, certificates longer. */
+export const MAX_EXPIRING_WITHIN_DAYS = 3650;
 
 export const DEFAULT_EXPIRING_WITHIN_DAYS = 30;
 
@@ -52,7 +65,36 @@ export function summarizeCredentials(
     ...listOf(app.passwordCredentials).map(summarize('PASSWORD')),
     ...listOf(app.keyCredentials).map(summarize('CERTIFICATE')),
   ].sort((a, b) => endTime(a) - endTime(b));
-  return { credentials, soonestExpiry: credentials.find((credential) => credential.status !== 'EXPIRED') ?? null };
+  const expired = credentials.filter((credential) => credential.status === 'EXPIRED').reverse();
+  const ahead = credentials.find((credential) => credential.status !== 'EXPIRED');
+  return { credentials, soonestExpiry: ahead ?? expired[0] ?? null, expired };
+}
+
+/** What is wrong with a filter (for BAD_USER_INPUT), or null. */
+export function credentialFilterProblem(filter: CredentialFilter): string | null {
+  const days = filter.expiringWithinDays;
+  if (days != null && (!Number.isInteger(days) || days < 0 || days > MAX_EXPIRING_WITHIN_DAYS)) {
+    return `expiringWithinDays: expected a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}, got ${days}`;
+  }
+  return null;
+}
+
+/** Whether any filter is set: without one, every app is kept. */
+export function credentialFilterActive(filter: CredentialFilter): boolean {
+  return filter.expiringWithinDays != null || filter.expired === true;
+}
+
+/**
+ * Whether an app's credentials pass the filter: one expired (with `expired`), or one that has not ended and
+ * ends within `expiringWithinDays` days of now (the end itself included). Either condition suffices.
+ */
+export function matchesCredentialFilter(summary: CredentialsSummary, filter: CredentialFilter, now: Date): boolean {
+  if (!credentialFilterActive(filter)) return true;
+  if (filter.expired === true && summary.expired.length > 0) return true;
+  const days = filter.expiringWithinDays;
+  if (days == null) return false;
+  const horizon = now.getTime() + days * DAY_MS;
+  return summary.credentials.some((c) => c.status !== 'EXPIRED' && c.endsAt !== null && c.endsAt.getTime() <= horizon);
 }
 
 function summarizeOne(type: CredentialType, credential: GraphCredential, now: Date, expiringWithinDays: number): CredentialSummary {

@@ -1,13 +1,15 @@
 /**
  * From Graph's answers to provisioning's typed results, as pure functions. Graph gives codes for a UPN
  * conflict and a bad domain (details[].code ObjectConflict / InvalidValue, target userPrincipalName), and we
- * branch on those. For member references Graph gives only Request_BadRequest and a message (graph-facts §8),
- * so "already a member" and "not a member" are recognised by their message text, which is the one place
- * here that reads a message. Anything a typed result cannot describe becomes a coded GraphQL error.
+ * branch on those. For "already a member" Graph gives only Request_BadRequest and a message (graph-facts §8),
+ * recognised by its text, the one place here that reads a message. "Not a member" is a 404, like a missing
+ * group or member (graph-facts §12), so the group and the member are read to tell which. Anything a typed
+ * result cannot describe becomes a coded GraphQL error.
  */
 import { GraphAuthError, GraphBadRequestError, GraphError, GraphForbiddenError, GraphNotFoundError, GraphThrottledError } from '../graph';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { RECONSENT_HINT } from '../tenants/tenant-tokens';
+import { upnProblem } from './upn';
 import {
   FeatureDisabled,
   GroupIsDynamic,
@@ -26,7 +28,8 @@ import {
 export const USER_WRITE_PERMISSION = 'User.ReadWrite.All';
 export const MEMBER_WRITE_PERMISSION = 'GroupMember.ReadWrite.All';
 
-// Graph answers these with Request_BadRequest and no details: only the text tells them apart (graph-facts §8).
+// Graph answers these with Request_BadRequest and no details: only the text tells them apart (graph-facts §8;
+// the second is what older answers and some SDK docs show for a removal; real Graph now answers 404).
 const ALREADY_MEMBER = /added object references already exist/i;
 const NOT_A_MEMBER = /removed object references do not exist/i;
 
@@ -118,7 +121,12 @@ export function userWriteFailure(err: unknown, userPrincipalName: string | null,
   if (common) return common;
   if (err instanceof GraphBadRequestError) {
     if (userPrincipalName !== null && detail(err, 'ObjectConflict', 'userPrincipalName')) return upnConflict(userPrincipalName);
-    if (userPrincipalName !== null && detail(err, 'InvalidValue', 'userPrincipalName')) return invalidDomain(userPrincipalName);
+    if (userPrincipalName !== null && detail(err, 'InvalidValue', 'userPrincipalName')) {
+      // Graph gives the same code and target for a refused local part and an unverified domain; only the
+      // value tells them apart: a UPN that passes Entra's character rule was refused for its domain.
+      const problem = upnProblem(userPrincipalName);
+      return problem ? invalidInput('input.userPrincipalName', `Microsoft Graph refused the value (${err.code}): ${problem}`) : invalidDomain(userPrincipalName);
+    }
     const target = err.details.find((d) => d.target)?.target;
     // Graph's own sentence (e.g. password complexity) is the useful part; it names no secret.
     return invalidInput(target ? `input.${target}` : 'input', `Microsoft Graph refused the value (${err.code}): ${graphText(err)}`);
@@ -128,21 +136,56 @@ export function userWriteFailure(err: unknown, userPrincipalName: string | null,
 
 export type MemberFailure =
   | { kind: 'result'; result: MembershipChange | MissingPermission | Throttled }
-  /** A 404 or an unexplained 400: which object is missing, or whether the group is dynamic, needs a look. */
-  | { kind: 'inspect'; status: 404 | 400; error: GraphError }
+  /**
+   * A 404 or an unexplained 400: which object is missing, or whether the group is dynamic, needs a look.
+   * `absentMember`: a removal Graph refused because the member is not there (404 Request_ResourceNotFound as
+   * real Graph answers, or the 400 "removed object references do not exist" of graph-facts §8): a no-op when
+   * the group and the member both exist, NotFound for whichever does not.
+   */
+  | { kind: 'inspect'; status: 404 | 400; error: GraphError; absentMember: boolean }
   | { kind: 'unexpected' };
 
 export function memberWriteFailure(err: unknown, groupId: string, memberId: string, change: MembershipChangeKind): MemberFailure {
   if (!(err instanceof GraphError)) return { kind: 'unexpected' };
   const common = commonFailure(err, MEMBER_WRITE_PERMISSION, change === MembershipChangeKind.ADDED ? 'add a group member' : 'remove a group member');
   if (common) return { kind: 'result', result: common };
+  const removal = change === MembershipChangeKind.REMOVED;
   if (err instanceof GraphBadRequestError) {
-    const noOp = change === MembershipChangeKind.ADDED ? ALREADY_MEMBER : NOT_A_MEMBER;
-    if (noOp.test(err.message)) return { kind: 'result', result: membershipChange(groupId, memberId, change, true) };
-    return { kind: 'inspect', status: 400, error: err };
+    if (!removal && ALREADY_MEMBER.test(err.message)) return { kind: 'result', result: membershipChange(groupId, memberId, change, true) };
+    return { kind: 'inspect', status: 400, error: err, absentMember: removal && NOT_A_MEMBER.test(err.message) };
   }
-  if (err instanceof GraphNotFoundError) return { kind: 'inspect', status: 404, error: err };
+  // Real Graph answers a removal of a non-member with 404 (microsoft-graph-docs issue 18714), the same answer
+  // as for a group or member that does not exist: only a look at both tells them apart.
+  if (err instanceof GraphNotFoundError) return { kind: 'inspect', status: 404, error: err, absentMember: removal };
   return { kind: 'unexpected' };
+}
+
+/** A cheap read of one object (GET .../{id}?$select=id): found, absent (404), or refused/failed (another status). */
+export type Probe = { ok: true; dynamic?: boolean } | { ok: false; status: number };
+
+/**
+ * What an inspected member write comes to, from reads of the group and (for an absent member) of the member
+ * as a user and as a group. Null when the reads cannot decide (a refused or failed read): the caller raises.
+ */
+export function inspectedMemberOutcome(
+  failure: Extract<MemberFailure, { kind: 'inspect' }>,
+  groupId: string,
+  memberId: string,
+  change: MembershipChangeKind,
+  group: Probe,
+  member?: { asUser: Probe; asGroup: Probe },
+): MembershipChange | NotFound | GroupIsDynamic | InvalidInput | null {
+  if (!group.ok) return group.status === 404 ? notFound(groupId, 'GROUP') : null;
+  if (group.dynamic) return groupIsDynamic(groupId);
+  if (failure.absentMember && member) {
+    if (member.asUser.ok || member.asGroup.ok) return membershipChange(groupId, memberId, change, true);
+    // Members the gateway writes are users and groups; anything else (a service principal, a device) would
+    // need read scopes provisioning does not ask for, and is reported as not found.
+    if (member.asUser.status === 404 && member.asGroup.status === 404) return notFound(memberId, 'OBJECT');
+    return null;
+  }
+  if (failure.status === 404) return notFound(memberId, 'OBJECT');
+  return invalidInput('memberId', `Microsoft Graph refused the reference (${failure.error.code}): ${graphText(failure.error)}`);
 }
 
 /** Graph's message without our "Graph POST /x answered 400 Code: " prefix. */

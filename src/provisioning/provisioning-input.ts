@@ -5,11 +5,11 @@
 import { generatePassword, passwordProblem, type RandomInt } from './password';
 import { invalidInput } from './outcomes';
 import type { InvalidInput } from './provisioning.types';
+import { upnProblem } from './upn';
+
 
 // C0 and C1 controls, DEL included: no name needs them.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-/** local@domain; Entra caps a UPN at 113 characters (64 for the local part). */
-const UPN = /^[A-Za-z0-9.!#$%&'*+\-/=?^_`{|}~]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 /** Characters Entra refuses in mailNickname (graph-facts §8, the simulator's check). */
 const MAIL_NICKNAME_FORBIDDEN = /[@()\\[\]";:<>,\s]/g;
 
@@ -52,7 +52,8 @@ function text(field: string, value: string | null | undefined, max: number): str
 
 function upn(field: string, value: string): string | InvalidInput {
   const trimmed = value.trim();
-  if (trimmed.length > 113 || !UPN.test(trimmed)) return invalidInput(field, `expected a sign-in name like nora.finch@contoso.com, got ${JSON.stringify(value.slice(0, 120))}`);
+  const problem = upnProblem(trimmed);
+  if (problem) return invalidInput(field, `expected a sign-in name like nora.finch@contoso.com: ${problem}; got ${JSON.stringify(value.slice(0, 120))}`);
   return trimmed;
 }
 

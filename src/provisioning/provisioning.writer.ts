@@ -14,14 +14,14 @@ import { Feature, missingPermissions } from '../tenants/features';
 import type { Tenant } from '../tenants/tenant.entity';
 import {
   featureDisabled,
-  groupIsDynamic,
   idempotencyKeyReused,
+  inspectedMemberOutcome,
   invalidInput,
   memberWriteFailure,
   membershipChange,
   missingPermission,
   notFound,
-  graphText,
+  type Probe,
   unexpectedFailure,
   userWriteFailure,
 } from './outcomes';
@@ -273,20 +273,34 @@ export class ProvisioningWriter {
 
   /**
    * Member writes' outcomes; 404s and unexplained 400s are looked into with one read of each group involved
-   * (through $batch): a missing group, a dynamic group, or else the member is what is missing or refused.
+   * and, for removals refused as "not there", reads of the member as a user and as a group (all through one
+   * $batch, each costing 1 resource unit): a missing group, a dynamic group, a missing member, or a no-op.
    * Null where no typed result fits (the caller raises or reports it).
    */
   private async memberOutcomes(
     writes: ReadonlyArray<{ groupId: string; memberId: string; change: MembershipChangeKind; settled: Settled<unknown> }>,
   ): Promise<Array<GroupMemberOutcome | null>> {
     const verdicts = writes.map((w) => (w.settled.ok ? null : memberWriteFailure(w.settled.error, w.groupId, w.memberId, w.change)));
-    const inspect = [...new Set(writes.filter((_, i) => verdicts[i]?.kind === 'inspect').map((w) => w.groupId))];
-    const groups = new Map<string, { ok: true; dynamic: boolean } | { ok: false; status: number }>();
-    if (inspect.length > 0) {
-      const reads = await this.deps.client.batch<GraphJson>(inspect.map((groupId) => ({ method: 'GET', url: `${graphPath`/groups/${groupId}`}?$select=id,groupTypes` })));
-      inspect.forEach((groupId, i) => {
-        const read = reads[i];
-        groups.set(groupId, read.ok ? { ok: true, dynamic: Array.isArray(read.value.groupTypes) && read.value.groupTypes.includes('DynamicMembership') } : { ok: false, status: read.error.status });
+    const inspected = writes.flatMap((w, i) => {
+      const verdict = verdicts[i];
+      return verdict?.kind === 'inspect' ? [{ ...w, absentMember: verdict.absentMember }] : [];
+    });
+    const groupIds = [...new Set(inspected.map((w) => w.groupId))];
+    const memberIds = [...new Set(inspected.filter((w) => w.absentMember).map((w) => w.memberId))];
+    const reads: Array<{ key: string; url: string; dynamic: boolean }> = [
+      ...groupIds.map((id) => ({ key: `group:${id}`, url: `${graphPath`/groups/${id}`}?$select=id,groupTypes`, dynamic: true })),
+      ...memberIds.flatMap((id) => [
+        { key: `user:${id}`, url: `${graphPath`/users/${id}`}?$select=id`, dynamic: false },
+        { key: `groupMember:${id}`, url: `${graphPath`/groups/${id}`}?$select=id`, dynamic: false },
+      ]),
+    ];
+    const probes = new Map<string, Probe>();
+    if (reads.length > 0) {
+      const answers = await this.deps.client.batch<GraphJson>(reads.map((r) => ({ method: 'GET', url: r.url })));
+      reads.forEach((r, i) => {
+        const read = answers[i];
+        const dynamic = r.dynamic && read.ok && Array.isArray(read.value.groupTypes) && read.value.groupTypes.includes('DynamicMembership');
+        probes.set(r.key, read.ok ? { ok: true, dynamic } : { ok: false, status: read.error.status });
       });
     }
     return writes.map((w, i) => {
@@ -294,11 +308,8 @@ export class ProvisioningWriter {
       if (verdict === null) return membershipChange(w.groupId, w.memberId, w.change, false);
       if (verdict.kind === 'result') return verdict.result;
       if (verdict.kind === 'unexpected') return null;
-      const group = groups.get(w.groupId)!;
-      if (!group.ok) return group.status === 404 ? notFound(w.groupId, 'GROUP') : null;
-      if (group.dynamic) return groupIsDynamic(w.groupId);
-      if (verdict.status === 404) return notFound(w.memberId, 'OBJECT');
-      return invalidInput('memberId', `Microsoft Graph refused the reference (${verdict.error.code}): ${graphText(verdict.error)}`);
+      const member = verdict.absentMember ? { asUser: probes.get(`user:${w.memberId}`)!, asGroup: probes.get(`groupMember:${w.memberId}`)! } : undefined;
+      return inspectedMemberOutcome(verdict, w.groupId, w.memberId, w.change, probes.get(`group:${w.groupId}`)!, member);
     });
   }
 

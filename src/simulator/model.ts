@@ -163,6 +163,28 @@ export interface SimRoleAssignment {
   principalId: string;
   roleDefinitionId: string;
   directoryScopeId: string;
+  /**
+   * How Privileged Identity Management holds it (roleAssignmentSchedules): absent = assigned permanently
+   * since `createdDateTime` of the tenant; Activated = an eligible assignment turned on until endDateTime.
+   */
+  schedule?: SimRoleSchedule & { assignmentType: 'Assigned' | 'Activated' };
+}
+
+/** PIM schedule fields shared by eligible and active assignments (Graph's requestSchedule, simplified to what Entra returns). */
+export interface SimRoleSchedule {
+  createdDateTime: string;
+  startDateTime: string;
+  /** Null = noExpiration. */
+  endDateTime: string | null;
+  memberType: 'Direct' | 'Group' | 'Inherited';
+}
+
+/** A PIM-eligible assignment (roleEligibilitySchedules): the principal may activate the role until endDateTime. */
+export interface SimRoleEligibilitySchedule extends SimRoleSchedule {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
 }
 
 export interface SimConditionalAccessPolicy {
@@ -220,6 +242,7 @@ export interface SimTenant {
   roleDefinitions: Map<string, SimRoleDefinition>;
   directoryRoles: Map<string, SimDirectoryRole>;
   roleAssignments: Map<string, SimRoleAssignment>;
+  roleEligibilitySchedules: Map<string, SimRoleEligibilitySchedule>;
   conditionalAccessPolicies: Map<string, SimConditionalAccessPolicy>;
   /** Soft-deleted users and groups (restorable); Graph answers 404 for them. `object` is the entity as it was. */
   deletedItems: Map<string, DeletedItem>;

@@ -4,7 +4,7 @@
  * Every check throws SimGraphError (400 unless said otherwise); the store calls them before it changes
  * anything, in the order Graph reports them.
  */
-import { badRequest } from './errors';
+import { badRequest, notFound } from './errors';
 import type { SimConditionalAccessPolicy, SimGroup, SimUser } from './model';
 import type { CreateGroupInput, CreateUserInput } from './store';
 
@@ -89,6 +89,11 @@ export function validateUserPatch(patch: Partial<SimUser>): void {
 export function checkUpn(upn: string, verifiedDomains: readonly { name: string }[], holder: string | undefined, selfId: string | undefined): void {
   const at = upn.lastIndexOf('@');
   const domain = upn.slice(at + 1).toLowerCase();
+  if (at > 0 && !upnWellFormed(upn)) {
+    // Graph's wording for a value its property rule refuses (as for mailNickname), with a property detail.
+    const message = "Invalid value specified for property 'userPrincipalName' of resource 'User'.";
+    throw badRequest(message, [{ code: 'InvalidValue', message, target: 'userPrincipalName' }]);
+  }
   if (at <= 0 || !verifiedDomains.some((d) => d.name.toLowerCase() === domain)) {
     const message =
       'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.';
@@ -98,6 +103,19 @@ export function checkUpn(upn: string, verifiedDomains: readonly { name: string }
     const message = 'Another object with the same value for property userPrincipalName already exists.';
     throw badRequest(message, [{ code: 'ObjectConflict', message, target: 'userPrincipalName' }]);
   }
+}
+
+/**
+ * Entra's userPrincipalName rule (graph-facts §12, the "password policies and account restrictions" page):
+ * before the "@" only A-Z a-z 0-9 ' . - _ ! # ^ ~ (RFC 5322's / = ? { } | * + $ % & ` are refused), one "@",
+ * no period right before it, at most 64 characters before it and 48 after.
+ */
+export function upnWellFormed(upn: string): boolean {
+  const at = upn.indexOf('@');
+  if (at <= 0 || upn.indexOf('@', at + 1) >= 0) return false;
+  const local = upn.slice(0, at);
+  const domain = upn.slice(at + 1);
+  return local.length <= 64 && /^[A-Za-z0-9'.\-_!#^~]+$/.test(local) && !local.endsWith('.') && domain.length > 0 && domain.length <= 48;
 }
 
 // ---- groups ----------------------------------------------------------------------------------------------
@@ -137,10 +155,14 @@ export function checkMemberAdd(groupId: string, memberId: string, members: Reado
   }
 }
 
+/**
+ * Removing an object that is not a direct member: real Graph answers 404 Request_ResourceNotFound (a real
+ * response is quoted in microsoft-graph-docs issue 18714; graph-facts §12), not the 400 "One or more removed
+ * object references do not exist" that graph-facts §8 once recorded. It is the same answer as for a member
+ * that does not exist at all.
+ */
 export function checkMemberRemove(memberId: string, members: ReadonlySet<string>): void {
-  if (!members.has(memberId)) {
-    throw badRequest("One or more removed object references do not exist for the following modified properties: 'members'.");
-  }
+  if (!members.has(memberId)) throw notFound(memberId);
 }
 
 // ---- policies --------------------------------------------------------------------------------------------

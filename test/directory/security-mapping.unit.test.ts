@@ -8,7 +8,8 @@ import { toConditionalAccessPolicy } from '../../src/directory/security/policy.m
 import { BuiltInControl, ClientAppType, GrantOperator, PolicyState } from '../../src/directory/security/policy.types';
 import { isPrivilegedRole, PRIVILEGED_ROLE_TEMPLATES } from '../../src/directory/security/privileged-roles';
 import { User } from '../../src/directory/directory-object.types';
-import { privilegedUsersOf, roleNamesOf, toRoleAssignment } from '../../src/directory/security/role.mapping';
+import { privilegedUsersOf, roleNamesOf, scheduleOf, toRoleAssignment } from '../../src/directory/security/role.mapping';
+import { RoleAssignmentState } from '../../src/directory/security/role.types';
 
 const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
 const GUEST_INVITER = '95e79109-95c0-4d8e-aee3-d01accf2d47b';
@@ -221,5 +222,46 @@ describe('role mappings', () => {
     expect(holders[0].principal).toBeInstanceOf(User);
     expect(holders[0].principal).toMatchObject({ id: 'alice', displayName: 'Alice', tenantId: 'tenant-1' });
     expect(holders[0].assignments.map((a) => a.id)).toEqual(['a1', 'a3', 'a4']);
+    expect(holders[0].eligibleRoles).toEqual([]);
+  });
+
+  const names = roleNamesOf([{ id: GLOBAL_ADMIN, templateId: GLOBAL_ADMIN, displayName: 'Global Administrator' }]);
+  const scheduleInfo = (end: string | null) => ({
+    startDateTime: '2026-11-01T00:00:00Z',
+    expiration: end === null ? { type: 'noExpiration', endDateTime: null } : { type: 'afterDateTime', endDateTime: end },
+  });
+  it.each([
+    ['active without a schedule: direct and permanent', {}, 'ACTIVE', null, { via: 'DIRECT', startsAt: null, endsAt: null, permanent: true }],
+    ['active, activated until a date through a group', { memberType: 'Group', scheduleInfo: scheduleInfo('2026-12-31T00:00:00Z') }, 'ACTIVE', 'schedule', { via: 'GROUP', startsAt: new Date('2026-11-01T00:00:00Z'), endsAt: new Date('2026-12-31T00:00:00Z'), permanent: false }],
+    ['eligible with an end', { memberType: 'Direct', scheduleInfo: scheduleInfo('2027-01-15T00:00:00Z') }, 'ELIGIBLE', null, { via: 'DIRECT', endsAt: new Date('2027-01-15T00:00:00Z'), permanent: false }],
+    ['eligible without expiration', { memberType: 'Direct', scheduleInfo: scheduleInfo(null) }, 'ELIGIBLE', null, { endsAt: null, permanent: true }],
+    ['eligible with an unreadable end: taken as permanent', { scheduleInfo: { expiration: { type: 'afterDateTime', endDateTime: 'soon' } } }, 'ELIGIBLE', null, { endsAt: null, permanent: true }],
+  ] as const)('how a role is held: %s', (_name, fields, state, scheduleFrom, expected) => {
+    const json = { id: 'x', principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/', ...fields };
+    const assignment = state === 'ACTIVE'
+      ? toRoleAssignment(json, names, 't', RoleAssignmentState.ACTIVE, scheduleFrom === 'schedule' ? json : null)
+      : toRoleAssignment(json, names, 't', RoleAssignmentState.ELIGIBLE);
+    expect(assignment).toMatchObject({ state, roleName: 'Global Administrator', privileged: true, ...expected });
+  });
+
+  it('eligible-only roles are listed apart; an active assignment of the same role makes it not eligible-only', () => {
+    const eligible = (id: string, principalId: string, role: string) =>
+      toRoleAssignment({ id, principalId, roleDefinitionId: role, scheduleInfo: scheduleInfo(null) }, names, 't', RoleAssignmentState.ELIGIBLE);
+    const active = toRoleAssignment({ id: 'a', principalId: 'bob', roleDefinitionId: GLOBAL_ADMIN }, names, 't');
+    const holders = privilegedUsersOf([active, eligible('e1', 'bob', GLOBAL_ADMIN), eligible('e2', 'carol', GLOBAL_ADMIN), eligible('e3', 'carol', USER_ADMIN)]);
+    expect(holders.map((h) => [h.principalId, h.roles, h.eligibleRoles])).toEqual([
+      ['bob', ['Global Administrator'], []],
+      ['carol', ['Global Administrator', 'User Administrator'], ['Global Administrator', 'User Administrator']],
+    ]);
+  });
+
+  it("matches an active assignment to its PIM schedule by holder, role and scope, ids in any case", () => {
+    const schedules = [
+      { id: 's1', principalId: 'ALICE', roleDefinitionId: GLOBAL_ADMIN.toUpperCase(), directoryScopeId: '/', assignmentType: 'Activated' },
+      { id: 's2', principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/administrativeUnits/x' },
+    ];
+    expect(scheduleOf({ principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/' }, schedules)?.id).toBe('s1');
+    expect(scheduleOf({ principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/administrativeUnits/x' }, schedules)?.id).toBe('s2');
+    expect(scheduleOf({ principalId: 'bob', roleDefinitionId: GLOBAL_ADMIN }, schedules)).toBeNull();
   });
 });

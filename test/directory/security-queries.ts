@@ -10,7 +10,7 @@ export const PRINCIPAL = `
 export const ROLES = `
   directoryRoles { id displayName description roleTemplateId privileged members { ${PRINCIPAL} } }
   roleAssignments { id principalId roleDefinitionId roleName directoryScopeId privileged principal { ${PRINCIPAL} } }
-  privilegedUsers { principalId roles principal { ${PRINCIPAL} } assignments { id roleName } }
+  privilegedUsers { principalId roles eligibleRoles principal { ${PRINCIPAL} } assignments { id roleName state via startsAt endsAt permanent } }
 `;
 
 export const POLICIES = `
@@ -120,7 +120,7 @@ export interface Page<T> {
 export interface RolesView {
   directoryRoles: Array<{ id: string; displayName: string; description: string; roleTemplateId: string; privileged: boolean; members: Principal[] }>;
   roleAssignments: Array<{ id: string; principalId: string; roleDefinitionId: string; roleName: string; directoryScopeId: string; privileged: boolean; principal: Principal }>;
-  privilegedUsers: Array<{ principalId: string; roles: string[]; principal: Principal; assignments: Array<{ id: string; roleName: string }> }>;
+  privilegedUsers: Array<{ principalId: string; roles: string[]; eligibleRoles: string[]; principal: Principal; assignments: Array<{ id: string; roleName: string; state: string; via: string; startsAt: string | null; endsAt: string | null; permanent: boolean }> }>;
 }
 
 export interface PolicyView {

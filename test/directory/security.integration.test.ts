@@ -83,16 +83,30 @@ describe('security fields on a fully consented Verafield', () => {
       }
     });
 
-    it("lists privileged users: Verafield's two Global Administrators and its User Administrator, not the Guest Inviter", async () => {
+    it("lists privileged users: Verafield's two Global Administrators, its User Administrator and its two PIM-eligible admins, not the Guest Inviter", async () => {
       const { privilegedUsers } = await bench.read<RolesView>(ROLES);
-      const holders = privilegedUsers.map((holder) => [holder.principal.userPrincipalName, holder.roles]).sort();
+      const holders = privilegedUsers.map((holder) => [holder.principal.userPrincipalName, holder.roles, holder.eligibleRoles]).sort();
       expect(holders).toEqual([
-        [users.globalAdmin.userPrincipalName, ['Global Administrator']],
-        [users.secondGlobalAdmin.userPrincipalName, ['Global Administrator']],
-        [users.userAdmin.userPrincipalName, ['User Administrator']],
-      ]);
+        [users.globalAdmin.userPrincipalName, ['Global Administrator'], []],
+        [users.secondGlobalAdmin.userPrincipalName, ['Global Administrator'], []],
+        [users.userAdmin.userPrincipalName, ['User Administrator'], []],
+        [users.platformEngineer.userPrincipalName, ['Global Administrator'], ['Global Administrator']],
+        [users.dataEngineer.userPrincipalName, ['User Administrator'], ['User Administrator']],
+      ].sort());
       const globalAdmin = privilegedUsers.find((holder) => holder.principalId === users.globalAdmin.id)!;
-      expect(globalAdmin.assignments).toEqual([{ id: expect.any(String), roleName: 'Global Administrator' }]);
+      expect(globalAdmin.assignments).toEqual([
+        { id: expect.any(String), roleName: 'Global Administrator', state: 'ACTIVE', via: 'DIRECT', startsAt: expect.any(String), endsAt: null, permanent: true },
+      ]);
+      // Eligible for Global Administrator for 30 more days (Verafield's seed), activatable any time until then.
+      const eligible = privilegedUsers.find((holder) => holder.principalId === users.platformEngineer.id)!;
+      expect(eligible.assignments).toEqual([
+        { id: expect.any(String), roleName: 'Global Administrator', state: 'ELIGIBLE', via: 'DIRECT', startsAt: expect.any(String), endsAt: expect.any(String), permanent: false },
+      ]);
+      const daysLeft = (Date.parse(eligible.assignments[0].endsAt!) - Date.now()) / 86_400_000;
+      expect(daysLeft).toBeGreaterThan(29);
+      expect(daysLeft).toBeLessThanOrEqual(30);
+      const permanentEligible = privilegedUsers.find((holder) => holder.principalId === users.dataEngineer.id)!;
+      expect(permanentEligible.assignments).toEqual([expect.objectContaining({ state: 'ELIGIBLE', endsAt: null, permanent: true })]);
     });
 
     it('reads roles, assignments and privileged users with one read of each Graph list', async () => {
@@ -101,6 +115,8 @@ describe('security fields on a fully consented Verafield', () => {
       const { byEndpoint } = await bench.sim.control.counters();
       expect(byEndpoint['GET /roleManagement/directory/roleAssignments']).toBe(1);
       expect(byEndpoint['GET /roleManagement/directory/roleDefinitions']).toBe(1);
+      expect(byEndpoint['GET /roleManagement/directory/roleAssignmentSchedules']).toBe(1);
+      expect(byEndpoint['GET /roleManagement/directory/roleEligibilitySchedules']).toBe(1);
       expect(byEndpoint['GET /directoryRoles']).toBe(1);
     });
   });
@@ -273,7 +289,8 @@ describe('security fields on a fully consented Verafield', () => {
       // Ends 10 days, 200 days ago and 180 days from the tenant's generation, moments before the read.
       expect(product.credentials.map((c) => c.expiresInDays)).toEqual([-201, 9, 179]);
       expect(product.soonestExpiry).toMatchObject({ displayName: 'production', status: 'EXPIRING_SOON', expiresInDays: 9 });
-      expect(byName.get('Legacy Reporting Tool')).toMatchObject({ credentials: [{ status: 'EXPIRED', expiresInDays: -501 }], soonestExpiry: null });
+      // Its only secret expired: the soonest expiry shows it (EXPIRED) rather than nothing.
+      expect(byName.get('Legacy Reporting Tool')).toMatchObject({ credentials: [{ status: 'EXPIRED', expiresInDays: -501 }], soonestExpiry: { status: 'EXPIRED', expiresInDays: -501 } });
       expect(byName.get('Expense Sync')!.soonestExpiry).toMatchObject({ displayName: 'sync job', status: 'EXPIRING_SOON', expiresInDays: 3 });
       expect(byName.get('Verafield HR Portal')!.credentials.map((c) => [c.type, c.status])).toEqual([['CERTIFICATE', 'EXPIRED'], ['PASSWORD', 'VALID']]);
       for (const credential of product.credentials) expect(Date.parse(credential.startsAt!)).toBeLessThan(Date.parse(credential.endsAt!));
@@ -285,6 +302,44 @@ describe('security fields on a fully consented Verafield', () => {
         expect.objectContaining({ consentType: 'ALL_PRINCIPALS', principalId: null, clientId: VERAFIELD.apps.hrPortal.servicePrincipalId, resourceDisplayName: 'Microsoft Graph', scopes: ['openid', 'profile', 'User.Read'] }),
       ]);
       expect(byName.get('Legacy Reporting Tool')).toMatchObject({ appRoleAssignments: [], oauth2PermissionGrants: [] });
+    });
+
+    it('lists expired credentials, and filters the applications to those expiring within N days or expired', async () => {
+      type Listed = { displayName: string; expiredCredentials: Array<{ displayName: string; status: string; expiresInDays: number }> };
+      const list = async (args: string) =>
+        (
+          await bench.read<{ applications: Page<Listed> }>(
+            `applications(first: 50${args}) { totalCount pageInfo { hasNextPage } edges { node { displayName expiredCredentials { displayName status expiresInDays } } } }`,
+          )
+        ).applications;
+      const all = await list('');
+      const expired = new Map(all.edges.map((e) => [e.node.displayName, e.node.expiredCredentials.map((c) => [c.displayName, c.status, c.expiresInDays])]));
+      expect(expired.get('Gateway Product')).toEqual([['old production', 'EXPIRED', -201]]);
+      expect(expired.get('Legacy Reporting Tool')).toEqual([[expect.any(String), 'EXPIRED', -501]]);
+      expect(expired.get('Expense Sync')).toEqual([]);
+
+      const names = (page: Page<Listed>) => page.edges.map((e) => e.node.displayName).sort();
+      const expiredOnly = await list(', expired: true');
+      expect(names(expiredOnly)).toEqual(['Gateway Product', 'Legacy Reporting Tool', 'Verafield HR Portal']);
+      expect(expiredOnly.totalCount).toBeNull();
+      // Expense Sync ends in 3 days, Gateway Product in 9.
+      expect(names(await list(', expiringWithinDays: 5'))).toEqual(['Expense Sync']);
+      expect(names(await list(', expiringWithinDays: 10'))).toEqual(['Expense Sync', 'Gateway Product']);
+      expect(names(await list(', expiringWithinDays: 5, expired: true'))).toEqual(['Expense Sync', 'Gateway Product', 'Legacy Reporting Tool', 'Verafield HR Portal']);
+      // Page by page (Graph's pages hold apps the filter drops): the same apps, each once.
+      const paged: string[] = [];
+      let after: string | null = null;
+      do {
+        const { applications: page }: { applications: Page<Listed> & { pageInfo: { endCursor: string | null } } } = await bench.read(
+          'applications(first: 1, after: $after, expired: true) { pageInfo { hasNextPage endCursor } edges { node { displayName } } }',
+          { after },
+          '$after: String',
+        );
+        paged.push(...page.edges.map((e) => e.node.displayName));
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+      } while (after);
+      expect(paged.sort()).toEqual(names(expiredOnly));
+      await expect(list(', expiringWithinDays: -1')).rejects.toThrow(/expiringWithinDays: expected a whole number of days from 0 to 3650, got -1/);
     });
 
     it('pages through the service principals with their own credentials, application permissions and delegated grants', async () => {
@@ -365,7 +420,7 @@ describe('security fields on a Verafield consented without Policy.Read.All', () 
     });
     const body = (await response.json()) as { data: { tenant: Record<string, unknown> }; errors: Array<{ path: string[]; message: string; extensions: Record<string, unknown> }> };
     expect(body.data.tenant).toMatchObject({ id: bench.tenantId, conditionalAccessPolicies: null, mfaEnforcement: null });
-    expect(body.data.tenant.privilegedUsers).toHaveLength(3);
+    expect(body.data.tenant.privilegedUsers).toHaveLength(5);
     expect(body.errors.map((error) => error.path.at(-1)).sort()).toEqual(['conditionalAccessPolicies', 'mfaEnforcement']);
     for (const error of body.errors) {
       expect(error.extensions).toMatchObject({ code: 'UPSTREAM_FORBIDDEN', missingPermission: 'Policy.Read.All' });

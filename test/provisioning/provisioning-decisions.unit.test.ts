@@ -3,9 +3,10 @@
  * stored results (never with a password), and the tenant gate.
  */
 import { GraphBadRequestError, GraphForbiddenError, GraphNotFoundError, GraphThrottledError, GraphUnavailableError } from '../../src/graph';
-import { memberWriteFailure, unexpectedFailure, userWriteFailure } from '../../src/provisioning/outcomes';
+import { inspectedMemberOutcome, memberWriteFailure, unexpectedFailure, userWriteFailure, type Probe } from '../../src/provisioning/outcomes';
 import { generatePassword, passwordProblem, upnParts } from '../../src/provisioning/password';
 import { isInvalid, validateCreate, validateUpdate } from '../../src/provisioning/provisioning-input';
+import { upnProblem } from '../../src/provisioning/upn';
 import { requestHash } from '../../src/provisioning/provisioning.service';
 import { CreatedUser, MembershipChangeKind } from '../../src/provisioning/provisioning.types';
 import { provisioningGate } from '../../src/provisioning/provisioning.writer';
@@ -61,6 +62,39 @@ describe('input checks', () => {
   });
 });
 
+describe("userPrincipalName: Entra's rule", () => {
+  test.each<[string, string | null]>([
+    ['nora.finch@verafield.com', null],
+    ["o'brien-x_y!z#^~@verafield.com", null],
+    ['nora_contoso.com#EXT#@verafield.onmicrosoft.com', null],
+    ['a/../b@verafield.com', 'may hold only letters, digits'],
+    ...['/', '=', '?', '{', '}', '|', '*', '+', '$', '%', '&', '`', ' ', '"', '(', 'ü'].map((c): [string, string] => [`a${c}b@verafield.com`, `got ${JSON.stringify(c)}`]),
+    ['nora.@verafield.com', 'a period may not come right before'],
+    ['nora', 'got no "@"'],
+    ['a@b@verafield.com', 'exactly one "@"'],
+    ['@verafield.com', 'expected 1 to 64 characters before'],
+    [`${'a'.repeat(64)}@verafield.com`, null],
+    [`${'a'.repeat(65)}@verafield.com`, 'expected 1 to 64 characters before the "@", got 65'],
+    [`a@${'d'.repeat(44)}.com`, null],
+    [`a@${'d'.repeat(45)}.com`, 'at most 48 characters after'],
+    ['a@nodots', 'at most 48 characters after'],
+  ])('%s -> %s', (upn, problem) => {
+    const found = upnProblem(upn);
+    if (problem === null) expect(found).toBeNull();
+    else expect(found).toContain(problem);
+    // createUser refuses it before Graph is asked, naming the field and the rule broken.
+    const valid = validateCreate({ displayName: 'N', userPrincipalName: upn, accountEnabled: true, forceChangePasswordNextSignIn: true });
+    if (problem === null) expect(isInvalid(valid)).toBe(false);
+    else expect(valid).toMatchObject({ errorCode: 'INVALID_INPUT', field: 'input.userPrincipalName', message: expect.stringContaining(problem) });
+  });
+
+  it("reads Graph's InvalidValue on userPrincipalName as a bad local part or an unverified domain, by the value", () => {
+    const invalid = bad("Invalid value specified for property 'userPrincipalName' of resource 'User'.", [{ code: 'InvalidValue', message: 'x', target: 'userPrincipalName' }]);
+    expect(userWriteFailure(invalid, 'a+b@verafield.com', 'create')).toMatchObject({ errorCode: 'INVALID_INPUT', field: 'input.userPrincipalName' });
+    expect(userWriteFailure(invalid, 'ab@contoso.com', 'create')).toMatchObject({ errorCode: 'INVALID_DOMAIN', domain: 'contoso.com' });
+  });
+});
+
 describe('Graph failures as typed results', () => {
   it('branches on ObjectConflict / InvalidValue details, not on the text', () => {
     expect(userWriteFailure(bad('anything', [{ code: 'ObjectConflict', message: 'x', target: 'userPrincipalName' }]), UPN, 'create')).toMatchObject({ errorCode: 'UPN_CONFLICT' });
@@ -79,13 +113,39 @@ describe('Graph failures as typed results', () => {
     expect(unexpectedFailure(outage, 't', 'POST /users')).toBeInstanceOf(GatewayError);
   });
 
-  it("recognises the member no-ops by Graph's message (it gives no code), and sends anything else to be looked into", () => {
+  it("recognises 'already a member' by Graph's message (it gives no code); a removal refused as absent, by 404 or 400, is looked into", () => {
     const already = bad("One or more added object references already exist for the following modified properties: 'members'.");
     const absent = bad("One or more removed object references do not exist for the following modified properties: 'members'.");
+    const missing = new GraphNotFoundError({ status: 404, code: 'Request_ResourceNotFound', message: "Resource 'm' does not exist or one of its queried reference-property objects are not present." });
     expect(memberWriteFailure(already, 'g', 'm', MembershipChangeKind.ADDED)).toMatchObject({ kind: 'result', result: { noOp: true, change: 'ADDED' } });
-    expect(memberWriteFailure(absent, 'g', 'm', MembershipChangeKind.REMOVED)).toMatchObject({ kind: 'result', result: { noOp: true, change: 'REMOVED' } });
-    expect(memberWriteFailure(already, 'g', 'm', MembershipChangeKind.REMOVED)).toMatchObject({ kind: 'inspect', status: 400 });
-    expect(memberWriteFailure(new GraphNotFoundError({ status: 404, code: 'Request_ResourceNotFound', message: 'x' }), 'g', 'm', MembershipChangeKind.ADDED)).toMatchObject({ kind: 'inspect', status: 404 });
+    expect(memberWriteFailure(absent, 'g', 'm', MembershipChangeKind.REMOVED)).toMatchObject({ kind: 'inspect', status: 400, absentMember: true });
+    expect(memberWriteFailure(missing, 'g', 'm', MembershipChangeKind.REMOVED)).toMatchObject({ kind: 'inspect', status: 404, absentMember: true });
+    expect(memberWriteFailure(already, 'g', 'm', MembershipChangeKind.REMOVED)).toMatchObject({ kind: 'inspect', status: 400, absentMember: false });
+    expect(memberWriteFailure(missing, 'g', 'm', MembershipChangeKind.ADDED)).toMatchObject({ kind: 'inspect', status: 404, absentMember: false });
+  });
+
+  const missing404 = new GraphNotFoundError({ status: 404, code: 'Request_ResourceNotFound', message: 'x' });
+  const found: Probe = { ok: true };
+  const absentProbe: Probe = { ok: false, status: 404 };
+  const refused: Probe = { ok: false, status: 403 };
+  const REMOVED = MembershipChangeKind.REMOVED;
+  const removal404 = { kind: 'inspect' as const, status: 404 as const, error: missing404, absentMember: true };
+  const removal400 = { kind: 'inspect' as const, status: 400 as const, error: bad('removed object references do not exist'), absentMember: true };
+  const add404 = { kind: 'inspect' as const, status: 404 as const, error: missing404, absentMember: false };
+  test.each([
+    ['removal 404, group and user member exist', removal404, found, { asUser: found, asGroup: absentProbe }, { noOp: true, change: 'REMOVED' }],
+    ['removal 404, group and group member exist', removal404, found, { asUser: absentProbe, asGroup: found }, { noOp: true, change: 'REMOVED' }],
+    ['removal 400 (older answer), both exist', removal400, found, { asUser: found, asGroup: absentProbe }, { noOp: true }],
+    ['removal 404, group missing', removal404, absentProbe, { asUser: found, asGroup: absentProbe }, { errorCode: 'NOT_FOUND', objectKind: 'GROUP', objectId: 'g' }],
+    ['removal 404, member missing', removal404, found, { asUser: absentProbe, asGroup: absentProbe }, { errorCode: 'NOT_FOUND', objectKind: 'OBJECT', objectId: 'm' }],
+    ['removal 404, dynamic group', removal404, { ok: true, dynamic: true } as Probe, { asUser: found, asGroup: absentProbe }, { errorCode: 'GROUP_IS_DYNAMIC' }],
+    ['removal 404, member read refused', removal404, found, { asUser: refused, asGroup: absentProbe }, null],
+    ['removal 404, group read refused', removal404, refused, { asUser: found, asGroup: absentProbe }, null],
+    ['add 404, group exists: the member is missing', add404, found, undefined, { errorCode: 'NOT_FOUND', objectKind: 'OBJECT' }],
+  ])('%s', (_name, failure, group, member, expected) => {
+    const outcome = inspectedMemberOutcome(failure, 'g', 'm', failure === add404 ? MembershipChangeKind.ADDED : REMOVED, group, member);
+    if (expected === null) expect(outcome).toBeNull();
+    else expect(outcome).toMatchObject(expected);
   });
 });
 

@@ -28,7 +28,15 @@ describe('envelope', () => {
   });
 
   test('duplicate ids, unknown dependsOn, a body without Content-Type, absolute urls -> 400', async () => {
-    expect((await batch([get('1', '/users'), get('1', '/groups')])).body.error.message).toContain("request id '1' is used more than once");
+    expect((await batch([get('1', '/users'), get('1', '/groups')])).body.error.message).toBe('Request Id 1 has to be unique in a batch.');
+    // Ids are not case-sensitive: 'a' and 'A' collide, and the whole batch is refused before any step runs.
+    const before = g.sim.ctx.counters.subRequests;
+    const mixedCase = await batch([get('a', '/users?$top=1'), get('A', '/groups?$top=1')]);
+    expect([mixedCase.status, mixedCase.body.error.code, mixedCase.body.error.message]).toEqual([400, 'BadRequest', 'Request Id A has to be unique in a batch.']);
+    expect(g.sim.ctx.counters.subRequests).toBe(before);
+    // ...and dependsOn finds its step whatever the case it is written in.
+    const dependent = await batch([get('First', '/organization'), get('second', '/users?$top=1', { dependsOn: ['FIRST'] })]);
+    expect(dependent.body.responses.map((r: Sub) => [r.id, r.status]).sort()).toEqual([['First', 200], ['second', 200]]);
     expect((await batch([get('1', '/users', { dependsOn: ['9'] })])).body.error.message).toContain("dependsOn '9'");
     const noContentType = await batch([{ id: '1', method: 'PATCH', url: `/users/${VERAFIELD.users.salesRep.id}`, body: { jobTitle: 'x' } }]);
     expect(noContentType.body.error.message).toBe('Write request id : 1 does not contain Content-Type header or body.');

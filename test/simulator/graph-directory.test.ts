@@ -89,6 +89,52 @@ describe('apps, service principals and grants', () => {
   });
 });
 
+describe('Privileged Identity Management schedules', () => {
+  const USER_ADMIN_TEMPLATE = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
+
+  test('roleEligibilitySchedules: Verafield has eligible admins, time-bound or permanent, with Graph’s scheduleInfo', async () => {
+    const res = await g.get('/roleManagement/directory/roleEligibilitySchedules');
+    expect(res.status).toBe(200);
+    const byPrincipal = new Map(res.body.value.map((s: { principalId: string }) => [s.principalId, s]));
+    const now = g.sim.ctx.now();
+    const ga = byPrincipal.get(VERAFIELD.users.platformEngineer.id) as any;
+    expect(ga).toMatchObject({ roleDefinitionId: GLOBAL_ADMIN_TEMPLATE, directoryScopeId: '/', memberType: 'Direct', status: 'Provisioned' });
+    expect(ga.scheduleInfo.expiration.type).toBe('afterDateTime');
+    expect(Date.parse(ga.scheduleInfo.expiration.endDateTime)).toBeGreaterThan(now);
+    expect(Date.parse(ga.scheduleInfo.startDateTime)).toBeLessThan(now);
+    expect(byPrincipal.get(VERAFIELD.users.dataEngineer.id)).toMatchObject({ roleDefinitionId: USER_ADMIN_TEMPLATE, scheduleInfo: { expiration: { type: 'noExpiration', endDateTime: null } } });
+    // Eligible is not active: no assignment, no directory role membership.
+    expect([...tenant().roleAssignments.values()].map((a) => a.principalId)).not.toContain(VERAFIELD.users.platformEngineer.id);
+  });
+
+  test('roleEligibilitySchedules filter by principal and expand the principal or the role definition', async () => {
+    const filter = encodeURIComponent(`principalId eq '${VERAFIELD.users.platformEngineer.id}'`);
+    const principal = await g.get(`/roleManagement/directory/roleEligibilitySchedules?$filter=${filter}&$expand=principal`);
+    expect(principal.body.value).toEqual([expect.objectContaining({ principal: expect.objectContaining({ '@odata.type': '#microsoft.graph.user', id: VERAFIELD.users.platformEngineer.id }) })]);
+    const definition = await g.get(`/roleManagement/directory/roleEligibilitySchedules?$filter=${filter}&$expand=roleDefinition`);
+    expect(definition.body.value[0].roleDefinition).toMatchObject({ id: GLOBAL_ADMIN_TEMPLATE, displayName: 'Global Administrator' });
+  });
+
+  test('roleAssignmentSchedules list every active assignment as a permanent Assigned schedule', async () => {
+    const res = await g.get(`/roleManagement/directory/roleAssignmentSchedules?$filter=${encodeURIComponent(`roleDefinitionId eq '${GLOBAL_ADMIN_TEMPLATE}'`)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.value.map((s: { principalId: string }) => s.principalId).sort()).toEqual([VERAFIELD.users.globalAdmin.id, VERAFIELD.users.secondGlobalAdmin.id].sort());
+    expect(res.body.value[0]).toMatchObject({ assignmentType: 'Assigned', memberType: 'Direct', scheduleInfo: { expiration: { type: 'noExpiration' } } });
+  });
+
+  test('each needs its own read permission or role management; Directory.Read.All is not enough', async () => {
+    const eligibilityOnly = await g.tokenWith(['RoleEligibilitySchedule.Read.Directory']);
+    expect((await g.call('GET', '/roleManagement/directory/roleEligibilitySchedules', { token: eligibilityOnly })).status).toBe(200);
+    expect((await g.call('GET', '/roleManagement/directory/roleAssignmentSchedules', { token: eligibilityOnly })).status).toBe(403);
+    const assignmentOnly = await g.tokenWith(['RoleAssignmentSchedule.Read.Directory']);
+    expect((await g.call('GET', '/roleManagement/directory/roleAssignmentSchedules', { token: assignmentOnly })).status).toBe(200);
+    const directory = await g.tokenWith(['Directory.Read.All']);
+    expect((await g.call('GET', '/roleManagement/directory/roleEligibilitySchedules', { token: directory })).status).toBe(403);
+    const roleManagement = await g.tokenWith(['RoleManagement.Read.Directory']);
+    expect((await g.call('GET', '/roleManagement/directory/roleEligibilitySchedules', { token: roleManagement })).status).toBe(200);
+  });
+});
+
 describe('getByIds and organization', () => {
   test('getByIds returns the objects found, typed, optionally restricted by type', async () => {
     const ids = [VERAFIELD.users.salesRep.id, VERAFIELD.groups.finance, '00000000-0000-0000-0000-0000000000ff'];
@@ -100,6 +146,18 @@ describe('getByIds and organization', () => {
     const groupsOnly = await g.call('POST', '/directoryObjects/getByIds', { body: { ids, types: ['group'] } });
     expect(groupsOnly.body.value.map((o: { id: string }) => o.id)).toEqual([ids[1]]);
     expect((await g.call('POST', '/directoryObjects/getByIds', { body: { ids: [] } })).status).toBe(400);
+  });
+
+  test('getByIds types are case-insensitive; an unknown type is a 400 naming the known ones', async () => {
+    const ids = [VERAFIELD.users.salesRep.id, VERAFIELD.groups.finance];
+    for (const types of [['Group'], ['GROUP'], ['gRoUp']]) {
+      const res = await g.call('POST', '/directoryObjects/getByIds', { body: { ids, types } });
+      expect([res.status, res.body.value?.map((o: { id: string }) => o.id)]).toEqual([200, [ids[1]]]);
+    }
+    const both = await g.call('POST', '/directoryObjects/getByIds', { body: { ids, types: ['User', 'group'] } });
+    expect(both.body.value.map((o: { id: string }) => o.id)).toEqual(ids);
+    const unknown = await g.call('POST', '/directoryObjects/getByIds', { body: { ids, types: ['printer'] } });
+    expect([unknown.status, unknown.body.error.message]).toEqual([400, expect.stringContaining('got ["printer"]')]);
   });
 
   test('organization is the token’s tenant', async () => {

@@ -180,6 +180,8 @@ const CASES: [entities.EntityType, () => string[]][] = [
   [entities.DIRECTORY_ROLE, () => [`/directoryRoles?${selectAll(entities.DIRECTORY_ROLE)}`]],
   [entities.ROLE_ASSIGNMENT, () => [`/roleManagement/directory/roleAssignments?${selectAll(entities.ROLE_ASSIGNMENT)}&$expand=principal`]],
   [entities.ROLE_DEFINITION, () => [`/roleManagement/directory/roleDefinitions?${selectAll(entities.ROLE_DEFINITION)}`]],
+  [entities.ROLE_ELIGIBILITY_SCHEDULE, () => [`/roleManagement/directory/roleEligibilitySchedules?${selectAll(entities.ROLE_ELIGIBILITY_SCHEDULE)}`]],
+  [entities.ROLE_ASSIGNMENT_SCHEDULE, () => [`/roleManagement/directory/roleAssignmentSchedules?${selectAll(entities.ROLE_ASSIGNMENT_SCHEDULE)}`]],
   [entities.CONDITIONAL_ACCESS_POLICY, () => [`/identity/conditionalAccess/policies?${selectAll(entities.CONDITIONAL_ACCESS_POLICY)}`]],
   [entities.SERVICE_PRINCIPAL, () => [`/servicePrincipals?${selectAll(entities.SERVICE_PRINCIPAL)}`]],
   [entities.APPLICATION, () => [`/applications?${selectAll(entities.APPLICATION)}`]],

@@ -30,6 +30,26 @@ describe('users: properties', () => {
     expect(res.body.value[0].passwordProfile).toBeNull();
   });
 
+  test('$select of documented properties the simulator does not model -> 200 with null, as Graph answers no value', async () => {
+    const res = await g.get('/users?$top=2&$select=id,city,companyName,employeeId,department');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.value[0]).sort()).toEqual(['city', 'companyName', 'department', 'employeeId', 'id']);
+    expect(res.body.value[0]).toMatchObject({ city: null, companyName: null, employeeId: null });
+    const one = await g.get(`/users/${VERAFIELD.users.financeEmployee.id}?$select=id,department,onPremisesSyncEnabled`);
+    expect(one.body).toMatchObject({ id: VERAFIELD.users.financeEmployee.id, department: 'Finance', onPremisesSyncEnabled: null });
+    const group = await g.get(`/groups/${VERAFIELD.groups.finance}?$select=id,classification,isAssignableToRole`);
+    expect([group.status, Object.keys(group.body).filter((k) => !k.startsWith('@')).sort()]).toEqual([200, ['classification', 'id', 'isAssignableToRole']]);
+    // A members collection holds several types: each object answers the properties its own type has.
+    const members = await g.get(`/groups/${VERAFIELD.groups.allCompany}/members?$top=3&$select=id,city,securityEnabled`);
+    expect(members.status).toBe(200);
+    const user = members.body.value.find((m: Record<string, unknown>) => m['@odata.type'] === '#microsoft.graph.user');
+    expect(user).toMatchObject({ city: null });
+    expect(user).not.toHaveProperty('securityEnabled');
+    // A property of another type only is still unknown on this one.
+    const wrongType = await g.get('/users?$select=id,securityEnabled');
+    expect([wrongType.status, wrongType.body.error.message]).toEqual([400, "Could not find a property named 'securityEnabled' on type 'microsoft.graph.user'."]);
+  });
+
   test('$select of an unknown property -> 400 naming it and the type', async () => {
     const res = await g.get('/users?$select=id,shoeSize');
     expect(res.status).toBe(400);

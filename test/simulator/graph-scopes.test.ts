@@ -61,6 +61,8 @@ describe('application permissions (roles)', () => {
       `/groups/${VERAFIELD.groups.finance}/members`,
       '/directoryRoles',
       '/roleManagement/directory/roleAssignments',
+      '/roleManagement/directory/roleEligibilitySchedules',
+      '/roleManagement/directory/roleAssignmentSchedules',
       '/identity/conditionalAccess/policies',
       '/servicePrincipals',
       '/applications',

@@ -1,6 +1,7 @@
 /** Resource units, throttling windows, conditional-access rate, injected faults and counters (graph-facts §5). */
 import { VERAFIELD } from '../../src/simulator/generator';
-import { charge, requestCost, resourceUnitLimit, ThrottleState, windowsFor } from '../../src/simulator/graph/throttle';
+import { GRAPH_ROUTES } from '../../src/simulator/graph/router';
+import { baseCost, charge, DOCUMENTED_COSTS, requestCost, resourceUnitLimit, ThrottleState, windowsFor } from '../../src/simulator/graph/throttle';
 import { startGraphSim, type GraphSim } from './graph-client';
 
 describe('cost and windows (pure)', () => {
@@ -13,6 +14,17 @@ describe('cost and windows (pure)', () => {
     [1, '$select=id&$top=1', 1],
   ])('base %p with %p costs %p', (base, query, cost) => {
     expect(requestCost(base, new URLSearchParams(query))).toBe(cost);
+  });
+
+  test("every row of the documented cost table is a route the simulator serves, and every other read costs 1", () => {
+    const served = new Set(GRAPH_ROUTES.map((r) => `${r.method} ${r.template}`));
+    for (const key of Object.keys(DOCUMENTED_COSTS)) expect(served).toContain(key);
+    const costs = Object.fromEntries(GRAPH_ROUTES.filter((r) => r.method === 'GET' || r.readsOnly).map((r) => [`${r.method} ${r.template}`, baseCost(r.method, r.template)]));
+    expect(Object.fromEntries(Object.entries(costs).filter(([, cost]) => cost !== 1))).toEqual(DOCUMENTED_COSTS);
+    // Not in Microsoft's table, so the base cost of 1 (graph-facts §5 and §12).
+    expect(costs['GET /groups/{id}/memberOf']).toBe(1);
+    expect(costs['GET /servicePrincipals']).toBe(1);
+    expect(costs['GET /servicePrincipals/{id}/oauth2PermissionGrants']).toBe(1);
   });
 
   test('limits by tenant size', () => {
@@ -61,6 +73,18 @@ describe('over HTTPS with throttling enabled', () => {
     }
     expect(costs).toEqual([2, 1, 2, 5]);
     expect(g.sim.ctx.counters.resourceUnits - before).toBe(10);
+  });
+
+  test('endpoints missing from the documented table cost 1 over HTTP', async () => {
+    const sp = VERAFIELD.apps.product.servicePrincipalId;
+    const paths = [`/groups/${VERAFIELD.groups.finance}/memberOf`, '/servicePrincipals', `/servicePrincipals/${sp}/oauth2PermissionGrants`, '/oauth2PermissionGrants'];
+    const costs = [];
+    for (const path of paths) {
+      const res = await g.get(path);
+      expect(res.status).toBe(200);
+      costs.push(Number(res.headers['x-ms-resource-unit']));
+    }
+    expect(costs).toEqual([1, 1, 1, 2]);
   });
 
   test('past the tenant limit -> 429 with Retry-After, scope and information; fine again once the window slides', async () => {

@@ -53,6 +53,20 @@ describe('users', () => {
     expect(broken.body.error.message).toMatch(/^Unable to read JSON request payload/);
   });
 
+  test("a UPN with characters Entra forbids before the '@' -> 400 InvalidValue, nothing created", async () => {
+    const before = g.sim.ctx.store.requireTenant(VERAFIELD.tenantId).users.size;
+    for (const upn of [`a/../b@${VERAFIELD.domain}`, `a+b@${VERAFIELD.domain}`, `a=b@${VERAFIELD.domain}`, `ab.@${VERAFIELD.domain}`]) {
+      const res = await g.call('POST', '/users', { body: newUserBody({ userPrincipalName: upn }) });
+      expect([res.status, res.body.error.code, res.body.error.message]).toEqual([400, 'Request_BadRequest', "Invalid value specified for property 'userPrincipalName' of resource 'User'."]);
+      expect(res.body.error.details).toEqual([expect.objectContaining({ code: 'InvalidValue', target: 'userPrincipalName' })]);
+    }
+    expect(g.sim.ctx.store.requireTenant(VERAFIELD.tenantId).users.size).toBe(before);
+    const patch = await g.call('PATCH', `/users/${VERAFIELD.users.salesRep.id}`, { body: { userPrincipalName: `x|y@${VERAFIELD.domain}` } });
+    expect([patch.status, patch.body.error.details[0].code]).toEqual([400, 'InvalidValue']);
+    const ok = await g.call('POST', '/users', { body: newUserBody({ userPrincipalName: `o'neil.x-y_z!#^~@${VERAFIELD.domain}` }) });
+    expect(ok.status).toBe(201);
+  });
+
   test('PATCH /users/{id} -> 204 and the change is visible', async () => {
     const res = await g.call('PATCH', `/users/${VERAFIELD.users.salesRep.id}`, { body: { jobTitle: 'Sales Director' } });
     expect(res.status).toBe(204);
@@ -70,7 +84,7 @@ describe('users', () => {
 describe('member references', () => {
   const group = VERAFIELD.groups.productAdmins;
 
-  test('POST $ref adds, a second time -> 400, DELETE $ref removes, again -> 400', async () => {
+  test('POST $ref adds, a second time -> 400, DELETE $ref removes, again -> 404 as real Graph answers', async () => {
     const user = VERAFIELD.users.platformEngineer.id;
     expect((await g.call('POST', `/groups/${group}/members/$ref`, { body: ref(user) })).status).toBe(204);
     expect(members(group)).toContain(user);
@@ -78,7 +92,14 @@ describe('member references', () => {
     expect(again.body.error.message).toBe("One or more added object references already exist for the following modified properties: 'members'.");
     expect((await g.call('DELETE', `/groups/${group}/members/${user}/$ref`)).status).toBe(204);
     const gone = await g.call('DELETE', `/groups/${group}/members/${user}/$ref`);
-    expect(gone.body.error.message).toBe("One or more removed object references do not exist for the following modified properties: 'members'.");
+    // graph-facts §12 (microsoft-graph-docs issue 18714): not the 400 "removed object references do not exist".
+    expect([gone.status, gone.body.error.code, gone.body.error.message]).toEqual([
+      404,
+      'Request_ResourceNotFound',
+      `Resource '${user}' does not exist or one of its queried reference-property objects are not present.`,
+    ]);
+    const stranger = await g.call('DELETE', `/groups/${group}/members/00000000-0000-0000-0000-00000000abcd/$ref`);
+    expect([stranger.status, stranger.body.error.code]).toEqual([404, 'Request_ResourceNotFound']);
   });
 
   test('an unknown object -> 404; a malformed @odata.id -> 400', async () => {

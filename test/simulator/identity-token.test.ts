@@ -229,8 +229,8 @@ describe('client authentication and request errors', () => {
     expectAadError(res, 401, 'invalid_client', 700016);
   });
 
-  test('an unknown tenant is 400 invalid_tenant AADSTS90002', async () => {
-    expectAadError(await tokenRequest(sim, 'unknown.example', { ...form(), ...clientAuth() }), 400, 'invalid_tenant', 90002);
+  test('an unknown tenant is 400 invalid_request AADSTS90002 (discovery says invalid_tenant)', async () => {
+    expectAadError(await tokenRequest(sim, 'unknown.example', { ...form(), ...clientAuth() }), 400, 'invalid_request', 90002);
   });
 
   test('an unsupported grant type is unsupported_grant_type', async () => {

@@ -6,6 +6,7 @@ import {
   checkMemberAdd,
   checkMemberRemove,
   checkUpn,
+  upnWellFormed,
   validateGroupPatch,
   validateNewGroup,
   validateNewUser,
@@ -18,6 +19,16 @@ function messageOf(fn: () => unknown): string | undefined {
     fn();
   } catch (e) {
     if (e instanceof SimGraphError) return e.message;
+    throw e;
+  }
+  return undefined;
+}
+
+function errorOf(fn: () => unknown): SimGraphError | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof SimGraphError) return e;
     throw e;
   }
   return undefined;
@@ -54,6 +65,30 @@ describe('users', () => {
     expect(messageOf(() => checkUpn('rae@x.test', domains, 'other', 'self'))).toBe('Another object with the same value for property userPrincipalName already exists.');
     expect(messageOf(() => checkUpn('rae@x.test', domains, 'self', 'self'))).toBeUndefined();
   });
+
+  test.each<[string, boolean]>([
+    ["o'brien.sean-2_x!#^~@x.test", true],
+    ['Nora.Finch@x.test', true],
+    ['x_contoso.com#EXT#@x.test', true],
+    ['a/../b@x.test', false],
+    ...['=', '?', '{', '}', '|', '*', '+', '$', '%', '&', '`', '"', ' ', '/', '(', ',', 'é'].map((c): [string, boolean] => [`a${c}b@x.test`, false]),
+    ['rae.@x.test', false],
+    ['rae@@x.test', false],
+    ['a@b@x.test', false],
+    [`${'a'.repeat(64)}@x.test`, true],
+    [`${'a'.repeat(65)}@x.test`, false],
+    [`rae@${'d'.repeat(43)}.test`, true],
+    [`rae@${'d'.repeat(44)}.test`, false],
+  ])('UPN rule: %s -> %s', (upn, ok) => {
+    expect(upnWellFormed(upn)).toBe(ok);
+    const domains = [{ name: upn.slice(upn.lastIndexOf('@') + 1) }];
+    const error = errorOf(() => checkUpn(upn, domains, undefined, undefined));
+    if (ok) expect(error).toBeUndefined();
+    else {
+      const message = "Invalid value specified for property 'userPrincipalName' of resource 'User'.";
+      expect(error).toMatchObject({ status: 400, code: 'Request_BadRequest', message, details: [{ code: 'InvalidValue', message, target: 'userPrincipalName' }] });
+    }
+  });
 });
 
 describe('groups, members and policies', () => {
@@ -69,7 +104,8 @@ describe('groups, members and policies', () => {
     expect(messageOf(() => checkDynamic(dynamic))).toMatch(/membershipRule value is required/);
     expect(messageOf(() => checkMemberAdd('g', 'g', new Set()))).toBe('A group cannot be added as a member of itself.');
     expect(messageOf(() => checkMemberAdd('g', 'u', new Set(['u'])))).toMatch(/already exist/);
-    expect(messageOf(() => checkMemberRemove('u', new Set()))).toMatch(/do not exist/);
+    expect(errorOf(() => checkMemberRemove('u', new Set()))).toMatchObject({ status: 404, code: 'Request_ResourceNotFound', message: expect.stringMatching(/^Resource 'u' does not exist/) });
+    expect(errorOf(() => checkMemberRemove('u', new Set(['u'])))).toBeUndefined();
   });
 
   test('policy state must be one of Graph’s three', () => {

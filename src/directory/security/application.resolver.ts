@@ -17,9 +17,14 @@ export class ApplicationResolver {
     return credentialsOf(app.graph, new Date()).credentials;
   }
 
-  @FieldResolver(() => Credential, { nullable: true, description: 'The next credential to expire (expired ones left out); null when none is ahead.' })
+  @FieldResolver(() => Credential, { nullable: true, description: 'The next credential to expire; when none is ahead (all expired), the one that expired last, marked EXPIRED; null without credentials.' })
   soonestExpiry(@Root() app: Application): Credential | null {
     return credentialsOf(app.graph, new Date()).soonestExpiry;
+  }
+
+  @FieldResolver(() => [Credential], { description: 'Client secrets and certificates that have already expired, the most recently expired first.' })
+  expiredCredentials(@Root() app: Application): Credential[] {
+    return credentialsOf(app.graph, new Date()).expired;
   }
 
   @FieldResolver(() => [AppRoleAssignment], {

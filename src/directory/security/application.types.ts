@@ -36,6 +36,7 @@ export const APPLICATION_PROPERTIES: PropertyMap = {
   createdAt: ['createdDateTime'],
   credentials: ['passwordCredentials', 'keyCredentials'],
   soonestExpiry: ['passwordCredentials', 'keyCredentials'],
+  expiredCredentials: ['passwordCredentials', 'keyCredentials'],
   // Both need the app id to find the app's service principal.
   appRoleAssignments: ['appId'],
   oauth2PermissionGrants: ['appId'],

@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import type { GatewayContext } from '../../core/context';
+import { ErrorCode, GatewayError } from '../../core/errors';
 import { Tenant } from '../../tenants/tenant.entity';
 import { TenantObject } from '../../tenants/tenant.types';
 import type { TenantDirectory } from '../graph-access';
@@ -20,14 +21,34 @@ import {
 } from '../directory-object.types';
 import { graphSelect, selectedFields } from '../select';
 import { isPrivilegedRole } from './privileged-roles';
-import { privilegedUsersOf, roleNamesOf, toRoleAssignment } from './role.mapping';
-import { PrivilegedUser, RoleAssignment, type RolePrincipal } from './role.types';
-import { readDirectoryRoleMembers, readDirectoryRoles, readRoleAssignments, readRoleDefinitions } from './security-reads';
+import { privilegedUsersOf, roleNamesOf, scheduleOf, toRoleAssignment } from './role.mapping';
+import { PrivilegedUser, RoleAssignment, RoleAssignmentState, type RolePrincipal } from './role.types';
+import {
+  readDirectoryRoleMembers,
+  readDirectoryRoles,
+  readRoleAssignments,
+  readRoleAssignmentSchedules,
+  readRoleDefinitions,
+  readRoleEligibilitySchedules,
+} from './security-reads';
 
 async function roleAssignmentsOf(directory: TenantDirectory): Promise<RoleAssignment[]> {
-  const [assignments, definitions] = await Promise.all([readRoleAssignments(directory), readRoleDefinitions(directory)]);
+  // The schedules only add start and end to active assignments: a consent that reads roles through
+  // Directory.Read.All (which PIM's endpoints do not accept) still lists them, as permanent.
+  const schedulesOrNone = readRoleAssignmentSchedules(directory).catch((err: unknown) => {
+    if (err instanceof GatewayError && err.extensions.code === ErrorCode.UPSTREAM_FORBIDDEN) return [];
+    throw err;
+  });
+  const [assignments, definitions, schedules] = await Promise.all([readRoleAssignments(directory), readRoleDefinitions(directory), schedulesOrNone]);
   const names = roleNamesOf(definitions);
-  return assignments.map((json) => toRoleAssignment(json, names, directory.tenantId));
+  return assignments.map((json) => toRoleAssignment(json, names, directory.tenantId, RoleAssignmentState.ACTIVE, scheduleOf(json, schedules)));
+}
+
+/** Active assignments, then PIM-eligible ones (Graph lists them apart: roleEligibilitySchedules). */
+async function activeAndEligibleOf(directory: TenantDirectory): Promise<RoleAssignment[]> {
+  const [active, eligible, definitions] = await Promise.all([roleAssignmentsOf(directory), readRoleEligibilitySchedules(directory), readRoleDefinitions(directory)]);
+  const names = roleNamesOf(definitions);
+  return [...active, ...eligible.map((json) => toRoleAssignment(json, names, directory.tenantId, RoleAssignmentState.ELIGIBLE))];
 }
 
 @Resolver(() => TenantObject)
@@ -52,10 +73,10 @@ export class TenantRolesResolver {
   @FieldResolver(() => [PrivilegedUser], {
     nullable: true,
     description:
-      'Holders of privileged directory roles (Global Administrator, Privileged Role Administrator, User Administrator ...: the roles Microsoft labels privileged), each with the roles and the assignments that grant them.',
+      'Holders of privileged directory roles (Global Administrator, Privileged Role Administrator, User Administrator ...: the roles Microsoft labels privileged), active or PIM-eligible, each with the roles and the assignments that grant them (ACTIVE/ELIGIBLE, DIRECT/GROUP, until when).',
   })
   async privilegedUsers(@Root() tenant: Tenant, @Ctx() ctx: GatewayContext): Promise<PrivilegedUser[]> {
-    return privilegedUsersOf(await roleAssignmentsOf(ctx.directory(tenant.id)));
+    return privilegedUsersOf(await activeAndEligibleOf(ctx.directory(tenant.id)));
   }
 }
 

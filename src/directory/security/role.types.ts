@@ -1,9 +1,27 @@
 /** Role assignments and privileged users, for security reviews. DirectoryRole itself is shared (directory-object.types.ts). */
 import 'reflect-metadata';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DirectoryMember, type Group, type ServicePrincipal, type User } from '../directory-object.types';
 
 export type RolePrincipal = User | Group | ServicePrincipal;
+
+export enum RoleAssignmentState {
+  ACTIVE = 'ACTIVE',
+  ELIGIBLE = 'ELIGIBLE',
+}
+registerEnumType(RoleAssignmentState, {
+  name: 'RoleAssignmentState',
+  description: 'ACTIVE: the role is held now. ELIGIBLE: Privileged Identity Management lets the principal activate it at any time.',
+});
+
+export enum RoleHoldingPath {
+  DIRECT = 'DIRECT',
+  GROUP = 'GROUP',
+}
+registerEnumType(RoleHoldingPath, {
+  name: 'RoleHoldingPath',
+  description: "DIRECT: assigned to the principal itself. GROUP: through a role-assignable group it belongs to (Graph's memberType Group).",
+});
 
 @ObjectType({ description: "A directory role granted to a principal (Graph's unifiedRoleAssignment), at the tenant or a narrower scope." })
 export class RoleAssignment {
@@ -27,6 +45,21 @@ export class RoleAssignment {
 
   @Field({ description: 'True for a role Microsoft labels privileged (Global Administrator, Privileged Role Administrator, User Administrator ...).' })
   privileged!: boolean;
+
+  @Field(() => RoleAssignmentState, { description: 'Held now (ACTIVE), or only activatable (ELIGIBLE, from Privileged Identity Management).' })
+  state!: RoleAssignmentState;
+
+  @Field(() => RoleHoldingPath, { description: 'Assigned directly, or through a role-assignable group.' })
+  via!: RoleHoldingPath;
+
+  @Field(() => Date, { nullable: true, description: 'When the assignment or eligibility began; null when Graph does not say.' })
+  startsAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it ends; null when it is permanent.' })
+  endsAt!: Date | null;
+
+  @Field({ description: 'True when it has no end.' })
+  permanent!: boolean;
 }
 
 @ObjectType({
@@ -40,9 +73,12 @@ export class PrivilegedUser {
   @Field(() => DirectoryMember, { nullable: true, description: 'The holder: usually a user, else a role-assignable group or a service principal.' })
   principal!: RolePrincipal | null;
 
-  @Field(() => [String], { description: 'The privileged roles held, by name, sorted.' })
+  @Field(() => [String], { description: 'The privileged roles held or activatable, by name, sorted.' })
   roles!: string[];
 
-  @Field(() => [RoleAssignment], { description: 'The privileged assignments that grant them.' })
+  @Field(() => [String], { description: 'The privileged roles only activatable (ELIGIBLE and not also ACTIVE), by name, sorted.' })
+  eligibleRoles!: string[];
+
+  @Field(() => [RoleAssignment], { description: 'The privileged assignments that grant them, active and eligible, each saying how it holds the role.' })
   assignments!: RoleAssignment[];
 }

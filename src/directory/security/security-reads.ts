@@ -58,6 +58,16 @@ export function readRoleAssignments(directory: TenantDirectory): Promise<Json[]>
   return readAll(directory, `/roleManagement/directory/roleAssignments${queryString({ $expand: `principal($select=${PRINCIPAL_SELECT})`, $top: MAX_TOP })}`);
 }
 
+/** PIM-eligible assignments with their principal (graph-facts §12); covered by RoleManagement.Read.Directory. */
+export function readRoleEligibilitySchedules(directory: TenantDirectory): Promise<Json[]> {
+  return readAll(directory, `/roleManagement/directory/roleEligibilitySchedules${queryString({ $expand: `principal($select=${PRINCIPAL_SELECT})` })}`);
+}
+
+/** Active assignments' schedules (Assigned or Activated, with start and end), matched to roleAssignments by holder and role. */
+export function readRoleAssignmentSchedules(directory: TenantDirectory): Promise<Json[]> {
+  return readAll(directory, `/roleManagement/directory/roleAssignmentSchedules${queryString({ $select: 'id,principalId,roleDefinitionId,directoryScopeId,memberType,assignmentType,scheduleInfo' })}`);
+}
+
 export function readRoleDefinitions(directory: TenantDirectory): Promise<Json[]> {
   return readAll(directory, `/roleManagement/directory/roleDefinitions${queryString({ $select: 'id,templateId,displayName', $top: MAX_TOP })}`);
 }

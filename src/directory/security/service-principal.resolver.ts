@@ -1,5 +1,5 @@
 /**
- * The security side of the shared ServicePrincipal type: credentials, soonest expiry, application permissions
+ * The security side of the shared ServicePrincipal type: credentials, soonest expiry, expired credentials, application permissions
  * and delegated grants. Service principals listed by Tenant.servicePrincipals carry their credentials from
  * the list's $select; others (a role's or a group's members) have them read through the loader, batched.
  */
@@ -22,6 +22,7 @@ type ListedServicePrincipal = ServicePrincipal & { graph?: Json };
 export const SERVICE_PRINCIPAL_SECURITY_PROPERTIES: PropertyMap = {
   credentials: ['passwordCredentials', 'keyCredentials'],
   soonestExpiry: ['passwordCredentials', 'keyCredentials'],
+  expiredCredentials: ['passwordCredentials', 'keyCredentials'],
 };
 
 @Resolver(() => ServicePrincipal)
@@ -31,9 +32,14 @@ export class ServicePrincipalSecurityResolver {
     return (await credentialSummary(sp, ctx)).credentials;
   }
 
-  @FieldResolver(() => Credential, { nullable: true, description: 'The next credential to expire (expired ones left out); null when none is ahead.' })
+  @FieldResolver(() => Credential, { nullable: true, description: 'The next credential to expire; when none is ahead (all expired), the one that expired last, marked EXPIRED; null without credentials.' })
   async soonestExpiry(@Root() sp: ServicePrincipal, @Ctx() ctx: GatewayContext): Promise<Credential | null> {
     return (await credentialSummary(sp, ctx)).soonestExpiry;
+  }
+
+  @FieldResolver(() => [Credential], { nullable: true, description: 'Secrets and certificates of the service principal that have already expired, the most recently expired first.' })
+  async expiredCredentials(@Root() sp: ServicePrincipal, @Ctx() ctx: GatewayContext): Promise<Credential[]> {
+    return (await credentialSummary(sp, ctx)).expired;
   }
 
   @FieldResolver(() => [AppRoleAssignment], {

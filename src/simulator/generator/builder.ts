@@ -112,6 +112,7 @@ export class TenantBuilder {
       roleDefinitions: new Map(),
       directoryRoles: new Map(),
       roleAssignments: new Map(),
+      roleEligibilitySchedules: new Map(),
       conditionalAccessPolicies: new Map(),
       deletedItems: new Map(),
     };
@@ -224,6 +225,25 @@ export class TenantBuilder {
       const id = this.linkId(`roleAssignment:${role.templateId}:${principalId}`);
       this.tenant.roleAssignments.set(id, { id, principalId, roleDefinitionId: role.templateId, directoryScopeId: '/' });
     }
+  }
+
+  /**
+   * A PIM-eligible assignment of a built-in role (tenant-wide), from `startDaysAgo` until `endInDays` from now
+   * (null: no expiration). Eligible roles are not activated and do not show in directoryRoles or roleAssignments.
+   */
+  makeEligible(role: BuiltInRole, principalId: string, startDaysAgo: number, endInDays: number | null): void {
+    const id = this.linkId(`roleEligibilitySchedule:${role.templateId}:${principalId}`);
+    const start = this.daysAgo(startDaysAgo);
+    this.tenant.roleEligibilitySchedules.set(id, {
+      id,
+      principalId,
+      roleDefinitionId: role.templateId,
+      directoryScopeId: '/',
+      createdDateTime: start,
+      startDateTime: start,
+      endDateTime: endInDays === null ? null : this.daysAgo(-endInDays),
+      memberType: 'Direct',
+    });
   }
 
   addGraphServicePrincipal(): SimServicePrincipal {

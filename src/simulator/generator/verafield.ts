@@ -211,6 +211,9 @@ export function generateVerafield(opts: VerafieldOptions): SimTenant {
   b.assignRole(ROLES.globalAdministrator, [key.globalAdmin.id, key.secondGlobalAdmin.id]);
   b.assignRole(ROLES.userAdministrator, [key.userAdmin.id]);
   b.assignRole(ROLES.guestInviter, [key.guestInviter.id]);
+  // PIM-eligible admins (graph-facts §12): they hold no active assignment, yet may activate the role any time.
+  b.makeEligible(ROLES.globalAdministrator, key.platformEngineer.id, 10, 30);
+  b.makeEligible(ROLES.userAdministrator, key.dataEngineer.id, 90, null);
 
   addApps(b, fixture);
   addPolicies(b, fixture);

@@ -40,14 +40,19 @@ export function parseBatch(body: unknown): BatchStep[] {
     throw invalid(`Invalid batch payload: ${requests.length} requests; the maximum number of requests in a batch is ${MAX_BATCH_STEPS}.`);
   }
   const steps = requests.map(parseStep);
-  const ids = new Set<string>();
+  // Request ids are not case-sensitive (graph-facts §12): 'a' and 'A' are the same id, so a batch holding both
+  // is refused with Graph's own wording (seen in msgraph-sdk-java issue 559 for ids differing only in case).
+  const ids = new Map<string, string>();
   for (const step of steps) {
-    if (ids.has(step.id)) throw invalid(`Invalid batch payload: request id '${step.id}' is used more than once; ids must be unique.`);
-    ids.add(step.id);
+    const key = step.id.toLowerCase();
+    if (ids.has(key)) throw invalid(`Request Id ${step.id} has to be unique in a batch.`);
+    ids.set(key, step.id);
   }
   for (const step of steps) {
-    const unknown = step.dependsOn.find((d) => !ids.has(d));
+    const unknown = step.dependsOn.find((d) => !ids.has(d.toLowerCase()));
     if (unknown !== undefined) throw invalid(`Request id '${step.id}' dependsOn '${unknown}', which is not a request id in this batch.`);
+    // dependsOn names the step as it was spelt in its own id, so the run order can look it up.
+    step.dependsOn = step.dependsOn.map((d) => ids.get(d.toLowerCase())!);
   }
   return steps;
 }

@@ -3,9 +3,11 @@
  * simulator holds (names and Edm types from the v1.0 CSDL), the default $select, and which $filter /
  * $orderby / $search forms work without advanced query parameters (graph-facts §2).
  *
- * Choice: $select is validated against the properties the simulator models, which are a subset of Graph's.
- * A property Graph has but the simulator does not model is refused like an unknown one (the stricter side).
+ * $select accepts every structural property Microsoft documents for the type (the CSDL, kept in
+ * metadata/documented-properties.json); one the simulator does not model is answered as null, as Graph answers
+ * a property that has no value. Only a name the type does not have is refused.
  */
+import DOCUMENTED from './metadata/documented-properties.json';
 export type EdmType =
   | 'Edm.String'
   | 'Edm.Boolean'
@@ -138,6 +140,29 @@ export const ROLE_ASSIGNMENT: EntityType = {
   orderBy: [],
 };
 
+/** PIM schedules (graph-facts §12): unifiedRoleEligibilitySchedule and unifiedRoleAssignmentSchedule. */
+const ROLE_SCHEDULE_PROPERTIES = {
+  id: S, principalId: S, roleDefinitionId: S, directoryScopeId: S, appScopeId: S, createdDateTime: DT, modifiedDateTime: DT,
+  createdUsing: S, status: S, memberType: S, scheduleInfo: C,
+} as const;
+const ROLE_SCHEDULE_FILTER = { id: ['eq'], principalId: ['eq'], roleDefinitionId: ['eq'], directoryScopeId: ['eq'], memberType: ['eq'], status: ['eq'] } as const;
+
+export const ROLE_ELIGIBILITY_SCHEDULE: EntityType = {
+  typeName: 'microsoft.graph.unifiedRoleEligibilitySchedule',
+  resourceName: 'UnifiedRoleEligibilitySchedule',
+  properties: ROLE_SCHEDULE_PROPERTIES,
+  filter: ROLE_SCHEDULE_FILTER,
+  orderBy: [],
+};
+
+export const ROLE_ASSIGNMENT_SCHEDULE: EntityType = {
+  typeName: 'microsoft.graph.unifiedRoleAssignmentSchedule',
+  resourceName: 'UnifiedRoleAssignmentSchedule',
+  properties: { ...ROLE_SCHEDULE_PROPERTIES, assignmentType: S },
+  filter: { ...ROLE_SCHEDULE_FILTER, assignmentType: ['eq'] },
+  orderBy: [],
+};
+
 export const CONDITIONAL_ACCESS_POLICY: EntityType = {
   typeName: 'microsoft.graph.conditionalAccessPolicy',
   resourceName: 'ConditionalAccessPolicy',
@@ -199,4 +224,22 @@ export const ENTITY_OF_KIND = {
 
 export function odataType(entity: EntityType): string {
   return `#${entity.typeName}`;
+}
+
+const DOCUMENTED_BY_TYPE = DOCUMENTED as Readonly<Record<string, readonly string[]>>;
+const documentedSets = new Map<string, ReadonlySet<string>>();
+
+/**
+ * Whether $select may name `property` on the entity: one the simulator models, or one Microsoft documents for
+ * the type (a directoryObject collection: for any type it holds). The documented sets are built once per type.
+ */
+export function selectable(entity: EntityType, property: string): boolean {
+  if (property in entity.properties) return true;
+  let set = documentedSets.get(entity.typeName);
+  if (!set) {
+    const typeNames = entity.typeName === DIRECTORY_OBJECT.typeName ? Object.values(ENTITY_OF_KIND).map((e) => e.typeName) : [entity.typeName];
+    set = new Set(typeNames.flatMap((t) => DOCUMENTED_BY_TYPE[t] ?? []));
+    documentedSets.set(entity.typeName, set);
+  }
+  return set.has(property);
 }

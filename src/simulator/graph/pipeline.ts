@@ -13,7 +13,7 @@ import type { Call, GraphEnv, GraphRequest, GraphResponse } from './http';
 import { endpointKey, isWrite, matchRoute, type RouteDef } from './route';
 import { requirePermission } from './scopes';
 import { Sealer } from './sealed';
-import { allowPolicyRequest, charge, requestCost, throttlePercentage, ThrottleState, windowsFor } from './throttle';
+import { allowPolicyRequest, baseCost, charge, requestCost, throttlePercentage, ThrottleState, windowsFor } from './throttle';
 
 export function createGraphEnv(ctx: SimulatorContext, routes: readonly RouteDef[]): GraphEnv {
   const env: GraphEnv = {
@@ -67,7 +67,7 @@ async function dispatch(env: GraphEnv, routes: readonly RouteDef[], claims: Acce
 
 /** graph-facts §5: writes cost 1; reads their endpoint's base adjusted by $select / $expand / $top. */
 function resourceUnits(route: RouteDef, req: GraphRequest): number {
-  return isWrite(route) ? 1 : requestCost(route.cost ?? 1, req.query);
+  return isWrite(route) ? 1 : requestCost(baseCost(route.method, route.template), req.query);
 }
 
 /** ctx.faults: a pending forced 429 first, then a random 503 at serverErrorRate. */

@@ -14,8 +14,6 @@ export interface RouteDef {
   template: string;
   /** Permissions that suffice; a function when the body decides (PATCH /groups/{id} with only members@odata.bind). */
   permission: PermissionSet | ((req: GraphRequest) => PermissionSet);
-  /** Base resource-unit cost of a read (graph-facts §5); writes always cost 1. */
-  cost?: number;
   /** Conditional-access endpoints: 1 request per second per tenant. */
   policyRateLimited?: boolean;
   /** $batch itself: not throttled or faulted; its sub-requests are. */

@@ -11,6 +11,9 @@ export const PERMISSIONS = {
   readUsers: ['User.Read.All', 'User.ReadWrite.All', 'User.ReadBasic.All', ...DIRECTORY_READ],
   readGroups: ['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', ...DIRECTORY_READ],
   readRoles: ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All', ...DIRECTORY_READ],
+  /** PIM schedules: their own read permissions or role management's (not Directory.Read.All). */
+  readRoleEligibility: ['RoleEligibilitySchedule.Read.Directory', 'RoleEligibilitySchedule.ReadWrite.Directory', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All'],
+  readRoleAssignmentSchedules: ['RoleAssignmentSchedule.Read.Directory', 'RoleAssignmentSchedule.ReadWrite.Directory', 'RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'RoleManagement.Read.All'],
   readPolicies: ['Policy.Read.All', 'Policy.ReadWrite.ConditionalAccess'],
   readApps: ['Application.Read.All', 'Application.ReadWrite.All', ...DIRECTORY_READ],
   /** User.Read is delegated-only: any signed-in user may read their organization. */

@@ -40,6 +40,29 @@ export function resourceUnitLimit(userCount: number): number {
   return 8_000;
 }
 
+/**
+ * The identity service's resource-unit cost table (graph-facts §5), for the endpoints the simulator serves,
+ * keyed "METHOD template". A request the table does not list costs the base of 1 (graph-facts §12): e.g.
+ * GET /groups/{id}/memberOf (only the users' memberOf is listed), GET /servicePrincipals and
+ * GET /servicePrincipals/{id}/oauth2PermissionGrants (only GET /oauth2PermissionGrants is listed).
+ */
+export const DOCUMENTED_COSTS: Readonly<Record<string, number>> = {
+  'GET /users': 2,
+  'GET /applications': 2,
+  'GET /users/{id}/memberOf': 2,
+  'GET /users/{id}/transitiveMemberOf': 2,
+  'GET /oauth2PermissionGrants': 2,
+  'GET /servicePrincipals/{id}/appRoleAssignments': 2,
+  'GET /groups/{id}/members': 3,
+  'GET /groups/{id}/transitiveMembers': 5,
+  'POST /directoryObjects/getByIds': 5,
+};
+
+/** Base cost of an endpoint: its row in the documented table, else 1. */
+export function baseCost(method: string, template: string): number {
+  return DOCUMENTED_COSTS[`${method.toUpperCase()} ${template}`] ?? 1;
+}
+
 /** Cost of one request: base from the endpoint, $select -1, $expand +1, $top < 20 -1, never below 1. */
 export function requestCost(base: number, query: URLSearchParams): number {
   const options = new Map([...query].map(([k, v]) => [k.toLowerCase(), v]));

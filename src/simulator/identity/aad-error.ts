@@ -57,8 +57,12 @@ export function aadErrorBody(err: AadError, nowMs: number, baseUrl: string, clie
 }
 
 export const aad = {
-  tenantNotFound: (tenant: string) =>
-    new AadError('invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
+  /**
+   * AADSTS90002. The OAuth error differs by endpoint: discovery (and the front channel) answer `invalid_tenant`,
+   * the token endpoint answers `invalid_request` with the same code and wording.
+   */
+  tenantNotFound: (tenant: string, error: 'invalid_tenant' | 'invalid_request' = 'invalid_tenant') =>
+    new AadError(error, 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`),
   /** Client credentials and admin consent need a concrete tenant. [unverified] code for /common with client credentials. */
   tenantRequired: (tenant: string, flow: string) =>
     new AadError('invalid_request', 50059, `No tenant-identifying information found in the request: '${tenant}' cannot be used with ${flow}; use the tenant id or a verified domain.`),

@@ -10,11 +10,12 @@ export type TenantPath =
   | { kind: 'tenant'; segment: string; tenant: SimTenant }
   | { kind: 'organizations' | 'common'; segment: string };
 
-export function resolveTenantPath(store: SimStore, segment: string): TenantPath {
+/** `notFoundError`: the OAuth error an unknown tenant gets on this endpoint (see aad.tenantNotFound). */
+export function resolveTenantPath(store: SimStore, segment: string, notFoundError: 'invalid_tenant' | 'invalid_request' = 'invalid_tenant'): TenantPath {
   const lower = segment.toLowerCase();
   if (lower === 'organizations' || lower === 'common') return { kind: lower, segment: lower };
   const tenant = store.getTenant(segment);
-  if (!tenant) throw aad.tenantNotFound(segment);
+  if (!tenant) throw aad.tenantNotFound(segment, notFoundError);
   return { kind: 'tenant', segment, tenant };
 }
 

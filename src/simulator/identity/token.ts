@@ -127,7 +127,8 @@ export function tokenRouter(ctx: SimulatorContext, grants: IdentityGrants): Rout
     ctx.counters.tokenRequests[grantType] = (ctx.counters.tokenRequests[grantType] ?? 0) + 1;
     if (ctx.faults.tokenServerErrorRate > 0 && Math.random() < ctx.faults.tokenServerErrorRate) throw aad.temporarilyUnavailable();
 
-    const path = resolveTenantPath(ctx.store, req.params.tenant);
+    // The token endpoint answers an unknown tenant with invalid_request (discovery says invalid_tenant).
+    const path = resolveTenantPath(ctx.store, req.params.tenant, 'invalid_request');
     requiredParam(body, 'grant_type');
     const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
     if (!handler) throw aad.unsupportedGrantType(grantType);

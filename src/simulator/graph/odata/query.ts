@@ -4,7 +4,7 @@
  * throws the SimGraphError Graph would answer with.
  */
 import { badRequest, SimGraphError, unsupportedQuery } from '../../errors';
-import type { EntityType } from '../entities';
+import { selectable, type EntityType } from '../entities';
 import { unknownProperty, checkFilter } from './filter-check';
 import { parseFilter, type FilterExpr } from './filter-parser';
 import { parseSearch, type SearchExpr } from './search';
@@ -104,7 +104,7 @@ export function parseSelect(value: string, entity: EntityType): string[] {
   const names = value.split(',').map((s) => s.trim());
   for (const name of names) {
     if (!name) throw badRequest(`Invalid $select '${value}': expected a comma-separated list of property names.`);
-    if (!(name in entity.properties)) throw unknownProperty(entity, name);
+    if (!selectable(entity, name)) throw unknownProperty(entity, name);
   }
   return [...new Set(names)];
 }

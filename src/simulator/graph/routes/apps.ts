@@ -21,7 +21,6 @@ export const appRoutes: RouteDef[] = [
     method: 'GET',
     template: '/servicePrincipals',
     permission: 'readApps',
-    cost: 2,
     handler: (call) =>
       listCollection(call, { rules: listRules(SERVICE_PRINCIPAL), items: [...call.tenant.servicePrincipals.values()], contextFragment: 'servicePrincipals' }),
   },
@@ -35,7 +34,6 @@ export const appRoutes: RouteDef[] = [
     method: 'GET',
     template: '/servicePrincipals/{id}/appRoleAssignments',
     permission: 'readApps',
-    cost: 2,
     handler: (call) => {
       const sp = servicePrincipal(call);
       const items = [...call.tenant.appRoleAssignments.values()].filter((a) => a.principalId === sp.id);
@@ -46,7 +44,6 @@ export const appRoutes: RouteDef[] = [
     method: 'GET',
     template: '/servicePrincipals/{id}/oauth2PermissionGrants',
     permission: 'readApps',
-    cost: 2,
     handler: (call) => {
       const sp = servicePrincipal(call);
       const items = [...call.tenant.oauth2PermissionGrants.values()].filter((g) => g.clientId === sp.id);
@@ -57,7 +54,6 @@ export const appRoutes: RouteDef[] = [
     method: 'GET',
     template: '/applications',
     permission: 'readApps',
-    cost: 2,
     handler: (call) =>
       listCollection(call, { rules: listRules(APPLICATION), items: [...call.tenant.applications.values()], contextFragment: 'applications' }),
   },
@@ -75,7 +71,6 @@ export const appRoutes: RouteDef[] = [
     method: 'GET',
     template: '/oauth2PermissionGrants',
     permission: 'readApps',
-    cost: 2,
     handler: (call) =>
       listCollection(call, {
         rules: listRules(OAUTH2_PERMISSION_GRANT),

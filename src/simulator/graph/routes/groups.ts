@@ -96,7 +96,6 @@ export const groupRoutes: RouteDef[] = [
     method: 'GET',
     template: '/groups/{id}/members',
     permission: 'readGroups',
-    cost: 3,
     handler: (call) => listDirectoryObjects(call, directMembers(call, visibleGroup(call, call.params.id).id)),
   },
   {
@@ -112,7 +111,6 @@ export const groupRoutes: RouteDef[] = [
     method: 'GET',
     template: '/groups/{id}/transitiveMembers',
     permission: 'readGroups',
-    cost: 5,
     handler: (call) =>
       listDirectoryObjects(call, directoryObjects(call, call.ctx.store.transitiveMembers(call.tenant.id, visibleGroup(call, call.params.id).id))),
   },
@@ -120,7 +118,6 @@ export const groupRoutes: RouteDef[] = [
     method: 'GET',
     template: '/groups/{id}/memberOf',
     permission: 'readGroups',
-    cost: 2,
     handler: (call) => listDirectoryObjects(call, memberOfObjects(call, visibleGroup(call, call.params.id).id, false)),
   },
   { method: 'POST', template: '/groups/{id}/members/$ref', permission: 'writeMembers', handler: addMember },

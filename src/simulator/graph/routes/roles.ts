@@ -1,8 +1,14 @@
-/** Directory roles (activated only, never paged) and role management (definitions, assignments). */
+/**
+ * Directory roles (activated only, never paged) and role management: definitions, assignments, and
+ * Privileged Identity Management's schedules (graph-facts §12): roleEligibilitySchedules (who may activate a
+ * role, from when until when) and roleAssignmentSchedules (active assignments: permanent ones "Assigned",
+ * activated eligible ones "Activated" until their end). One relationship per $expand (principal or
+ * roleDefinition), as the simulator's $expand parser allows.
+ */
 import { notFound } from '../../errors';
-import type { SimRoleAssignment } from '../../model';
+import type { SimRoleAssignment, SimRoleEligibilitySchedule, SimRoleSchedule, SimTenant } from '../../model';
 import { getObject, listCollection, listDirectoryObjects } from '../collection';
-import { DIRECTORY_OBJECT, DIRECTORY_ROLE, ROLE_ASSIGNMENT, ROLE_DEFINITION } from '../entities';
+import { DIRECTORY_OBJECT, DIRECTORY_ROLE, ROLE_ASSIGNMENT, ROLE_ASSIGNMENT_SCHEDULE, ROLE_DEFINITION, ROLE_ELIGIBILITY_SCHEDULE, type EntityType } from '../entities';
 import type { Call } from '../http';
 import { directoryObject, directoryObjects } from '../lookup';
 import type { QueryRules } from '../odata/query';
@@ -24,6 +30,58 @@ function role(call: Call) {
   if (!found) throw notFound(call.params.id);
   return found;
 }
+
+const scheduleRules = (entity: EntityType): QueryRules => ({
+  entity,
+  allowed: ['$select', '$filter', '$expand', '$skiptoken'],
+  expandable: { principal: DIRECTORY_OBJECT, roleDefinition: ROLE_DEFINITION },
+});
+
+/** Graph's requestSchedule: start, and an expiration of noExpiration or afterDateTime. */
+function scheduleInfo(schedule: SimRoleSchedule) {
+  return {
+    startDateTime: schedule.startDateTime,
+    recurrence: null,
+    expiration: schedule.endDateTime === null
+      ? { type: 'noExpiration', endDateTime: null, duration: null }
+      : { type: 'afterDateTime', endDateTime: schedule.endDateTime, duration: null },
+  };
+}
+
+type ScheduleJson = { id: string; principalId: string; roleDefinitionId: string; [k: string]: unknown };
+
+export function eligibilityJson(e: SimRoleEligibilitySchedule): ScheduleJson {
+  return {
+    id: e.id, principalId: e.principalId, roleDefinitionId: e.roleDefinitionId, directoryScopeId: e.directoryScopeId, appScopeId: null,
+    createdDateTime: e.createdDateTime, modifiedDateTime: null, createdUsing: e.id, status: 'Provisioned', memberType: e.memberType,
+    scheduleInfo: scheduleInfo(e),
+  };
+}
+
+/** Every active assignment is also an assignment schedule: permanent (Assigned, no expiration) unless it says otherwise. */
+export function assignmentScheduleJson(a: SimRoleAssignment, tenant: SimTenant): ScheduleJson {
+  const schedule = a.schedule ?? {
+    assignmentType: 'Assigned' as const,
+    memberType: 'Direct' as const,
+    createdDateTime: tenant.organization.createdDateTime,
+    startDateTime: tenant.organization.createdDateTime,
+    endDateTime: null,
+  };
+  return {
+    id: a.id, principalId: a.principalId, roleDefinitionId: a.roleDefinitionId, directoryScopeId: a.directoryScopeId, appScopeId: null,
+    createdDateTime: schedule.createdDateTime, modifiedDateTime: null, createdUsing: a.id, status: 'Provisioned', memberType: schedule.memberType,
+    assignmentType: schedule.assignmentType, scheduleInfo: scheduleInfo(schedule),
+  };
+}
+
+const expandSchedule = (call: Call) => (item: object, property: string) => {
+  const schedule = item as ScheduleJson;
+  if (property === 'roleDefinition') {
+    const definition = call.tenant.roleDefinitions.get(schedule.roleDefinitionId);
+    return definition ? { entity: ROLE_DEFINITION, object: definition } : null;
+  }
+  return directoryObject(call, schedule.principalId) ?? null;
+};
 
 /** principal is single-valued: an object, not a list. */
 const expandPrincipal = (call: Call) => (assignment: object) => directoryObject(call, (assignment as SimRoleAssignment).principalId) ?? null;
@@ -91,5 +149,29 @@ export const roleRoutes: RouteDef[] = [
       const rules: QueryRules = { entity: ROLE_ASSIGNMENT, allowed: ['$select', '$expand'], expandable: { principal: DIRECTORY_OBJECT } };
       return getObject(call, rules, assignment, 'roleManagement/directory/roleAssignments', expandPrincipal(call));
     },
+  },
+  {
+    method: 'GET',
+    template: '/roleManagement/directory/roleEligibilitySchedules',
+    permission: 'readRoleEligibility',
+    handler: (call) =>
+      listCollection(call, {
+        rules: scheduleRules(ROLE_ELIGIBILITY_SCHEDULE),
+        items: [...call.tenant.roleEligibilitySchedules.values()].map(eligibilityJson),
+        contextFragment: 'roleManagement/directory/roleEligibilitySchedules',
+        expand: expandSchedule(call),
+      }),
+  },
+  {
+    method: 'GET',
+    template: '/roleManagement/directory/roleAssignmentSchedules',
+    permission: 'readRoleAssignmentSchedules',
+    handler: (call) =>
+      listCollection(call, {
+        rules: scheduleRules(ROLE_ASSIGNMENT_SCHEDULE),
+        items: [...call.tenant.roleAssignments.values()].map((a) => assignmentScheduleJson(a, call.tenant)),
+        contextFragment: 'roleManagement/directory/roleAssignmentSchedules',
+        expand: expandSchedule(call),
+      }),
   },
 ];

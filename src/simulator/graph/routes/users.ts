@@ -34,7 +34,6 @@ export const userRoutes: RouteDef[] = [
     method: 'GET',
     template: '/users',
     permission: 'readUsers',
-    cost: 2,
     handler: (call) =>
       listCollection(call, { rules: LIST_RULES, items: { live: call.tenant.users, kind: 'user' }, contextFragment: 'users', expand: expandMemberOf(call) }),
   },
@@ -74,14 +73,12 @@ export const userRoutes: RouteDef[] = [
     method: 'GET',
     template: '/users/{id}/memberOf',
     permission: 'readGroups',
-    cost: 2,
     handler: (call) => listDirectoryObjects(call, memberOfObjects(call, visibleUser(call, call.params.id).id, false)),
   },
   {
     method: 'GET',
     template: '/users/{id}/transitiveMemberOf',
     permission: 'readGroups',
-    cost: 2,
     handler: (call) => listDirectoryObjects(call, memberOfObjects(call, visibleUser(call, call.params.id).id, true)),
   },
 ];
