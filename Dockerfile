@@ -1,7 +1,8 @@
-# Entra Gateway: build with tsc, run the compiled gateway.
+# Entra Gateway: build with swc (scripts/build.js), run the compiled gateway.
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
