@@ -16,6 +16,7 @@ import {
 } from './config';
 import { createDataSource, runMigrations } from './db/data-source';
 import { locateDatabase } from './db/database';
+import { startupProblem } from './server/startup-problem';
 import { createLogger, Logger } from './logging';
 import { createGateway } from './server/gateway';
 import { bootstrapDevelopment, type DevelopmentAccess } from './server/dev-bootstrap';
@@ -128,7 +129,11 @@ async function main(): Promise<void> {
   try {
     const keys = await encryptionKeys(config, logger);
 
-    const database = await locateDatabase(config.database, (line) => logger.debug({ component: 'postgres' }, line));
+    const database = await locateDatabase(config.database, (line) => logger.debug({ component: 'postgres' }, line), {
+      // A second `npm start` on the same data folder is refused (with the first one's pid), never attached.
+      exclusive: true,
+      onProgress: (line) => logger.info({ component: 'postgres' }, line),
+    });
     shutdown.add(database.embedded ? 'embedded PostgreSQL' : 'database', database.stop);
     const databaseLabel = database.embedded
       ? `embedded PostgreSQL in ${config.database.embeddedDir} (port ${config.database.embeddedPort})`
@@ -140,13 +145,15 @@ async function main(): Promise<void> {
     shutdown.add('database connections', async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     });
+    logger.info('checking the database schema (migrations)');
     const applied = await runMigrations(dataSource);
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
 
+    if (config.simulator.enabled) logger.info({ port: config.simulator.port }, 'starting the Entra simulator (no Entra credentials configured)');
     const simulator = config.simulator.enabled ? await startDevSimulator(config, logger) : undefined;
     if (simulator) {
       shutdown.add('Entra simulator', simulator.close);
-      logger.info({ baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath }, 'started the Entra simulator (no Entra credentials configured)');
+      logger.info({ baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath }, 'started the Entra simulator');
     }
     const [app] = simulator?.apps ?? [];
     const effective = withSections(config, {
@@ -180,9 +187,15 @@ async function main(): Promise<void> {
     // After the buffered JSON lines, so the banner is the last thing a developer sees.
     logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel, access)}\n\n`));
   } catch (error) {
-    logger.fatal({ err: error }, 'start-up failed');
+    // What a person can fix is said in one sentence, on stderr and in the log; anything else keeps its stack.
+    const problem = startupProblem(error, { gateway: config.server.port, simulator: config.simulator.enabled ? config.simulator.port : undefined });
+    if (problem) logger.fatal({ reason: problem }, 'start-up failed');
+    else logger.fatal({ err: error }, 'start-up failed');
     await shutdown.run();
-    process.exit(1);
+    logger.flush(() => {
+      if (problem) process.stderr.write(`\nnpm start: cannot start: ${problem}\n`);
+      process.exit(1);
+    });
   }
 }
 

@@ -82,6 +82,9 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     schema,
     introspection: config.server.graphqlSandbox,
     includeStacktraceInErrorResponses: false,
+    // The process owner (main.ts) stops everything in order on SIGINT/SIGTERM; Apollo's own handler would stop
+    // only Apollo and then re-raise the signal, killing the process before the database is stopped.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) =>
       error instanceof GraphQLError
         ? formatGatewayError(error)
