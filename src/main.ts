@@ -106,6 +106,7 @@ function banner(
     // A local development key for the local database: printing it is the point (it is also in the data folder).
     lines.push(
       `  Verafield tenant  ${access.tenantId} (connected through the consent flow)`,
+      `  product app id    ${DEFAULT_PRODUCT_APP_ID} (the product's app registration in Verafield, for mfaEnforcement)`,
       `  local API key     ${access.apiKey}`,
       `  Sandbox headers   { "Authorization": "Bearer ${access.apiKey}" }`,
     );
