@@ -98,7 +98,7 @@ function banner(
 ): string {
   const graphql = `${config.server.publicUrl}/graphql`;
   const lines = [
-    `Entra Gateway ready: ${config.server.graphqlSandbox ? 'Sandbox' : 'GraphQL'} ${graphql}`,
+    `Entra Gateway ready: ${config.server.graphqlSandbox ? 'explorer' : 'GraphQL'} ${graphql}`,
     simulator ? `  Entra simulator   ${simulator.baseUrl} (Verafield Technologies)` : `  Entra cloud       ${config.entra.cloud}`,
     `  database          ${database}`,
   ];
@@ -108,7 +108,7 @@ function banner(
       `  Verafield tenant  ${access.tenantId} (connected through the consent flow)`,
       `  product app id    ${DEFAULT_PRODUCT_APP_ID} (the product's app registration in Verafield, for mfaEnforcement)`,
       `  local API key     ${access.apiKey}`,
-      `  Sandbox headers   { "Authorization": "Bearer ${access.apiKey}" }`,
+      `  request headers   { "Authorization": "Bearer ${access.apiKey}" } (pre-filled in the explorer)`,
     );
   }
   return lines.join('\n');

@@ -7,7 +7,6 @@ import { AddressInfo } from 'node:net';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { RequestHandler } from 'express';
 import { GraphQLError, GraphQLSchema } from 'graphql';
@@ -22,6 +21,7 @@ import { credentialFromHeaders } from '../callers/credentials';
 import type { Principal } from '../core/auth/principal';
 import type { GatewayContext, GatewayInfo } from '../core/context';
 import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors } from '../core/errors';
+import { explorerRouter } from './explorer';
 import { healthRouter } from './health';
 import { queryLimitsPlugin } from './query-limits';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
@@ -94,7 +94,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       drainWebSocket(webSocket),
       errorLogging,
       queryLimitsPlugin(config.server.queryLimits),
-      config.server.graphqlSandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      // The explorer (explorer.ts, mounted below) is the landing page: GraphiQL from npm, no CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -103,6 +104,14 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   app.use(requestTracking(logger));
   app.use(healthRouter(dataSource, () => shuttingDown, logger));
   app.use(oauthCallbackRouter(services.consentCallbacks, logger));
+  app.use(
+    explorerRouter({
+      graphqlPath: GRAPHQL_PATH,
+      dataDir: config.runtime.dataDir,
+      enabled: config.server.graphqlSandbox,
+      prefillDevelopmentKey: !config.runtime.production,
+    }),
+  );
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: '1mb' }),
