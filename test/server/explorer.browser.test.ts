@@ -33,6 +33,23 @@ async function setQuery(page: Page, query: string): Promise<void> {
   }, query);
 }
 
+/** Sets the query, waits until GraphiQL took it (its tab is named after the operation), runs it. */
+async function run(page: Page, query: string, operationName: string): Promise<void> {
+  await setQuery(page, query);
+  await page.waitForFunction((name) => [...document.querySelectorAll('.graphiql-tab')].some((tab: any) => tab.textContent?.includes(name)), operationName, { timeout: 30_000 });
+  await page.click('.graphiql-execute-button');
+}
+
+/** Waits until the response editor's text contains `text`. */
+async function responseContaining(page: Page, text: string): Promise<string> {
+  await page.waitForFunction(
+    (expected) => document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror.getValue().includes(expected),
+    text,
+    { timeout: 30_000, polling: 100 },
+  );
+  return response(page);
+}
+
 async function response(page: Page): Promise<string> {
   return page.evaluate(() => {
     const wrapper = document.querySelector('.graphiql-response .CodeMirror') as unknown as { CodeMirror: { getValue(): string } } | null;
@@ -98,15 +115,12 @@ describeWithBrowser('the development explorer', () => {
     expect({ settings, editors }).toEqual({ settings: expect.stringContaining(`Bearer ${key}`), editors: expect.arrayContaining([expect.stringContaining(`Bearer ${key}`)]) });
 
     // A field that needs the credential: UNAUTHENTICATED would show if the header were not sent.
-    await setQuery(page, 'query Tenants { tenants(first: 5) { edges { node { id } } } }');
-    await page.click('.graphiql-execute-button');
-    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('"tenants"'), undefined, { timeout: 30_000 });
-    expect(JSON.parse(await response(page))).toEqual({ data: { tenants: { edges: [] } } });
+    await run(page, 'query Tenants { tenants(first: 5) { edges { node { id } } } }', 'Tenants');
+    expect(JSON.parse(await responseContaining(page, '"tenants"'))).toEqual({ data: { tenants: { edges: [] } } });
 
-    await setQuery(page, 'subscription Ticks { heartbeat(count: 3, intervalMs: 200) { sequence } }');
-    await page.click('.graphiql-execute-button');
-    await page.waitForFunction(() => document.querySelector('.graphiql-response')?.textContent?.includes('"sequence": 3'), undefined, { timeout: 30_000 });
-    expect(await response(page)).toContain('"sequence": 3');
+    // Ticks 1, 2, 3 arrive one by one over the WebSocket; the pane shows the latest.
+    await run(page, 'subscription Ticks { heartbeat(count: 3, intervalMs: 200) { sequence } }', 'Ticks');
+    expect(JSON.parse(await responseContaining(page, '"sequence": 3'))).toEqual({ data: { heartbeat: { sequence: 3 } } });
 
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'explorer.png') });
