@@ -157,7 +157,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
         shuttingDown = true;
         logger.info('gateway stopping');
         // Apollo runs every plugin's drainServer: the HTTP drain (stop accepting, wait for in-flight
-        // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (complete subscriptions, close sockets).
+        // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (close sockets with 1012, ending subscriptions).
         await apollo.stop();
         services.directory.close();
         // After the WebSocket drain (subscriptions are complete): the LISTEN connection and the purge timer.
@@ -194,7 +194,8 @@ function drainWebSocket(webSocket: GraphQLWebSocket): ApolloServerPlugin<Gateway
     async serverWillStart() {
       return {
         async drainServer() {
-          await webSocket.completeSubscriptions();
+          // Subscribers are told to reconnect (1012), not that their stream is over: they resume from their cursor.
+          await webSocket.closeForRestart();
           await webSocket.dispose();
         },
       };

@@ -40,28 +40,38 @@ describe('graceful stop', () => {
     await gw.stop();
   });
 
-  it('finishes the in-flight request, completes subscriptions, refuses new connections, then closes the database', async () => {
+  it('finishes the in-flight request, tells subscribers to reconnect (1012), refuses new connections, then closes the database', async () => {
     const key = await gw.mintKey();
     const inFlight = new GraphQLClient(gw.graphqlUrl, { headers: bearer(key) }).request<{ slow: string }>(gql`query { slow }`);
     await slowEntered.promise;
 
+    // One retry allowed: graphql-ws's own rules decide whether the close is worth a reconnect.
     const ws = createClient({
       url: gw.graphqlUrl.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
-      retryAttempts: 0,
+      retryAttempts: 1,
+      retryWait: async () => undefined,
       connectionParams: bearer(key),
     });
+    const closes: number[] = [];
+    const reconnecting = deferred();
+    let connecting = 0;
+    ws.on('closed', (event) => closes.push((event as { code: number }).code));
+    ws.on('connecting', () => (++connecting === 2 ? reconnecting.resolve() : undefined));
     const firstTick = deferred<FormattedExecutionResult>();
-    const completed = deferred<'complete'>();
+    const ended = deferred<string>();
     ws.subscribe(
       // One tick at once, the next a minute later: only stop() can end this subscription within the test.
       { query: 'subscription { heartbeat(intervalMs: 60000, count: 10) { sequence } }' },
-      { next: firstTick.resolve, error: completed.reject, complete: () => completed.resolve('complete') },
+      { next: firstTick.resolve, error: () => ended.resolve('error'), complete: () => ended.resolve('complete') },
     );
     expect(await firstTick.promise).toEqual({ data: { heartbeat: { sequence: 1 } } });
 
     const stopped = gw.gateway.stop();
-    expect(await completed.promise).toBe('complete');
+    // Not `complete` (the stream is over) but a Service Restart close, which the client retries by itself.
+    await reconnecting.promise;
+    expect(closes[0]).toBe(1012);
+    expect(await ended.promise).toBe('error'); // its one retry found no server
     await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
 
     slowRelease.resolve();
