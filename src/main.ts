@@ -17,7 +17,7 @@ import {
 import { createDataSource, runMigrations } from './db/data-source';
 import { locateDatabase } from './db/database';
 import { startupProblem } from './server/startup-problem';
-import { createLogger, Logger } from './logging';
+import { createLogger, Logger, wantsPrettyLogs } from './logging';
 import { createGateway } from './server/gateway';
 import { bootstrapDevelopment, type DevelopmentAccess } from './server/dev-bootstrap';
 import { createServices } from './server/services';
@@ -116,7 +116,7 @@ function banner(
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.server.logLevel });
+  const logger = createLogger({ level: config.server.logLevel, pretty: wantsPrettyLogs(process.stdout.isTTY, config.runtime.production) });
   const shutdown = new Shutdown(logger);
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');

@@ -89,3 +89,24 @@ describe('graceful stop', () => {
     await expect(Promise.all([gw.gateway.stop(), gw.gateway.stop()])).resolves.toEqual([undefined, undefined]);
   });
 });
+
+describe('npm start, stopped by a signal', () => {
+  it('stops subscriptions, gateway, simulator, connections and the database in order, with no warning or stack', async () => {
+    const { npmStart } = await import('../e2e/npm-start');
+    const start = await npmStart();
+    try {
+      const { code, stdout, stderr } = await start.stop('SIGTERM');
+      expect(code).toBe(0);
+      const after = stdout.slice(stdout.indexOf('"shutting down"'));
+      const lines = after.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: string; msg: string; component?: string });
+      expect(lines.filter((line) => line.level !== 'info')).toEqual([]);
+      expect(after).not.toContain('stack');
+      expect(stderr).toBe('');
+      const stopped = lines.filter((line) => line.msg === 'stopped').map((line) => line.component);
+      expect(stopped).toEqual(['sync scheduler', 'gateway', 'token provider', 'Entra simulator', 'database connections', 'database']);
+      expect(lines.map((line) => line.msg)).toContain('gateway stopped');
+    } finally {
+      await start.cleanup();
+    }
+  }, 120_000);
+});
