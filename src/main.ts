@@ -58,7 +58,10 @@ function loadConfigOrExit(): Readonly<Config> {
     return loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\nSee .env.example for every setting and its default.\n`);
+    const docker = process.env.NODE_ENV === 'production'
+      ? 'With docker compose: put them in a .env file beside docker-compose.yml, or try it without Entra: docker compose --profile dev up gateway-dev\n'
+      : '';
+    process.stderr.write(`${error.message}\nSee .env.example for every setting and its default.\n${docker}`);
     process.exit(1);
   }
 }

