@@ -21,7 +21,10 @@ import { createLogger, Logger, wantsPrettyLogs } from './logging';
 import { createGateway } from './server/gateway';
 import { bootstrapDevelopment, type DevelopmentAccess } from './server/dev-bootstrap';
 import { createServices } from './server/services';
-import { DEFAULT_PRODUCT_APP_ID } from './simulator/generator';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_PRODUCT_APP_ID, VERAFIELD } from './simulator/generator';
+import { CONTROL_FILE, type ControlFile } from './simulator/sim-command';
 import { RunningSimulator, startSimulator } from './simulator/server';
 
 type Stop = () => Promise<void>;
@@ -93,6 +96,18 @@ function startDevSimulator(config: Readonly<Config>, logger: Logger): Promise<Ru
   });
 }
 
+/** For `npm run sim`: where this run's simulator listens, its control key and CA (mode 0600, like the dev key). */
+async function writeControlFile(dataDir: string, simulator: RunningSimulator): Promise<void> {
+  const info: ControlFile = {
+    baseUrl: simulator.baseUrl,
+    controlKey: simulator.controlKey,
+    caCertPath: simulator.caCertPath ?? '',
+    tenantId: VERAFIELD.tenantId,
+  };
+  await mkdir(join(dataDir, 'simulator'), { recursive: true });
+  await writeFile(join(dataDir, 'simulator', CONTROL_FILE), JSON.stringify(info, null, 2), { mode: 0o600 });
+}
+
 function banner(
   config: Readonly<Config>,
   simulator: RunningSimulator | undefined,
@@ -103,6 +118,7 @@ function banner(
   const lines = [
     `Entra Gateway ready: ${config.server.graphqlSandbox ? 'explorer' : 'GraphQL'} ${graphql}`,
     simulator ? `  Entra simulator   ${simulator.baseUrl} (Verafield Technologies)` : `  Entra cloud       ${config.entra.cloud}`,
+    ...(simulator ? [`  simulator key     ${simulator.controlKey} (x-simulator-key for /_control; see npm run sim)`] : []),
     `  database          ${database}`,
   ];
   if (access) {
@@ -157,6 +173,7 @@ async function main(): Promise<void> {
     const simulator = config.simulator.enabled ? await startDevSimulator(config, logger) : undefined;
     if (simulator) {
       shutdown.add('Entra simulator', simulator.close);
+      await writeControlFile(config.runtime.dataDir, simulator);
       logger.info({ baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath }, 'started the Entra simulator');
     }
     const [app] = simulator?.apps ?? [];
