@@ -16,11 +16,15 @@ import {
 } from './config';
 import { createDataSource, runMigrations } from './db/data-source';
 import { locateDatabase } from './db/database';
-import { createLogger, Logger } from './logging';
+import { startupProblem } from './server/startup-problem';
+import { createLogger, Logger, wantsPrettyLogs } from './logging';
 import { createGateway } from './server/gateway';
 import { bootstrapDevelopment, type DevelopmentAccess } from './server/dev-bootstrap';
 import { createServices } from './server/services';
-import { DEFAULT_PRODUCT_APP_ID } from './simulator/generator';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_PRODUCT_APP_ID, VERAFIELD } from './simulator/generator';
+import { CONTROL_FILE, type ControlFile } from './simulator/sim-command';
 import { RunningSimulator, startSimulator } from './simulator/server';
 
 type Stop = () => Promise<void>;
@@ -57,7 +61,10 @@ function loadConfigOrExit(): Readonly<Config> {
     return loadConfig(process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\nSee .env.example for every setting and its default.\n`);
+    const docker = process.env.NODE_ENV === 'production'
+      ? 'With docker compose: put them in a .env file beside docker-compose.yml, or try it without Entra: docker compose --profile dev up gateway-dev\n'
+      : '';
+    process.stderr.write(`${error.message}\nSee .env.example for every setting and its default.\n${docker}`);
     process.exit(1);
   }
 }
@@ -89,6 +96,18 @@ function startDevSimulator(config: Readonly<Config>, logger: Logger): Promise<Ru
   });
 }
 
+/** For `npm run sim`: where this run's simulator listens, its control key and CA (mode 0600, like the dev key). */
+async function writeControlFile(dataDir: string, simulator: RunningSimulator): Promise<void> {
+  const info: ControlFile = {
+    baseUrl: simulator.baseUrl,
+    controlKey: simulator.controlKey,
+    caCertPath: simulator.caCertPath ?? '',
+    tenantId: VERAFIELD.tenantId,
+  };
+  await mkdir(join(dataDir, 'simulator'), { recursive: true });
+  await writeFile(join(dataDir, 'simulator', CONTROL_FILE), JSON.stringify(info, null, 2), { mode: 0o600 });
+}
+
 function banner(
   config: Readonly<Config>,
   simulator: RunningSimulator | undefined,
@@ -97,16 +116,18 @@ function banner(
 ): string {
   const graphql = `${config.server.publicUrl}/graphql`;
   const lines = [
-    `Entra Gateway ready: ${config.server.graphqlSandbox ? 'Sandbox' : 'GraphQL'} ${graphql}`,
+    `Entra Gateway ready: ${config.server.graphqlSandbox ? 'explorer' : 'GraphQL'} ${graphql}`,
     simulator ? `  Entra simulator   ${simulator.baseUrl} (Verafield Technologies)` : `  Entra cloud       ${config.entra.cloud}`,
+    ...(simulator ? [`  simulator key     ${simulator.controlKey} (x-simulator-key for /_control; see npm run sim)`] : []),
     `  database          ${database}`,
   ];
   if (access) {
     // A local development key for the local database: printing it is the point (it is also in the data folder).
     lines.push(
       `  Verafield tenant  ${access.tenantId} (connected through the consent flow)`,
+      `  product app id    ${DEFAULT_PRODUCT_APP_ID} (the product's app registration in Verafield, for mfaEnforcement)`,
       `  local API key     ${access.apiKey}`,
-      `  Sandbox headers   { "Authorization": "Bearer ${access.apiKey}" }`,
+      `  request headers   { "Authorization": "Bearer ${access.apiKey}" } (pre-filled in the explorer)`,
     );
   }
   return lines.join('\n');
@@ -114,7 +135,7 @@ function banner(
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.server.logLevel });
+  const logger = createLogger({ level: config.server.logLevel, pretty: wantsPrettyLogs(process.stdout.isTTY, config.runtime.production) });
   const shutdown = new Shutdown(logger);
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');
@@ -128,7 +149,11 @@ async function main(): Promise<void> {
   try {
     const keys = await encryptionKeys(config, logger);
 
-    const database = await locateDatabase(config.database, (line) => logger.debug({ component: 'postgres' }, line));
+    const database = await locateDatabase(config.database, (line) => logger.debug({ component: 'postgres' }, line), {
+      // A second `npm start` on the same data folder is refused (with the first one's pid), never attached.
+      exclusive: true,
+      onProgress: (line) => logger.info({ component: 'postgres' }, line),
+    });
     shutdown.add(database.embedded ? 'embedded PostgreSQL' : 'database', database.stop);
     const databaseLabel = database.embedded
       ? `embedded PostgreSQL in ${config.database.embeddedDir} (port ${config.database.embeddedPort})`
@@ -140,13 +165,16 @@ async function main(): Promise<void> {
     shutdown.add('database connections', async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     });
+    logger.info('checking the database schema (migrations)');
     const applied = await runMigrations(dataSource);
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
 
+    if (config.simulator.enabled) logger.info({ port: config.simulator.port }, 'starting the Entra simulator (no Entra credentials configured)');
     const simulator = config.simulator.enabled ? await startDevSimulator(config, logger) : undefined;
     if (simulator) {
       shutdown.add('Entra simulator', simulator.close);
-      logger.info({ baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath }, 'started the Entra simulator (no Entra credentials configured)');
+      await writeControlFile(config.runtime.dataDir, simulator);
+      logger.info({ baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath }, 'started the Entra simulator');
     }
     const [app] = simulator?.apps ?? [];
     const effective = withSections(config, {
@@ -180,9 +208,15 @@ async function main(): Promise<void> {
     // After the buffered JSON lines, so the banner is the last thing a developer sees.
     logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel, access)}\n\n`));
   } catch (error) {
-    logger.fatal({ err: error }, 'start-up failed');
+    // What a person can fix is said in one sentence, on stderr and in the log; anything else keeps its stack.
+    const problem = startupProblem(error, { gateway: config.server.port, simulator: config.simulator.enabled ? config.simulator.port : undefined });
+    if (problem) logger.fatal({ reason: problem }, 'start-up failed');
+    else logger.fatal({ err: error }, 'start-up failed');
     await shutdown.run();
-    process.exit(1);
+    logger.flush(() => {
+      if (problem) process.stderr.write(`\nnpm start: cannot start: ${problem}\n`);
+      process.exit(1);
+    });
   }
 }
 

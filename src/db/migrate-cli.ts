@@ -1,12 +1,13 @@
 /**
  * `npm run migrate`: applies pending migrations to DATABASE_URL, or to the embedded PostgreSQL in
- * EMBEDDED_PG_DIR when DATABASE_URL is unset (the same database `npm start` would use).
+ * EMBEDDED_PG_DIR when DATABASE_URL is unset (the same database `npm start` would use: while a gateway runs, the
+ * server it started; otherwise one started for the run and stopped after).
  */
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logging';
 import { createDataSource, runMigrations } from './data-source';
-import { locateDatabase } from './database';
+import { EmbeddedPostgresError, locateDatabase } from './database';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+  const expected = error instanceof ConfigError || error instanceof EmbeddedPostgresError;
+  process.stderr.write(`${expected ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

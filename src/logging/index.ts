@@ -1,4 +1,4 @@
-export { createLogger } from './logger';
+export { createLogger, wantsPrettyLogs } from './logger';
 export type { Logger, LoggerOptions } from './logger';
 export { createLogCapture } from './capture';
 export type { LogCapture, LogEntry } from './capture';

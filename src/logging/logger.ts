@@ -14,6 +14,26 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Fields on every line (e.g. the service name). */
   base?: Record<string, unknown>;
+  /**
+   * Human-readable lines (pino-pretty) instead of JSON: for a terminal in development (see `wantsPrettyLogs`).
+   * Ignored with a destination, and when pino-pretty is not installed.
+   */
+  pretty?: boolean;
+}
+
+/** Pretty lines only for a person watching a terminal in development; pipes, files and production get JSON. */
+export function wantsPrettyLogs(stdoutIsTty: boolean | undefined, production: boolean): boolean {
+  return Boolean(stdoutIsTty) && !production;
+}
+
+/** pino-pretty as a synchronous stream (so flush() before the banner and exit still works), or undefined. */
+function prettyStream(): DestinationStream | undefined {
+  try {
+    const pretty = require('pino-pretty') as (options: Record<string, unknown>) => DestinationStream;
+    return pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', singleLine: true });
+  } catch {
+    return undefined;
+  }
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
@@ -34,7 +54,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     // redactDeep already turned errors into plain objects; pino's err serializer would relabel them "Object".
     serializers: { err: (value: unknown) => value },
   };
-  const logger = opts.destination ? pino(options, opts.destination) : pino(options);
+  const destination = opts.destination ?? (opts.pretty ? prettyStream() : undefined);
+  const logger = destination ? pino(options, destination) : pino(options);
   redactChildBindings(logger);
   return logger;
 }
@@ -47,6 +68,14 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 function redactChildBindings(logger: Logger): void {
   const child = logger.child;
   logger.child = function redactedChild(this: Logger, bindings, childOptions) {
-    return child.call(this, redactDeep(bindings) as typeof bindings, childOptions);
+    // pino appends a child's bindings to its parent's, so a key bound twice (a "sync" child of a "sync" child)
+    // would print twice. Keys the parent already has with the same value are dropped; a different value replaces
+    // the parent's by binding afresh from the root with the merged set (and this logger's level).
+    const own = this.bindings();
+    const fresh = Object.fromEntries(Object.entries(bindings).filter(([key, value]) => !(key in own && own[key] === value)));
+    if (!Object.keys(fresh).some((key) => key in own)) return child.call(this, redactDeep(fresh) as typeof bindings, childOptions);
+    const rootBindings = logger.bindings();
+    const merged = Object.fromEntries(Object.entries({ ...own, ...fresh }).filter(([key, value]) => !(key in rootBindings && rootBindings[key] === value)));
+    return child.call(logger, redactDeep(merged) as typeof bindings, { level: this.level, ...childOptions });
   } as Logger['child'];
 }

@@ -7,7 +7,6 @@ import { AddressInfo } from 'node:net';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { RequestHandler } from 'express';
 import { GraphQLError, GraphQLSchema } from 'graphql';
@@ -23,6 +22,7 @@ import type { CredentialRefusal, Principal } from '../core/auth/principal';
 import { OperationBudget, runWithOperationBudget } from '../core/operation-budget';
 import type { GatewayContext, GatewayInfo } from '../core/context';
 import { ErrorCode, formatGatewayError, INTERNAL_ERROR_MESSAGE, logUnexpectedErrors, withoutSuggestions } from '../core/errors';
+import { explorerRouter } from './explorer';
 import { healthRouter } from './health';
 import { cors, documentGuard, jsonErrors, securityHeaders } from './http-guards';
 import { queryLimitsPlugin } from './query-limits';
@@ -98,6 +98,9 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     // cache with documents. Clients send the query text each time.
     persistedQueries: false,
     includeStacktraceInErrorResponses: false,
+    // The process owner (main.ts) stops everything in order on SIGINT/SIGTERM; Apollo's own handler would stop
+    // only Apollo and then re-raise the signal, killing the process before the database is stopped.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       if (!(error instanceof GraphQLError)) return { message: INTERNAL_ERROR_MESSAGE, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
       if (formatted.extensions?.code === 'PERSISTED_QUERY_NOT_SUPPORTED') {
@@ -111,7 +114,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       drainWebSocket(webSocket),
       errorLogging,
       queryLimitsPlugin(config.server.queryLimits),
-      config.server.graphqlSandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
+      // The explorer (explorer.ts, mounted below) is the landing page: GraphiQL from npm, no CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -121,6 +125,14 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   app.use(requestTracking(logger));
   app.use(healthRouter(dataSource, () => shuttingDown, logger));
   app.use(oauthCallbackRouter(services.consentCallbacks, logger));
+  app.use(
+    explorerRouter({
+      graphqlPath: GRAPHQL_PATH,
+      dataDir: config.runtime.dataDir,
+      enabled: config.server.graphqlSandbox,
+      prefillDevelopmentKey: !config.runtime.production,
+    }),
+  );
   app.use(
     GRAPHQL_PATH,
     cors(config.server.corsAllowedOrigins),
@@ -171,7 +183,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
         shuttingDown = true;
         logger.info('gateway stopping');
         // Apollo runs every plugin's drainServer: the HTTP drain (stop accepting, wait for in-flight
-        // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (complete subscriptions, close sockets).
+        // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (close sockets with 1012, ending subscriptions).
         await apollo.stop();
         services.directory.close();
         // After the WebSocket drain (subscriptions are complete): the LISTEN connection and the purge timer.
@@ -210,7 +222,8 @@ function drainWebSocket(webSocket: GraphQLWebSocket): ApolloServerPlugin<Gateway
     async serverWillStart() {
       return {
         async drainServer() {
-          await webSocket.completeSubscriptions();
+          // Subscribers are told to reconnect (1012), not that their stream is over: they resume from their cursor.
+          await webSocket.closeForRestart();
           await webSocket.dispose();
         },
       };

@@ -46,11 +46,21 @@ export interface GraphQLWebSocketOptions {
 export interface GraphQLWebSocket {
   /** Ends every active subscription; each client receives `complete` for it. */
   completeSubscriptions(): Promise<void>;
+  /**
+   * Shutdown: closes every socket with 1012 Service Restart, which graphql-ws clients (and browsers' retry logic)
+   * treat as retryable, instead of completing its subscriptions (`complete` would tell a client the stream is over).
+   * Resolves once every socket has closed, so each subscription's server side has ended (its LISTEN subscriber is
+   * gone) before the LISTEN connection closes.
+   */
+  closeForRestart(): Promise<void>;
   /** Closes the sockets (1001 Going away) and the WebSocket server. */
   dispose(): Promise<void>;
 }
 
 type SocketContext = Context<ConnectionInitMessage['payload'], Extra>;
+
+/** RFC 6455 "Service Restart": the server is restarting, the client may reconnect. */
+export const SERVICE_RESTART = 1012;
 
 interface Connection {
   requestId: string;
@@ -155,6 +165,25 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
       await Promise.all(endings);
       // graphql-ws sends each `complete` a few microtasks after its iterator returns; a macrotask later they
       // are all queued on their sockets, ahead of the close frames dispose() sends.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    async closeForRestart() {
+      const open = [...wsServer.clients].filter((socket) => socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING);
+      await Promise.all(
+        open.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              socket.once('close', () => resolve());
+              socket.close(SERVICE_RESTART, 'Service restart: reconnect and resubscribe');
+              // A peer that never answers the close handshake must not hold the shutdown.
+              setTimeout(() => {
+                socket.terminate();
+                resolve();
+              }, 2_000).unref();
+            }),
+        ),
+      );
+      // graphql-ws ends a closed socket's subscriptions (returns their iterators) in its close handler.
       await new Promise((resolve) => setImmediate(resolve));
     },
     dispose: async () => {

@@ -198,6 +198,11 @@ export class SyncEngine {
       consecutiveFailures = 0;
       return result;
     } catch (error) {
+      // Stopped by close() (the process is stopping): nothing was committed and nothing failed; the lease expires.
+      if (this.aborter.signal.aborted) {
+        round.log.info('sync round abandoned: the gateway is stopping');
+        throw error;
+      }
       consecutiveFailures = state.consecutive_failures + 1;
       await this.recordFailure(round, error, consecutiveFailures).catch((e: unknown) => round.log.error({ err: e }, 'could not record the sync failure'));
       round.log.warn({ err: error, consecutiveFailures }, 'sync round failed');

@@ -40,28 +40,38 @@ describe('graceful stop', () => {
     await gw.stop();
   });
 
-  it('finishes the in-flight request, completes subscriptions, refuses new connections, then closes the database', async () => {
+  it('finishes the in-flight request, tells subscribers to reconnect (1012), refuses new connections, then closes the database', async () => {
     const key = await gw.mintKey();
     const inFlight = new GraphQLClient(gw.graphqlUrl, { headers: bearer(key) }).request<{ slow: string }>(gql`query { slow }`);
     await slowEntered.promise;
 
+    // One retry allowed: graphql-ws's own rules decide whether the close is worth a reconnect.
     const ws = createClient({
       url: gw.graphqlUrl.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
-      retryAttempts: 0,
+      retryAttempts: 1,
+      retryWait: async () => undefined,
       connectionParams: bearer(key),
     });
+    const closes: number[] = [];
+    const reconnecting = deferred();
+    let connecting = 0;
+    ws.on('closed', (event) => closes.push((event as { code: number }).code));
+    ws.on('connecting', () => (++connecting === 2 ? reconnecting.resolve() : undefined));
     const firstTick = deferred<FormattedExecutionResult>();
-    const completed = deferred<'complete'>();
+    const ended = deferred<string>();
     ws.subscribe(
       // One tick at once, the next a minute later: only stop() can end this subscription within the test.
       { query: 'subscription { heartbeat(intervalMs: 60000, count: 10) { sequence } }' },
-      { next: firstTick.resolve, error: completed.reject, complete: () => completed.resolve('complete') },
+      { next: firstTick.resolve, error: () => ended.resolve('error'), complete: () => ended.resolve('complete') },
     );
     expect(await firstTick.promise).toEqual({ data: { heartbeat: { sequence: 1 } } });
 
     const stopped = gw.gateway.stop();
-    expect(await completed.promise).toBe('complete');
+    // Not `complete` (the stream is over) but a Service Restart close, which the client retries by itself.
+    await reconnecting.promise;
+    expect(closes[0]).toBe(1012);
+    expect(await ended.promise).toBe('error'); // its one retry found no server
     await expect(fetch(`${gw.url}/healthz`)).rejects.toThrow();
 
     slowRelease.resolve();
@@ -78,4 +88,25 @@ describe('graceful stop', () => {
   it('is idempotent', async () => {
     await expect(Promise.all([gw.gateway.stop(), gw.gateway.stop()])).resolves.toEqual([undefined, undefined]);
   });
+});
+
+describe('npm start, stopped by a signal', () => {
+  it('stops subscriptions, gateway, simulator, connections and the database in order, with no warning or stack', async () => {
+    const { npmStart } = await import('../e2e/npm-start');
+    const start = await npmStart();
+    try {
+      const { code, stdout, stderr } = await start.stop('SIGTERM');
+      expect(code).toBe(0);
+      const after = stdout.slice(stdout.indexOf('"shutting down"'));
+      const lines = after.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { level: string; msg: string; component?: string });
+      expect(lines.filter((line) => line.level !== 'info')).toEqual([]);
+      expect(after).not.toContain('stack');
+      expect(stderr).toBe('');
+      const stopped = lines.filter((line) => line.msg === 'stopped').map((line) => line.component);
+      expect(stopped).toEqual(['sync scheduler', 'gateway', 'token provider', 'Entra simulator', 'database connections', 'database']);
+      expect(lines.map((line) => line.msg)).toContain('gateway stopped');
+    } finally {
+      await start.cleanup();
+    }
+  }, 120_000);
 });

@@ -278,6 +278,7 @@ describe('drift', () => {
     const stranger = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(elsewhere) });
     expect(await graphqlError(findings(true, stranger))).toMatchObject({ code: 'FORBIDDEN' });
     expect(await graphqlError(evaluate(stranger))).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await graphqlError(bench.reader.request(`query { driftFindings(tenantId: "not-a-guid") { id } }`))).toMatchObject({ code: 'FORBIDDEN' });
+    // A malformed id is BAD_USER_INPUT on every field (README, "Errors"), before the tenant check.
+    expect(await graphqlError(bench.reader.request(`query { driftFindings(tenantId: "not-a-guid") { id } }`))).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 });

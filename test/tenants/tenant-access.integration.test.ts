@@ -97,9 +97,12 @@ it('pages through tenants with opaque cursors, and refuses a cursor it did not i
   expect(await graphqlError(listIds(bench.admin, 0))).toMatchObject({ code: 'BAD_USER_INPUT', extensions: { field: 'first' } });
 });
 
-it('answers null for an unknown tenant and for something that is not a tenant id', async () => {
+it('answers null for an unknown tenant, and BAD_USER_INPUT for something that is not a tenant id (README, "Errors")', async () => {
   expect(await readTenant(bench.admin, '00000000-0000-4000-8000-000000000000')).toBeNull();
-  expect(await readTenant(bench.admin, 'not-a-uuid')).toBeNull();
+  expect(await graphqlError(readTenant(bench.admin, 'not-a-uuid'))).toMatchObject({
+    code: 'BAD_USER_INPUT',
+    message: 'id: expected a tenant id (a GUID like 00000000-0000-0000-0000-000000000000), got "not-a-uuid"',
+  });
 });
 
 describe('updateTenant', () => {

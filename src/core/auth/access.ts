@@ -79,10 +79,22 @@ export function productWideRefusal(principal: Principal, action: string): string
 
 export function checkAccess(ctx: Pick<GatewayContext, 'principal' | 'credentialRefusal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
   if (rule.refused) throw new GatewayError(ErrorCode.FORBIDDEN, rule.refused);
-  const principal = authorizeAccess(ctx, scopesOf(rule), rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : []);
+  const tenantIds = rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : [];
+  // The one convention for ids (README, "Errors"): a malformed tenant id is BAD_USER_INPUT on every field, said
+  // here once; a well-formed unknown one is NOT_FOUND (null from the nullable lookup tenant(id)). After the
+  // authentication check, so an anonymous caller learns nothing but UNAUTHENTICATED.
+  if (ctx.principal && rule.tenantArg) {
+    const malformed = tenantIds.find((id) => !TENANT_ID.test(id));
+    if (malformed !== undefined) {
+      throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${rule.tenantArg}: expected a tenant id (a GUID like 00000000-0000-0000-0000-000000000000), got ${JSON.stringify(malformed)}`, { field: rule.tenantArg });
+    }
+  }
+  const principal = authorizeAccess(ctx, scopesOf(rule), tenantIds);
   const refusal = rule.productWide ? productWideRefusal(principal, rule.productWide) : null;
   if (refusal) throw new GatewayError(ErrorCode.FORBIDDEN, refusal);
 }
+
+const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type RootOperation = 'query' | 'mutation' | 'subscription';
 
