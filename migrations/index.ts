@@ -11,6 +11,7 @@ import { Provisioning1795800000000 } from './1795800000000-Provisioning';
 import { EventLog1795810000000 } from './1795810000000-EventLog';
 import { Snapshot1795820000000 } from './1795820000000-Snapshot';
 import { DriftFindings1795830000000 } from './1795830000000-DriftFindings';
+import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscriptions';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -22,4 +23,5 @@ export const migrations: Function[] = [
   EventLog1795810000000,
   Snapshot1795820000000,
   DriftFindings1795830000000,
+  GraphSubscriptions1795900000000,
 ];

@@ -16,6 +16,7 @@ import { createTenantServices, type TenantServices } from '../tenants/tenant-ser
 import { ApiKeyService } from '../callers/api-key.service';
 import { Authenticator } from '../callers/authenticator';
 import { createJwtVerifier } from '../callers/jwt';
+import { NotificationsService } from '../notifications/notifications.service';
 
 export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;
@@ -34,6 +35,8 @@ export interface GatewayServices extends TenantServices {
   drift: DriftService;
   /** The event log's read side: polling, subscriptions (one LISTEN connection per process), retention. */
   events: EventsService;
+  /** Graph change notifications (issue 16): the endpoint's handlers, the round trigger, the subscription manager. */
+  notifications: NotificationsService;
 }
 
 export interface ServiceDeps {
@@ -63,8 +66,16 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
     logger: deps.logger,
     afterRound: (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true }),
   });
+  const notifications = new NotificationsService({
+    config: deps.config,
+    dataSource: deps.dataSource,
+    encryptor: tenantServices.encryptor,
+    clientFor: (tenantId) => directory.client(tenantId),
+    syncNow: (tenantId) => sync.syncNow(tenantId),
+    logger: deps.logger,
+  });
   // Started here (LISTEN connection, purge timer); the gateway's stop() closes it.
   const events = new EventsService(deps);
   events.start();
-  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, ...tenantServices };
+  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, notifications, ...tenantServices };
 }
