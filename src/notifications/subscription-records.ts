@@ -54,7 +54,15 @@ export class SubscriptionRecords {
     );
     for (const row of rows) {
       if (!row.client_state) continue;
-      found.set(row.subscription_id, { tenantId: row.tenant_id, resource: row.resource, clientState: this.encryptor.decrypt(row.client_state, aad(row.tenant_id, row.resource)) });
+      let clientState: string;
+      try {
+        clientState = this.encryptor.decrypt(row.client_state, aad(row.tenant_id, row.resource));
+      } catch {
+        // A key dropped before this row moved to the current one (npm run reencrypt covers token caches only):
+        // its notifications are refused; polling covers the tenant until the subscription is re-created.
+        continue;
+      }
+      found.set(row.subscription_id, { tenantId: row.tenant_id, resource: row.resource, clientState });
     }
     return found;
   }
