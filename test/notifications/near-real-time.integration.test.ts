@@ -168,6 +168,10 @@ it('shows the subscriptions on Tenant.changeNotifications, and a failed creation
   expect(failing.state).toBe('FAILING');
   expect(failing.lastError).toMatch(/create failed/);
   expect(failing.consecutiveFailures).toBe(1);
+
+  // And as a drift finding (the rules run after each round; here on demand).
+  const drift = await bench.gw.services.drift.evaluate(tenantId, { syncFailures: 0 });
+  expect(drift.open.filter((f) => f.rule === 'CHANGE_NOTIFICATIONS_FAILING').map((f) => f.subjectId)).toEqual(['notifications:users']);
 });
 
 it('deletes the subscriptions of a disconnected tenant', async () => {
