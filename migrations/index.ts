@@ -15,6 +15,7 @@ import { SyncStaging1795840000000 } from './1795840000000-SyncStaging';
 import { TenantKeys1795840001000 } from './1795840001000-TenantKeys';
 import { SnapshotReadIndexes1795850000000 } from './1795850000000-SnapshotReadIndexes';
 import { CacheInvalidation1795860000000 } from './1795860000000-CacheInvalidation';
+import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscriptions';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -30,4 +31,5 @@ export const migrations: Function[] = [
   TenantKeys1795840001000,
   SnapshotReadIndexes1795850000000,
   CacheInvalidation1795860000000,
+  GraphSubscriptions1795900000000,
 ];

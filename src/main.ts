@@ -205,6 +205,9 @@ async function main(): Promise<void> {
       services.sync.start();
       shutdown.add('sync scheduler', () => services.sync.stop());
     }
+    // Graph change notifications: subscriptions are created only where Microsoft (or the simulator) can reach PUBLIC_URL.
+    services.notifications.start();
+    shutdown.add('graph notifications', () => services.notifications.stop());
     // After the buffered JSON lines, so the banner is the last thing a developer sees.
     logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel, access)}\n\n`));
   } catch (error) {

@@ -28,6 +28,8 @@ export interface GatewayRig {
   apiKey: string;
   /** The gateway's id of the connected Verafield tenant (not Entra's tenant id). */
   tenantId: string;
+  /** The gateway's database (benchmarks set tenant intervals and read state through it). */
+  dataSource: import('typeorm').DataSource;
   stop(): Promise<void>;
 }
 
@@ -99,7 +101,7 @@ export async function startGatewayRig(): Promise<GatewayRig> {
     await gateway.start();
     cleanups.push(() => gateway.stop());
     const { apiKey, tenantId } = await bootstrapDevelopment({ services, dataSource, simulator: sim, dataDir: dir, logger });
-    return { sim, services, graphqlUrl: gateway.graphqlUrl, apiKey, tenantId, stop };
+    return { sim, services, graphqlUrl: gateway.graphqlUrl, apiKey, tenantId, dataSource, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

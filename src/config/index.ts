@@ -9,6 +9,7 @@ import { EntraConfig, entraSection } from './entra.config';
 import { EventsConfig, eventsSection } from './events.config';
 import { Env, SectionContext, SectionResult, withoutEmptyValues } from './env';
 import { JwtConfig, jwtSection } from './jwt.config';
+import { NotificationsConfig, notificationsSection } from './notifications.config';
 import { ConfigError, ConfigProblem } from './problems';
 import { RuntimeConfig, runtimeSection } from './runtime.config';
 import { ServerConfig, serverSection } from './server.config';
@@ -27,6 +28,8 @@ export interface Config {
   simulator: SimulatorConfig;
   events: EventsConfig;
   sync: SyncConfig;
+  /** Graph change notifications (issue 16). */
+  notifications: NotificationsConfig;
 }
 
 /** Throws ConfigError listing every problem found in `env`. */
@@ -49,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     simulator: simulatorSection(vars, ctx),
     events: eventsSection(vars),
     sync: syncSection(vars),
+    notifications: notificationsSection(vars),
   };
   const problems = Object.values(sections).flatMap((section: SectionResult<unknown>) => (section.ok ? [] : section.problems));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -79,6 +83,7 @@ function deepFreeze<T>(value: T): T {
 
 export { ConfigError };
 export type { ConfigProblem, Env };
+export type { NotificationsConfig } from './notifications.config';
 export type { AdminConfig, DatabaseConfig, EventsConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig, SyncConfig };
 export type { EntraCredentials, SimulatedEntra } from './entra.config';
 export { simulatorEntraConfig } from './entra.config';

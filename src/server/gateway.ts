@@ -125,6 +125,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   app.use(requestTracking(logger));
   app.use(healthRouter(dataSource, () => shuttingDown, logger));
   app.use(oauthCallbackRouter(services.consentCallbacks, logger));
+  // Microsoft Graph's change and lifecycle notifications (src/notifications): answered 202 at once.
+  app.use(services.notifications.router());
   app.use(
     explorerRouter({
       graphqlPath: GRAPHQL_PATH,

@@ -18,6 +18,7 @@ import { DriftResolver } from '../sync/drift/drift.resolver';
 import { SyncResolver } from '../sync/sync.resolver';
 import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
 import { EventsResolver } from '../events/events.resolver';
+import { ChangeNotificationsResolver } from '../notifications/notifications.resolver';
 
 export const gatewayResolvers: NonEmptyArray<Function> = [
   AboutResolver,
@@ -33,6 +34,7 @@ export const gatewayResolvers: NonEmptyArray<Function> = [
   ProvisioningResolver,
   DriftResolver,
   EventsResolver,
+  ChangeNotificationsResolver,
 ];
 
 export type GatewayPubSub = ReturnType<typeof createPubSub>;

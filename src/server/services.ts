@@ -17,6 +17,7 @@ import { ApiKeyService } from '../callers/api-key.service';
 import { Authenticator } from '../callers/authenticator';
 import { createJwtVerifier } from '../callers/jwt';
 import { InvalidationDispatcher } from '../core/invalidation';
+import { NotificationsService } from '../notifications/notifications.service';
 
 export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;
@@ -37,6 +38,8 @@ export interface GatewayServices extends TenantServices {
   events: EventsService;
   /** Cache invalidation across instances; fed by the events' LISTEN connection. */
   invalidation: InvalidationDispatcher;
+  /** Graph change notifications (issue 16): the endpoint's handlers, the round trigger, the subscription manager. */
+  notifications: NotificationsService;
 }
 
 export interface ServiceDeps {
@@ -68,8 +71,16 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
     logger: deps.logger,
     afterRound: (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true }),
   });
+  const notifications = new NotificationsService({
+    config: deps.config,
+    dataSource: deps.dataSource,
+    encryptor: tenantServices.encryptor,
+    clientFor: (tenantId) => directory.client(tenantId),
+    syncNow: (tenantId) => sync.syncNow(tenantId),
+    logger: deps.logger,
+  });
   // Started here (LISTEN connection, purge timer); the gateway's stop() closes it.
   const events = new EventsService({ ...deps, invalidation });
   events.start();
-  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, ...tenantServices };
+  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, ...tenantServices };
 }

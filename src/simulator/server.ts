@@ -13,6 +13,7 @@ import { SimulatorControl } from './control/client';
 import { createControlRouter } from './control/router';
 import { generateTenant } from './generator';
 import { createGraphRouter } from './graph/router';
+import { subscriptionsOf } from './graph/subscriptions/store';
 import { createIdentityRouter } from './identity/router';
 import { SimStore } from './store';
 import { loadOrCreateTls } from './tls';
@@ -145,6 +146,8 @@ export async function startSimulator(opts: StartSimulatorOptions = {}): Promise<
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve, reject) => {
+      // No more change notifications or retries from a closed simulator.
+      subscriptionsOf(ctx).close({ discardPending: true });
       server.close((err) => (err ? reject(err) : resolve()));
       for (const socket of sockets) socket.destroy();
     });

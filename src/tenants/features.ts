@@ -9,6 +9,8 @@ export enum Feature {
   READ_POLICIES = 'READ_POLICIES',
   READ_APPS = 'READ_APPS',
   PROVISIONING = 'PROVISIONING',
+  /** Near-real-time changes: Graph subscriptions on users and groups (Graph requires Group.Read.All for groups). */
+  CHANGE_NOTIFICATIONS = 'CHANGE_NOTIFICATIONS',
 }
 
 export type AuthMode = 'DELEGATED' | 'APPLICATION';
@@ -19,6 +21,7 @@ const PERMISSIONS: Record<Feature, readonly string[]> = {
   [Feature.READ_POLICIES]: ['Policy.Read.All'],
   [Feature.READ_APPS]: ['Application.Read.All'],
   [Feature.PROVISIONING]: ['User.ReadWrite.All', 'GroupMember.ReadWrite.All'],
+  [Feature.CHANGE_NOTIFICATIONS]: ['User.Read.All', 'Group.Read.All'],
 };
 
 /**
@@ -29,6 +32,7 @@ const COVERED_BY: Record<string, readonly string[]> = {
   'User.Read.All': ['User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   'GroupMember.Read.All': ['GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All'],
   'GroupMember.ReadWrite.All': ['Group.ReadWrite.All'],
+  'Group.Read.All': ['Group.ReadWrite.All', 'Directory.Read.All'],
   'RoleManagement.Read.Directory': ['RoleManagement.ReadWrite.Directory', 'Directory.Read.All'],
   'Application.Read.All': ['Application.ReadWrite.All', 'Directory.Read.All'],
 };

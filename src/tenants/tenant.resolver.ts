@@ -79,6 +79,8 @@ export class TenantResolver {
   @Mutation(() => TenantObject, { description: 'Disconnects a tenant: DISCONNECTED, its stored tokens and pending consents deleted.' })
   async disconnectTenant(@Arg('id', () => ID, { description: 'The tenant id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Tenant> {
     const principal = authorize(ctx, ApiScope.TENANTS_ADMIN, id);
+    // Graph subscriptions go while the tenant's tokens still work (issue 16); a failure there never blocks this.
+    await ctx.services.notifications.beforeDisconnect(id);
     return ctx.services.tenants.disconnect(id, describePrincipal(principal));
   }
 

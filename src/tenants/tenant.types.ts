@@ -66,6 +66,9 @@ registerEnumType(Feature, {
     READ_POLICIES: { description: 'Conditional-access policies (Policy.Read.All).' },
     READ_APPS: { description: 'Applications, service principals and grants (Application.Read.All).' },
     PROVISIONING: { description: 'Create and update users, manage group members (User.ReadWrite.All, GroupMember.ReadWrite.All).' },
+    CHANGE_NOTIFICATIONS: {
+      description: 'Near-real-time changes: Graph change notifications on users and groups trigger the delta round (User.Read.All, Group.Read.All; Graph needs Group.Read.All to subscribe to groups).',
+    },
   },
 });
 

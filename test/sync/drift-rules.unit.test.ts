@@ -151,6 +151,7 @@ describe('evaluateDriftRules', () => {
       mappedGroups: [],
       credentials: [],
       syncFailures: 0,
+      notificationSubscriptions: [],
       mfa: { enforcement: analyzeMfaEnforcement({ appId: APP, policies: [] }), baseline: null },
     });
     expect([...all.evaluated].sort()).toEqual(Object.values(DriftRule).sort());

@@ -7,6 +7,8 @@ import https from 'node:https';
 import type { Counters, FaultSettings, RegisteredApp } from '../context';
 import type { KeyCredential, PasswordCredential, SimConditionalAccessPolicy, SimGroup, SimUser } from '../model';
 import type { CreateGroupInput, CreateUserInput } from '../store';
+import type { LifecycleEvent } from '../graph/subscriptions/rules';
+import type { NotificationSettings, NotificationStats, SimSubscription } from '../graph/subscriptions/store';
 import type { TenantDetail, TenantSummary } from './views';
 import { KEY_HEADER } from './http';
 
@@ -27,6 +29,13 @@ export interface RegisterAppRequest {
 }
 
 export type UserView = Omit<SimUser, 'passwordProfile'>;
+
+export interface SubscriptionsView {
+  subscriptions: Array<Omit<SimSubscription, 'clientState'> & { expirationDateTime: string }>;
+  pendingNotifications: number;
+  stats: NotificationStats;
+  settings: NotificationSettings;
+}
 
 export class SimulatorControl {
   private readonly base: URL;
@@ -118,6 +127,18 @@ export class SimulatorControl {
   }
 
   /** Releases pooled connections; safe to call more than once. */
+  /** Change-notification subscriptions (every tenant's) with delivery statistics; clientState left out. */
+  subscriptions(): Promise<SubscriptionsView> {
+    return this.call('GET', 'subscriptions');
+  }
+  setNotificationSettings(patch: Partial<NotificationSettings>): Promise<NotificationSettings> {
+    return this.call('PATCH', 'subscriptions/settings', patch);
+  }
+  /** Makes Graph send a lifecycle notification (subscriptionRemoved also removes the subscription). */
+  sendLifecycle(subscriptionId: string, event: LifecycleEvent): Promise<{ subscriptionId: string; event: LifecycleEvent }> {
+    return this.call('POST', `subscriptions/${enc(subscriptionId)}/lifecycle`, { event });
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -8,6 +8,7 @@ import type { SimulatorContext } from '../context';
 import { directoryRoutes } from './directory-routes';
 import { ControlError, controlErrorHandler, requireKey } from './http';
 import { runtimeRoutes } from './runtime-routes';
+import { subscriptionControlRoutes } from './subscription-routes';
 
 export function createControlRouter(ctx: SimulatorContext): Router {
   const router = Router();
@@ -15,6 +16,7 @@ export function createControlRouter(ctx: SimulatorContext): Router {
   router.use(express.json({ limit: '1mb' }));
   router.use(directoryRoutes(ctx));
   router.use(runtimeRoutes(ctx));
+  router.use(subscriptionControlRoutes(ctx));
   router.use((req) => {
     throw new ControlError(404, 'NotFound', `The control API has no route ${req.method} ${req.path}.`);
   });

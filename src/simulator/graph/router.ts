@@ -18,6 +18,7 @@ import { directoryRoutes } from './routes/directory';
 import { groupRoutes } from './routes/groups';
 import { policyRoutes } from './routes/policies';
 import { roleRoutes } from './routes/roles';
+import { subscriptionRoutes } from './routes/subscriptions';
 import { userRoutes } from './routes/users';
 
 export const GRAPH_ROUTES: readonly RouteDef[] = [
@@ -28,6 +29,7 @@ export const GRAPH_ROUTES: readonly RouteDef[] = [
   ...policyRoutes,
   ...appRoutes,
   ...directoryRoutes,
+  ...subscriptionRoutes,
   ...batchRoutes,
 ];
 

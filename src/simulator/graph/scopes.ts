@@ -22,6 +22,10 @@ export const PERMISSIONS = {
   writeUsers: ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
   writeMembers: ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   writeGroups: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  /** Change-notification subscriptions (Create subscription, "Permissions"): users need User.Read.All, groups
+   * Group.Read.All (GroupMember.Read.All is not enough); the broader permissions that cover them also do. */
+  subscribeUsers: ['User.Read.All', 'User.ReadWrite.All', ...DIRECTORY_READ],
+  subscribeGroups: ['Group.Read.All', 'Group.ReadWrite.All', ...DIRECTORY_READ],
   /** $batch itself needs none: each sub-request is checked on its own. */
   none: [],
 } as const satisfies Record<string, readonly string[]>;

@@ -145,6 +145,13 @@ export class DriftService {
       else inputs.syncFailures = failures;
     } else skipped.push({ rules: [DriftRule.SYNC_FAILING], reason: 'no sync failure count was given' });
 
+    // Graph change notifications (issue 16): their failures, as the subscription manager recorded them.
+    const subscriptions: Array<{ resource: string; consecutive_failures: number; last_error: string | null }> = await dataSource.query(
+      `SELECT resource, consecutive_failures, last_error FROM graph_subscriptions WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    inputs.notificationSubscriptions = subscriptions.map((s) => ({ resource: s.resource, consecutiveFailures: s.consecutive_failures, lastError: s.last_error }));
+
     // A Graph read may have found consent gone (tenant-tokens moves the tenant to RECONSENT_REQUIRED).
     const latest = await this.requireTenant(tenantId);
     const facts = { status: latest.status, features: latest.features, grantedScopes: latest.grantedScopes };

@@ -19,6 +19,7 @@ registerEnumType(DriftRule, {
     CONSENT_LOST: { description: 'The tenant needs consent again (subject: consent).' },
     SCOPES_MISSING: { description: "A Graph permission the tenant's features need is not granted (subject: the permission)." },
     SYNC_FAILING: { description: 'Directory sync failed repeatedly (subject: sync).' },
+    CHANGE_NOTIFICATIONS_FAILING: { description: 'Creating or renewing a Graph change-notification subscription keeps failing; changes arrive at the poll interval (subject: notifications:users or notifications:groups).' },
   },
 });
 

@@ -20,6 +20,7 @@ export enum DriftRule {
   CONSENT_LOST = 'CONSENT_LOST',
   SCOPES_MISSING = 'SCOPES_MISSING',
   SYNC_FAILING = 'SYNC_FAILING',
+  CHANGE_NOTIFICATIONS_FAILING = 'CHANGE_NOTIFICATIONS_FAILING',
 }
 
 export const ALL_DRIFT_RULES: readonly DriftRule[] = Object.values(DriftRule);
@@ -282,6 +283,28 @@ export function syncFindings(consecutiveFailures: number, threshold: number): Dr
   ];
 }
 
+// ---- Graph change notifications (issue 16) ----------------------------------------------------------------
+
+/** A tenant's Graph subscription as graph_subscriptions records it (src/notifications). */
+export interface NotificationSubscriptionFacts {
+  resource: string;
+  consecutiveFailures: number;
+  lastError: string | null;
+}
+
+/** One WARNING per subscription whose creation or renewal keeps failing: changes then wait for the poll. */
+export function notificationFindings(subscriptions: readonly NotificationSubscriptionFacts[]): DriftFinding[] {
+  return subscriptions
+    .filter((s) => s.consecutiveFailures > 0)
+    .map((s) => ({
+      rule: DriftRule.CHANGE_NOTIFICATIONS_FAILING,
+      subjectId: `notifications:${s.resource}`,
+      severity: DriftSeverity.WARNING,
+      summary: `Graph change notifications for ${s.resource} failed ${s.consecutiveFailures} time(s) in a row: changes arrive at the poll interval until they work again`,
+      details: { resource: s.resource, consecutiveFailures: s.consecutiveFailures, lastError: s.lastError },
+    }));
+}
+
 // ---- All rules -------------------------------------------------------------------------------------------
 
 export interface DriftInputs {
@@ -295,6 +318,8 @@ export interface DriftInputs {
   credentials?: readonly CredentialHolder[];
   /** Absent: SYNC_FAILING is not evaluated. */
   syncFailures?: number;
+  /** Absent: CHANGE_NOTIFICATIONS_FAILING is not evaluated. */
+  notificationSubscriptions?: readonly NotificationSubscriptionFacts[];
   settings: { credentialDays: number; syncFailureThreshold: number };
 }
 
@@ -327,6 +352,10 @@ export function evaluateDriftRules(inputs: DriftInputs): DriftEvaluation {
   if (inputs.syncFailures !== undefined) {
     evaluated.push(DriftRule.SYNC_FAILING);
     findings.push(...syncFindings(inputs.syncFailures, inputs.settings.syncFailureThreshold));
+  }
+  if (inputs.notificationSubscriptions) {
+    evaluated.push(DriftRule.CHANGE_NOTIFICATIONS_FAILING);
+    findings.push(...notificationFindings(inputs.notificationSubscriptions));
   }
   return { findings, evaluated, ...(mfaBaseline ? { mfaBaseline } : {}) };
 }
