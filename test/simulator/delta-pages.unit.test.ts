@@ -103,4 +103,17 @@ describe('RoundCache', () => {
     cache.end('r1');
     expect(cache.get('r1').lists.size).toBe(0);
   });
+
+  test('evicts the least recently used rounds once the entries they hold pass the bound', () => {
+    const cache = new RoundCache(100, 10);
+    const list = (n: number) => Array.from({ length: n }, (_, i) => ({ id: String(i), kind: 'user' as const, removed: false }));
+    cache.get('a').lists.set('g', list(6));
+    cache.get('b').items = [];
+    cache.get('c').lists.set('g', list(6));
+    cache.get('d');
+    // a (6) + c (6) > 10 when d arrives: a, the oldest, goes; b holds nothing and stays.
+    expect(cache.size).toBe(3);
+    expect(cache.get('c').lists.get('g')).toHaveLength(6);
+    expect(cache.get('a').lists.size).toBe(0);
+  });
 });
