@@ -111,9 +111,16 @@ export const syncTenantsBenchmark: Benchmark = {
         for (const i of instances) i.engine.close();
         await Promise.all(instances.map((i) => i.scheduler.stop()));
       });
-      for (;;) {
-        const [{ pending }] = await dsA.query(`SELECT count(*)::int AS pending FROM tenants t LEFT JOIN sync_state s ON s.tenant_id = t.id WHERE t.status = 'ACTIVE' AND s.last_success_at IS NULL`);
-        if (pending === 0) break;
+      const loadDeadline = Date.now() + Number(process.env.SYNC_TENANTS_BENCH_LOAD_SECONDS ?? 900) * 1000;
+      for (let polls = 0; ; polls++) {
+        const waiting: Array<{ id: string; last_error: string | null }> = await dsA.query(
+          `SELECT t.id, s.last_error FROM tenants t LEFT JOIN sync_state s ON s.tenant_id = t.id WHERE t.status = 'ACTIVE' AND s.last_success_at IS NULL`,
+        );
+        if (waiting.length === 0) break;
+        if (polls % 20 === 0) console.log(`initial loads: ${TENANTS - waiting.length} of ${TENANTS} done`);
+        if (Date.now() > loadDeadline) {
+          throw new Error(`initial loads: expected all ${TENANTS} tenants loaded, ${waiting.length} still waiting; e.g. ${JSON.stringify(waiting.slice(0, 3))}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       const loadMs = performance.now() - loadStarted;

@@ -132,7 +132,10 @@ export const syncBenchmark: Benchmark = {
     try {
       for (const users of SIZES) {
         try {
-          results.push(await runSize(rig, users));
+          const r = await runSize(rig, users);
+          results.push(r);
+          // A row as soon as a size is done, so a long run shows its figures before the end.
+          console.log(JSON.stringify({ users, bare: r.bare, initial: r.initial, delta: r.delta }));
         } catch (error) {
           console.log(`${users.toLocaleString('en-US')} users: could not complete (${error instanceof Error ? error.message : String(error)})`);
           break;
