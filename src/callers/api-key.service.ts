@@ -209,6 +209,10 @@ export class ApiKeyService {
     if (!set) this.watches.set(principal.id, (set = new Set()));
     const watch: KeyWatch = { principal, onEnd };
     set.add(watch);
+    // A change that arrived between the verification and now has emptied the key's entry (or the bus is down,
+    // so nothing can be known): check the row once, so that such a change is not missed.
+    const cached = this.options.invalidation?.live ? this.cache.get(principal.id) : undefined;
+    if (cached === undefined || cached === 'absent' || cached.revoked) void this.recheck(principal.id);
     return () => {
       set.delete(watch);
       if (set.size === 0 && this.watches.get(principal.id) === set) this.watches.delete(principal.id);

@@ -45,7 +45,9 @@ const accessTierOnB = (user: { userId?: string; userPrincipalName?: string }) =>
 
 /** B's statements for one accessTier answer. */
 async function statementsFor(user: { userId?: string; userPrincipalName?: string }): Promise<{ decision: Decision; statements: string[] }> {
-  // The API key was verified (and cached) by an earlier request; only what the answer costs is counted.
+  // The API key was verified (and cached) by an earlier request; only what the answer costs is counted, so a
+  // pending last_used_at write goes now rather than by its timer during the counted request.
+  await gwB.services.apiKeys.flushUsage();
   sqlB.reset();
   const decision = await accessTierOnB(user);
   return { decision, statements: [...sqlB.texts] };

@@ -134,6 +134,8 @@ it('a rolled-back change invalidates nothing, and last_used_at writes do not emp
   const marker = await gwA.mintKey();
   await heardOnB((m) => m.kind === 'api_key' && m.id === keyIdOf(marker));
   expect(gwB.services.invalidation.delivered).toBe(delivered + 1);
+  // The first use's last_used_at write, now rather than by its timer during the counted request.
+  await gwB.services.apiKeys.flushUsage();
   sqlB.reset();
   expect(await overHttp(gwB.graphqlUrl, TYPENAME, bearer(key))).toEqual({ data: { __typename: 'Query' } });
   expect(sqlB.texts).toEqual([]);
