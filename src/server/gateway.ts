@@ -108,7 +108,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.server.shutdownTimeoutMs }),
       drainWebSocket(webSocket),
       errorLogging,
-      queryLimitsPlugin(config.server.queryLimits),
+      // The caller's identity before the document's cost: an anonymous operation runs nothing below its root fields.
+      queryLimitsPlugin(config.server.queryLimits, { measures: (ctx) => ctx.principal !== null }),
       config.server.graphqlSandbox ? ApolloServerPluginLandingPageLocalDefault({ embed: true }) : ApolloServerPluginLandingPageDisabled(),
     ],
   });
