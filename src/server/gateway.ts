@@ -113,7 +113,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.server.shutdownTimeoutMs }),
       drainWebSocket(webSocket),
       errorLogging,
-      queryLimitsPlugin(config.server.queryLimits),
+      // The caller's identity before the document's cost: an anonymous operation runs nothing below its root fields.
+      queryLimitsPlugin(config.server.queryLimits, { measures: (ctx) => ctx.principal !== null }),
       // The explorer (explorer.ts, mounted below) is the landing page: GraphiQL from npm, no CDN.
       ApolloServerPluginLandingPageDisabled(),
     ],

@@ -124,11 +124,21 @@ export function operationCost(document: DocumentNode, operationName: string | nu
  * execution starts. Subscriptions over WebSocket do not pass through Apollo's plugins; their server calls
  * limitViolation itself (websocket.ts).
  */
-export function queryLimitsPlugin<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
+export function queryLimitsPlugin<TContext extends BaseContext>(
+  limits: QueryLimits,
+  options: {
+    /**
+     * Whether the operation is worth measuring; the gateway skips anonymous callers, whose every root field is
+     * refused before anything below it runs, so that no work is spent on their documents.
+     */
+    measures?: (contextValue: TContext) => boolean;
+  } = {},
+): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation(context: GraphQLRequestContextDidResolveOperation<TContext>) {
+          if (options.measures && !options.measures(context.contextValue)) return;
           const { document, operationName, request, schema } = context;
           const violation = limitViolation(limits, document, operationName, request.variables, schema);
           if (violation) reject(context, violation);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { PERSISTED_QUERIES_OFF } from '../../src/server/gateway';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
+import { anonymousHttpFlood } from './support/attacker';
 
 const SECRET = 'SuperSecret123!';
 
@@ -26,6 +27,18 @@ async function post(url: string, body: string | Buffer, headers: Record<string, 
 function errorsOf(answer: Answer): Array<{ message: string; extensions?: { code?: string } }> {
   expect(answer.contentType).toMatch(/^application\/json/);
   return (JSON.parse(answer.text) as { errors: Array<{ message: string; extensions?: { code?: string } }> }).errors;
+}
+
+/** The slowest of a few /healthz answers with nothing else going on: what this (busy) machine gives anyway. */
+async function slowestHealthzAtRest(url: string): Promise<number> {
+  let slowest = 0;
+  for (let i = 0; i < 10; i += 1) {
+    const started = performance.now();
+    await (await fetch(`${url}/healthz`)).text();
+    slowest = Math.max(slowest, performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return slowest;
 }
 
 /** Polls /healthz every 20 ms while `attack` runs; the slowest answer, in ms. */
@@ -132,17 +145,27 @@ describe('HTTP hardening', () => {
   });
 
   describe('a large hostile document (item 1)', () => {
+    it("checks the caller's identity before measuring the document: an anonymous deep query is UNAUTHENTICATED", async () => {
+      const members = (inner: string) => `members { edges { node { ... on Group { ${inner} } } } }`;
+      const query = `{ tenant(id: "00000000-0000-4000-8000-000000000001") { group(id: "00000000-0000-4000-8000-000000000002") { ${members(members(members(members('id'))))} } } }`;
+      const anonymous = await post(gw.graphqlUrl, JSON.stringify({ query }));
+      expect(errorsOf(anonymous)).toEqual([expect.objectContaining({ path: ['tenant'], extensions: { code: 'UNAUTHENTICATED' } })]);
+      const keyed = await post(gw.graphqlUrl, JSON.stringify({ query }), bearer(key));
+      expect(errorsOf(keyed)).toEqual([{ message: 'query depth 15 exceeds the limit of 12', extensions: { code: 'BAD_USER_INPUT' } }]);
+    });
+
     it('does not delay /healthz beyond a second while anonymous 950 KB documents are refused', async () => {
-      const query = `{ ${'gateway { version } '.repeat(47_000)} }`;
-      expect(query.length).toBeGreaterThan(900_000);
-      const attack = Promise.all(Array.from({ length: 3 }, () => post(gw.graphqlUrl, JSON.stringify({ query }))));
+      const atRest = await slowestHealthzAtRest(gw.url);
+      const attack = anonymousHttpFlood(gw.graphqlUrl, 3, 950_000);
       const slowest = await slowestHealthzDuring(gw.url, attack);
-      const answers = await attack;
-      expect(answers.map((answer) => [answer.status, errorsOf(answer)[0].message])).toEqual(
-        answers.map(() => [400, `query: expected a document of at most 100000 bytes, received ${query.length} bytes`]),
+      const { queryLength, answers } = await attack;
+      expect(queryLength).toBeGreaterThan(900_000);
+      expect(answers.map((answer) => [answer.status, answer.body.errors[0].message])).toEqual(
+        answers.map(() => [400, `query: expected a document of at most 100000 bytes, received ${queryLength} bytes`]),
       );
-      // A behaviour bound (the event loop stayed free), not a benchmark: the stall was seconds.
-      expect(slowest).toBeLessThan(1_000);
+      // A behaviour bound (the event loop stayed free), not a benchmark: the stall was 13 s and more; this machine is
+      // shared, so the bound is generous over what /healthz takes at rest.
+      expect(slowest).toBeLessThan(atRest + 2_000);
     });
   });
 
