@@ -114,7 +114,7 @@ describe('drift', () => {
     // No sync has run for the tenant: evaluateDrift finds no failure count to judge.
     expect(first.skipped).toEqual([{ rules: ['SYNC_FAILING'], reason: expect.stringMatching(/no sync state/) }]);
     expect([...first.evaluated].sort()).toEqual(
-      ['CONSENT_LOST', 'CREDENTIAL_EXPIRING', 'MAPPED_GROUP_DELETED', 'MAPPED_GROUP_DYNAMIC', 'MAPPED_GROUP_RENAMED', 'MFA_NOT_ENFORCED', 'SCOPES_MISSING'],
+      ['CHANGE_NOTIFICATIONS_FAILING', 'CONSENT_LOST', 'CREDENTIAL_EXPIRING', 'MAPPED_GROUP_DELETED', 'MAPPED_GROUP_DYNAMIC', 'MAPPED_GROUP_RENAMED', 'MFA_NOT_ENFORCED', 'SCOPES_MISSING'],
     );
     expect(keys(first.opened)).toEqual([`CREDENTIAL_EXPIRING:${CREDENTIAL['product-secret-expired']}`, `CREDENTIAL_EXPIRING:${CREDENTIAL['product-secret-expiring']}`].sort());
     const expired = first.opened.find((f) => f.subjectId === CREDENTIAL['product-secret-expired'])!;
