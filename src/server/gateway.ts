@@ -128,14 +128,15 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   app.use(oauthCallbackRouter(services.consentCallbacks, logger));
   // Microsoft Graph's change and lifecycle notifications (src/notifications): answered 202 at once.
   app.use(services.notifications.router());
-  app.use(
-    explorerRouter({
-      graphqlPath: GRAPHQL_PATH,
-      dataDir: config.runtime.dataDir,
-      enabled: config.server.graphqlSandbox,
-      prefillDevelopmentKey: !config.runtime.production,
-    }),
-  );
+  const explorer = explorerRouter({
+    graphqlPath: GRAPHQL_PATH,
+    dataDir: config.runtime.dataDir,
+    enabled: config.server.graphqlSandbox,
+    prefillDevelopmentKey: !config.runtime.production,
+  });
+  // Not for preflights: express answers OPTIONS itself for any path a router has a route on (GET /graphql here),
+  // which would bypass the CORS allow-list below.
+  app.use((req, res, next) => (req.method === 'OPTIONS' ? next() : explorer(req, res, next)));
   app.use(
     GRAPHQL_PATH,
     cors(config.server.corsAllowedOrigins),

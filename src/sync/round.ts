@@ -272,7 +272,7 @@ export class SyncEngine {
       await main.runner.commitTransaction();
       // Staged rows are garbage now: deleted in the background, on a connection of their own, so the round's
       // result does not wait for them (the next round of the tenant deletes whatever is left).
-      if (result.objects > 0 || users.full || groups.full) this.clearInBackground(tenantId, token, round.log);
+      if (result.objects > 0 || users.full || groups.full) this.clearInBackground(tenantId, token, round.log, users.full || groups.full);
       return result;
     } catch (error) {
       await main.runner.rollbackTransaction().catch(() => undefined);
@@ -280,10 +280,27 @@ export class SyncEngine {
     }
   }
 
-  private clearInBackground(tenantId: string, token: string, log: Logger): void {
+  private clearInBackground(tenantId: string, token: string, log: Logger, bulkLoaded: boolean): void {
     const runner = this.opts.dataSource.createQueryRunner();
     const work = clearStage(new Sql(runner, newMeter()), tenantId, token)
       .catch((e: unknown) => log.warn({ err: e }, 'could not clear the staged rows (the next round will)'))
+      // After a full load the planner's statistics describe the tables before it (autovacuum catches up later):
+      // with stale statistics the next rounds' small lookups can be planned as scans of the tenant. ANALYZE
+      // samples a bounded number of rows (300 x default_statistics_target), whatever the table holds.
+      // A short lock_timeout: statistics are worth a retry by autovacuum, never a wait behind another transaction.
+      .then(async () => {
+        if (!bulkLoaded) return;
+        await runner.query(`BEGIN`);
+        try {
+          await runner.query(`SET LOCAL lock_timeout = '1s'`);
+          await runner.query(`ANALYZE snapshot_users, snapshot_groups, snapshot_memberships, snapshot_effective`);
+          await runner.query(`COMMIT`);
+        } catch (error) {
+          await runner.query(`ROLLBACK`).catch(() => undefined);
+          throw error;
+        }
+      })
+      .catch((e: unknown) => log.info({ err: e }, 'could not refresh the snapshot statistics now (autovacuum will)'))
       .finally(() => runner.release().catch(() => undefined));
     const tracked: Promise<void> = work.finally(() => this.cleanups.delete(tracked));
     this.cleanups.add(tracked);

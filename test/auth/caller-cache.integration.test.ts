@@ -51,7 +51,7 @@ async function openSocketOnB(key: string): Promise<{ ticks: () => number; closed
   const ticking = new Promise<void>((resolve) => (firstTick = resolve));
   const closed = new Promise<{ code: number; reason: string }>((resolve, reject) => {
     socket.subscribe(
-      { query: 'subscription { heartbeat(intervalMs: 100, count: 1000) { sequence } }' },
+      { query: 'subscription { heartbeat(intervalMs: 1000, count: 1000) { sequence } }' },
       {
         next: () => {
           ticks += 1;

@@ -182,7 +182,7 @@ describe('JWT bearer tokens', () => {
         const heartbeats: unknown[] = [];
         const ended = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
           client.subscribe(
-            { query: 'subscription { heartbeat(intervalMs: 200, count: 1000) { sequence } }' },
+            { query: 'subscription { heartbeat(intervalMs: 1000, count: 1000) { sequence } }' },
             {
               next: (result) => heartbeats.push(result),
               error: (error) => resolve(error as { code: number; reason: string }),
