@@ -103,7 +103,7 @@ describe('npm start, stopped by a signal', () => {
       expect(after).not.toContain('stack');
       expect(stderr).toBe('');
       const stopped = lines.filter((line) => line.msg === 'stopped').map((line) => line.component);
-      expect(stopped).toEqual(['sync scheduler', 'gateway', 'token provider', 'Entra simulator', 'database connections', 'database']);
+      expect(stopped).toEqual(['graph notifications', 'sync scheduler', 'gateway', 'token provider', 'Entra simulator', 'database connections', 'database']);
       expect(lines.map((line) => line.msg)).toContain('gateway stopped');
     } finally {
       await start.cleanup();
