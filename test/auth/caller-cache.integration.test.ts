@@ -131,8 +131,11 @@ it('a rolled-back change invalidates nothing, and last_used_at writes do not emp
     .catch(() => undefined);
   await gwA.database.dataSource.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [id]);
   // A change that does notify, after the two that must not: once it arrives, anything sent before it has too.
-  const marker = await gwA.mintKey();
-  await heardOnB((m) => m.kind === 'api_key' && m.id === keyIdOf(marker));
+  // Listen before the change (a fast NOTIFY can arrive before the mint returns): the only api_key message
+  // about another key than `id` is the marker's.
+  const markerHeard = heardOnB((m) => m.kind === 'api_key' && m.id !== id);
+  await gwA.mintKey();
+  await markerHeard;
   expect(gwB.services.invalidation.delivered).toBe(delivered + 1);
   // The first use's last_used_at write, now rather than by its timer during the counted request.
   await gwB.services.apiKeys.flushUsage();
