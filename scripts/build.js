@@ -23,8 +23,9 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 const DIST = path.join(ROOT, 'dist');
 const SOURCE_DIRS = ['src', 'bench', 'migrations'];
-// JSON the sources import (src/server/gateway.ts reads the version), copied where tsc's output had it.
-const COPIED = ['package.json'];
+// JSON the sources import (src/server/gateway.ts reads the version; the simulator its table of documented
+// properties), copied where tsc's output had it: package.json and every .json file under the source folders.
+const COPIED_FILES = ['package.json'];
 
 const SWC_OPTIONS = {
   swcrc: false,
@@ -55,6 +56,20 @@ function sources() {
       const rel = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(rel);
       else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !entry.name.endsWith('.test.ts')) out.push(rel);
+    }
+  };
+  for (const dir of SOURCE_DIRS) if (fs.existsSync(path.join(ROOT, dir))) walk(dir);
+  return out;
+}
+
+/** Every file copied as it is into dist/: package.json and the JSON files beside the sources. */
+function assets() {
+  const out = [...COPIED_FILES];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.json')) out.push(rel);
     }
   };
   for (const dir of SOURCE_DIRS) if (fs.existsSync(path.join(ROOT, dir))) walk(dir);
@@ -112,7 +127,7 @@ async function build({ clean = false, log = () => undefined } = {}) {
   const started = Date.now();
   const all = sources();
   const stale = clean ? all : all.filter((rel) => mtime(path.join(ROOT, rel)) > mtime(outputOf(rel)));
-  const copies = COPIED.filter((rel) => clean || mtime(path.join(ROOT, rel)) > mtime(path.join(DIST, rel)));
+  const copies = assets().filter((rel) => clean || mtime(path.join(ROOT, rel)) > mtime(path.join(DIST, rel)));
   const explorer = optionalRequire('./build-explorer');
   const explorerStale = explorer ? explorer.isStale(clean) : false;
   if (stale.length === 0 && copies.length === 0 && !explorerStale) return { compiled: 0, total: all.length, ms: Date.now() - started };
@@ -140,7 +155,7 @@ async function build({ clean = false, log = () => undefined } = {}) {
   return { compiled: stale.length, total: all.length, ms: Date.now() - started, explorer: explorerStale };
 }
 
-module.exports = { build, ROOT, DIST };
+module.exports = { build, assets, ROOT, DIST };
 
 if (require.main === module) {
   const args = new Set(process.argv.slice(2));
