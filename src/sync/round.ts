@@ -372,6 +372,11 @@ export class SyncEngine {
     let effective: { added: EffectiveRow[]; removed: EffectiveRow[] } = { added: [], removed: [] };
     // A delta round that staged nothing has nothing to apply: it writes only its bookkeeping.
     if (objects > 0 || full) {
+      // A full round diffs the whole staged tenant against the snapshot. The staging tables are emptied after
+      // every round, so their statistics (if autovacuum ever sampled them) say "nearly empty": with the
+      // snapshot's statistics accurate, the planner then joins a 20k-row stage by repeated scans. Sampling the
+      // stage first (ANALYZE reads a bounded sample) keeps these joins hashed.
+      if (full) await sql.exec(`ANALYZE sync_stage_users, sync_stage_groups, sync_stage_members`);
       if (r.users.full) await stageAbsent(sql, 'user', tenantId, token);
       if (emit) userEvents = userOutcome(await diffObjects(sql, 'user', tenantId, token));
       await applyObjects(sql, 'user', tenantId, token);
