@@ -7,19 +7,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { LoadJob, LoadRequest, LoadResult, ParentMessage, WorkerMessage } from './support/load-protocol';
-import { percentile } from './support/stats';
+import type { LoadJob, LoadRequest, ParentMessage } from './support/load-protocol';
+import { nextMessage, runAsWorker, send, summarize } from './support/load-worker';
 
 type Outcome = { ok: true } | { ok: false; why: string };
-
-/** Resolves once the message is handed to the IPC channel, so disconnecting right after loses nothing. */
-function send(message: WorkerMessage): Promise<void> {
-  return new Promise((resolve, reject) => process.send!(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
-}
-
-function nextMessage(): Promise<ParentMessage> {
-  return new Promise((resolve) => process.once('message', (m) => resolve(m as ParentMessage)));
-}
 
 function makeClient(job: LoadJob) {
   const url = new URL(job.origin);
@@ -118,47 +109,20 @@ async function drive(job: LoadJob, client: ReturnType<typeof makeClient>, count:
 }
 
 async function main(): Promise<void> {
-  const job = await nextMessage();
+  const job = await nextMessage<ParentMessage>();
   if (job.type !== 'job') throw new Error(`expected a job first, got ${job.type}`);
   const client = makeClient(job);
   try {
     const warm = await drive(job, client, job.warmup, 0, performance.now() + job.timeLimitMs);
     if (warm.errors > 0) throw new Error(`${job.label}: ${warm.errors} of ${warm.latencies.length} warm-up requests failed: ${warm.samples.join('; ')}`);
     await send({ type: 'ready' });
-    const go = await nextMessage();
+    const go = await nextMessage<ParentMessage>();
     if (go.type !== 'go') throw new Error(`expected go, got ${go.type}`);
     const run = await drive(job, client, job.total, job.warmup, performance.now() + job.timeLimitMs);
-    const sorted = run.latencies.sort((a, b) => a - b);
-    const result: LoadResult = {
-      label: job.label,
-      concurrency: job.concurrency,
-      completed: sorted.length,
-      errors: run.errors,
-      errorSamples: run.samples,
-      wallMs: run.wallMs,
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      max: sorted[sorted.length - 1] ?? Number.NaN,
-      timedOut: run.timedOut,
-    };
-    await send({ type: 'result', result });
+    await send({ type: 'result', result: summarize(job.label, job.concurrency, run) });
   } finally {
     client.close();
   }
 }
 
-if (!process.send) {
-  console.error('access-tier-load.worker: run me through child_process.fork (bench/access-tier.bench.ts)');
-  process.exit(2);
-}
-// The parent went away (or we are done): nothing more to do; the exit code says how the run went.
-process.once('disconnect', () => process.exit());
-main().then(
-  () => process.disconnect(),
-  async (err: unknown) => {
-    process.exitCode = 1;
-    await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
-    process.disconnect();
-  },
-);
+runAsWorker('access-tier-load.worker', 'bench/access-tier.bench.ts', main);

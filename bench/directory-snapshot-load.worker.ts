@@ -6,8 +6,7 @@
  * or data.__typename for the trivial baseline), and latency percentiles are reported.
  */
 import http from 'node:http';
-import type { LoadResult, WorkerMessage } from './support/load-protocol';
-import { percentile } from './support/stats';
+import { nextMessage, runAsWorker, send, summarize } from './support/load-worker';
 
 export interface SnapshotLoadJob {
   type: 'job';
@@ -28,14 +27,6 @@ export interface SnapshotLoadJob {
 export type SnapshotParentMessage = SnapshotLoadJob | { type: 'go' };
 
 type Outcome = { ok: true } | { ok: false; why: string };
-
-function send(message: WorkerMessage): Promise<void> {
-  return new Promise((resolve, reject) => process.send!(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
-}
-
-function nextMessage(): Promise<SnapshotParentMessage> {
-  return new Promise((resolve) => process.once('message', (m) => resolve(m as SnapshotParentMessage)));
-}
 
 function makeClient(job: SnapshotLoadJob) {
   const url = new URL(job.url);
@@ -111,46 +102,20 @@ async function drive(client: ReturnType<typeof makeClient>, concurrency: number,
 }
 
 async function main(): Promise<void> {
-  const job = await nextMessage();
+  const job = await nextMessage<SnapshotParentMessage>();
   if (job.type !== 'job') throw new Error(`expected a job first, got ${job.type}`);
   const client = makeClient(job);
   try {
     const warm = await drive(client, job.concurrency, job.warmup, performance.now() + job.timeLimitMs);
     if (warm.errors > 0) throw new Error(`${job.label}: ${warm.errors} of ${warm.latencies.length} warm-up requests failed: ${warm.samples.join('; ')}`);
     await send({ type: 'ready' });
-    const go = await nextMessage();
+    const go = await nextMessage<SnapshotParentMessage>();
     if (go.type !== 'go') throw new Error(`expected go, got ${go.type}`);
     const run = await drive(client, job.concurrency, job.total, performance.now() + job.timeLimitMs);
-    const sorted = run.latencies.sort((a, b) => a - b);
-    const result: LoadResult = {
-      label: job.label,
-      concurrency: job.concurrency,
-      completed: sorted.length,
-      errors: run.errors,
-      errorSamples: run.samples,
-      wallMs: run.wallMs,
-      p50: percentile(sorted, 50),
-      p95: percentile(sorted, 95),
-      p99: percentile(sorted, 99),
-      max: sorted[sorted.length - 1] ?? Number.NaN,
-      timedOut: run.timedOut,
-    };
-    await send({ type: 'result', result });
+    await send({ type: 'result', result: summarize(job.label, job.concurrency, run) });
   } finally {
     client.close();
   }
 }
 
-if (!process.send) {
-  console.error('directory-snapshot-load.worker: run me through child_process.fork (bench/directory-snapshot.bench.ts)');
-  process.exit(2);
-}
-process.once('disconnect', () => process.exit());
-main().then(
-  () => process.disconnect(),
-  async (err: unknown) => {
-    process.exitCode = 1;
-    await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
-    process.disconnect();
-  },
-);
+runAsWorker('directory-snapshot-load.worker', 'bench/directory-snapshot.bench.ts', main);
