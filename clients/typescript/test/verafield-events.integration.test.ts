@@ -17,7 +17,7 @@ import { VERAFIELD } from '../../../src/simulator/generator';
 import { startTwoProcessBench, type TwoProcessBench } from '../../../test/e2e/two-process-fixtures';
 import { secondHandle } from '../../../test/events/event-fixtures';
 import { startTestGateway, type TestGateway } from '../../../test/support/gateway';
-import { createGatewayClient, unwrap, type EventStream, type GatewayClient, type GatewayEvent, type RetryInfo } from '../src';
+import { createGatewayClient, unwrap, type EventStream, type GatewayClient, type GatewayEvent, type GroupMember, type Page, type RetryInfo } from '../src';
 
 const SIM_TENANT = VERAFIELD.tenantId;
 const G = VERAFIELD.groups;
@@ -121,7 +121,7 @@ beforeAll(async () => {
   // A second Finance member who is not in Engineering, read from the snapshot, page by page.
   const financeUsers: string[] = [];
   for (let after: string | null = null; ; ) {
-    const page = unwrap(await admin.groupMembers(tenantId, G.finance, { first: 20, after, source: 'SNAPSHOT' }));
+    const page: Page<GroupMember> = unwrap(await admin.groupMembers(tenantId, G.finance, { first: 20, after, source: 'SNAPSHOT' }));
     financeUsers.push(...page.items.flatMap((m) => (m.__typename === 'User' ? [m.id] : [])));
     if (!page.hasNextPage) break;
     after = page.endCursor;
@@ -133,7 +133,7 @@ beforeAll(async () => {
   let cursor: string | null = null;
   let last: GatewayEvent | undefined;
   for (;;) {
-    const page = unwrap(await admin.eventsPage(tenantId, { after: cursor, first: 1000 }));
+    const page: Page<GatewayEvent> = unwrap(await admin.eventsPage(tenantId, { after: cursor, first: 1000 }));
     last = page.items.at(-1) ?? last;
     cursor = page.endCursor;
     if (!page.hasNextPage) break;
