@@ -4,7 +4,6 @@
  * is 10, so one transaction of 18 events overflows a subscriber's queue on the gateway.
  */
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
 import { appendEvents } from '../../../src/events/event-log';
 import { DirectoryEventType } from '../../../src/events/event.types';
 import { commitEvents, range, seedTenant } from '../../../test/events/event-fixtures';
@@ -23,7 +22,8 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-const client = (credential = key) => createGatewayClient({ url: gw.graphqlUrl, credential, webSocketImpl: WebSocket });
+// No webSocketImpl: on Node 20 the client falls back to the `ws` package (Node 22 has a global WebSocket).
+const client = (credential = key) => createGatewayClient({ url: gw.graphqlUrl, credential });
 const n = (event: GatewayEvent) => event.payload.n as number;
 
 /** Runs the iterator to its end (or until `stopAfter` events), returning what it yielded and how it stopped. */
