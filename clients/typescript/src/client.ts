@@ -5,7 +5,7 @@
  */
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { ClientError, GraphQLClient } from 'graphql-request';
-import { failure, toGatewayError, type GatewayError, type Result } from './errors';
+import { failure, toGatewayError, unwrap, type GatewayError, type Result } from './errors';
 import { eventStream, type EventsOptions, type EventStream } from './events';
 import * as G from './generated/graphql';
 
@@ -170,3 +170,16 @@ export function createGatewayClient(options: GatewayClientOptions) {
 }
 
 export type GatewayClient = ReturnType<typeof createGatewayClient>;
+
+/**
+ * Every item of a paged list, page after page: `for await (const u of allItems((after) => gw.users(t, { first: 100, after })))`.
+ * A failed page throws a GatewayRequestError (its `errors` as the Result had them).
+ */
+export async function* allItems<T>(page: (after: string | null) => Promise<Result<Page<T>>>): AsyncGenerator<T, void, undefined> {
+  for (let after: string | null = null; ; ) {
+    const current: Page<T> = unwrap(await page(after));
+    yield* current.items;
+    if (!current.hasNextPage || current.endCursor === null) return;
+    after = current.endCursor;
+  }
+}

@@ -1,5 +1,5 @@
 /** @entra-gateway/client: a typed client for Entra Gateway (queries and mutations over HTTP, events over graphql-ws). */
-export { createGatewayClient } from './client';
+export { allItems, createGatewayClient } from './client';
 export type { GatewayClient, GatewayClientOptions, Page, User, Group, GroupMember, AccessTier, AccessTierDecision, TierMapping, TierMappingPreview, AuditEntry, DriftFinding, CreateUserResult, GroupMemberResult } from './client';
 export { GATEWAY_ERROR_CODES, GatewayRequestError, unwrap, isGatewayErrorCode } from './errors';
 export type { ErrorCode, GatewayError, GatewayErrorCode, Result, TransportErrorCode } from './errors';

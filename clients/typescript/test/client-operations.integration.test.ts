@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { startProvisioningBench, VERAFIELD, type ProvisioningBench } from '../../../test/provisioning/provisioning-fixtures';
-import { createGatewayClient, GatewayRequestError, unwrap, type GatewayClient, type GroupMember, type Page, type Result } from '../src';
+import { allItems, createGatewayClient, GatewayRequestError, unwrap, type GatewayClient, type GroupMember, type Result } from '../src';
 
 const G = VERAFIELD.groups;
 const U = VERAFIELD.users;
@@ -55,12 +55,8 @@ it('lists users, groups and members a page at a time', async () => {
   // Transitive: the data engineer reaches Engineering only through Data Team.
   const members = async (transitive: boolean) => {
     const all: GroupMember[] = [];
-    for (let after: string | null = null; ; ) {
-      const page: Page<GroupMember> = unwrap(await admin.groupMembers(tenantId, G.engineering, { first: 100, after, transitive }));
-      all.push(...page.items);
-      if (!page.hasNextPage) return all;
-      after = page.endCursor;
-    }
+    for await (const member of allItems((after) => admin.groupMembers(tenantId, G.engineering, { first: 100, after, transitive }))) all.push(member);
+    return all;
   };
   expect((await members(false)).map((m) => m.id)).not.toContain(U.dataEngineer.id);
   expect((await members(true)).filter((m) => m.__typename === 'User').map((m) => m.id)).toContain(U.dataEngineer.id);

@@ -17,7 +17,7 @@ import { VERAFIELD } from '../../../src/simulator/generator';
 import { startTwoProcessBench, type TwoProcessBench } from '../../../test/e2e/two-process-fixtures';
 import { secondHandle } from '../../../test/events/event-fixtures';
 import { startTestGateway, type TestGateway } from '../../../test/support/gateway';
-import { createGatewayClient, unwrap, type EventStream, type GatewayClient, type GatewayEvent, type GroupMember, type Page, type RetryInfo } from '../src';
+import { allItems, createGatewayClient, unwrap, type EventStream, type GatewayClient, type GatewayEvent, type Page, type RetryInfo } from '../src';
 
 const SIM_TENANT = VERAFIELD.tenantId;
 const G = VERAFIELD.groups;
@@ -120,11 +120,8 @@ beforeAll(async () => {
 
   // A second Finance member who is not in Engineering, read from the snapshot, page by page.
   const financeUsers: string[] = [];
-  for (let after: string | null = null; ; ) {
-    const page: Page<GroupMember> = unwrap(await admin.groupMembers(tenantId, G.finance, { first: 20, after, source: 'SNAPSHOT' }));
-    financeUsers.push(...page.items.flatMap((m) => (m.__typename === 'User' ? [m.id] : [])));
-    if (!page.hasNextPage) break;
-    after = page.endCursor;
+  for await (const member of allItems((after) => admin.groupMembers(tenantId, G.finance, { first: 20, after, source: 'SNAPSHOT' }))) {
+    if (member.__typename === 'User') financeUsers.push(member.id);
   }
   secondUser = financeUsers.find((id) => id !== NORA)!;
   expect(unwrap(await admin.accessTier(tenantId, { userId: secondUser })).tier?.name).toBe('Finance');
