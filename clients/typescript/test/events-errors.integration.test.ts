@@ -1,9 +1,11 @@
 /**
- * events() against a real gateway (no simulator: events are committed straight into the log): the typed errors it
- * stops with, each carrying the cursor to resume from, and resuming with that cursor. EVENT_SUBSCRIBER_QUEUE_LIMIT
- * is 10, so one transaction of 18 events overflows a subscriber's queue on the gateway.
+ * events() against a real gateway (no simulator: events are committed straight into the log): resuming after the
+ * network drops the connection, the typed errors it stops with, each carrying the cursor to resume from, and
+ * resuming with that cursor. EVENT_SUBSCRIBER_QUEUE_LIMIT is 10, so one transaction of 18 events overflows a
+ * subscriber's queue on the gateway.
  */
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { appendEvents } from '../../../src/events/event-log';
 import { DirectoryEventType } from '../../../src/events/event.types';
 import { commitEvents, range, seedTenant } from '../../../test/events/event-fixtures';
@@ -41,6 +43,68 @@ async function drain(tenantId: string, options: EventsOptions, stopAfter = Infin
   }
   return { events };
 }
+
+/** A TCP proxy in front of the gateway whose connections can be cut, and new ones refused, as a flaky network would. */
+async function startProxy(target: URL): Promise<{ url: string; cut(): void; refuse(on: boolean): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  const server: Server = createServer((inbound) => {
+    if (refusing) return inbound.destroy();
+    const outbound = connect(Number(target.port), target.hostname);
+    for (const [a, b] of [[inbound, outbound], [outbound, inbound]] as const) {
+      sockets.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => (sockets.delete(a), b.destroy()));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}${target.pathname}`,
+    cut: () => sockets.forEach((socket) => socket.destroy()),
+    refuse: (on) => (refusing = on),
+    close: () => new Promise((resolve) => (sockets.forEach((socket) => socket.destroy()), server.close(() => resolve()))),
+  };
+}
+
+it('resumes from the last cursor after the network drops the connection: what was committed meanwhile, then live, each once', async () => {
+  const tenantId = await seedTenant(gw.database.dataSource, 'flaky network');
+  const [first] = await commitEvents(gw.database.dataSource, tenantId, [1]);
+  const proxy = await startProxy(new URL(gw.graphqlUrl));
+  const retries: string[] = [];
+  const onRetry = ({ why }: { why: string }) => void retries.push(why);
+  const stream = createGatewayClient({ url: proxy.url, credential: key }).events(tenantId, {
+    after: gw.services.events.cursors.encode(tenantId, first!.sequence),
+    retry: { initialDelayMs: 10, maxDelayMs: 50 },
+    onRetry,
+  });
+  const iterator = stream[Symbol.asyncIterator]();
+  try {
+    await commitEvents(gw.database.dataSource, tenantId, [2]);
+    expect(n((await iterator.next()).value!)).toBe(2);
+    // The network fails: the connection is cut and new ones are refused while events 3..5 are committed.
+    proxy.refuse(true);
+    proxy.cut();
+    await commitEvents(gw.database.dataSource, tenantId, [3, 4, 5]);
+    const subscribedAgain = new Promise<void>((resolve) => {
+      const off = gw.services.events.onLive((t) => t === tenantId && (off(), resolve()));
+    });
+    proxy.refuse(false);
+    const yielded: number[] = [];
+    for (let i = 0; i < 3; i++) yielded.push(n((await iterator.next()).value!));
+    await subscribedAgain;
+    await commitEvents(gw.database.dataSource, tenantId, [6]);
+    yielded.push(n((await iterator.next()).value!));
+    expect(yielded).toEqual([3, 4, 5, 6]);
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]).toMatch(/1006|unreachable|closed/);
+  } finally {
+    stream.close();
+    await iterator.return?.();
+    await proxy.close();
+  }
+});
 
 it('stops with SUBSCRIBER_TOO_SLOW and the cursor of the last event yielded; resuming from it yields the rest exactly once', async () => {
   const tenantId = await seedTenant(gw.database.dataSource, 'slow');
