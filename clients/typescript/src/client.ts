@@ -12,8 +12,12 @@ import * as G from './generated/graphql';
 export interface GatewayClientOptions {
   /** The gateway's GraphQL endpoint, e.g. http://localhost:4000/graphql (WebSocket: the same URL as ws://). */
   url: string;
-  /** An API key (egk_...) or a JWT; sent as `Authorization: Bearer ...` over HTTP and in connection_init. */
-  credential: string;
+  /**
+   * An API key (egk_...) or a JWT, sent as `Authorization: Bearer ...` over HTTP and in connection_init. A function
+   * is asked before each request and each (re)connection, e.g. for a JWT that is renewed: then an event stream
+   * closed because its token expired (4401) reconnects with a fresh one instead of stopping.
+   */
+  credential: string | (() => string | Promise<string>);
   /** The WebSocket class for subscriptions; default the global WebSocket, else the `ws` package. */
   webSocketImpl?: unknown;
   /** Extra HTTP headers (e.g. x-request-id). */
@@ -86,9 +90,15 @@ function defaultWebSocket(): unknown {
 }
 
 export function createGatewayClient(options: GatewayClientOptions) {
+  const credential = async (): Promise<string> => (typeof options.credential === 'function' ? options.credential() : options.credential);
   const http = new GraphQLClient(options.url, {
-    headers: { ...options.headers, authorization: `Bearer ${options.credential}` },
+    ...(options.headers ? { headers: options.headers } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    requestMiddleware: async (request) => {
+      const headers = new Headers(request.headers);
+      headers.set('authorization', `Bearer ${await credential()}`);
+      return { ...request, headers };
+    },
   });
 
   async function request<TData, TVariables extends Record<string, unknown>>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<Result<TData>> {
@@ -161,7 +171,8 @@ export function createGatewayClient(options: GatewayClientOptions) {
         {
           url: options.url.replace(/^http/, 'ws'),
           webSocketImpl: options.webSocketImpl ?? defaultWebSocket(),
-          connectionParams: () => ({ authorization: `Bearer ${options.credential}` }),
+          connectionParams: async () => ({ authorization: `Bearer ${await credential()}` }),
+          refreshableCredential: typeof options.credential === 'function',
         },
         tenantId,
         eventsOptions,

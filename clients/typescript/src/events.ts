@@ -68,6 +68,8 @@ export interface SocketOptions {
   url: string;
   webSocketImpl: unknown;
   connectionParams: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** The credential is asked for again on each connection (see decide()). */
+  refreshableCredential?: boolean;
 }
 
 type Item = { event: GatewayEvent } | { end: StreamEnd } | { aborted: true };
@@ -110,7 +112,7 @@ async function* run(socket: SocketOptions, tenantId: string, options: EventsOpti
       await attempt.dispose();
     }
     if (!end) return;
-    const decision = decide(end);
+    const decision = decide(end, { refreshableCredential: socket.refreshableCredential ?? false });
     if (decision.action === 'fail') throw new EventsError(decision, after);
     lastEndWasErrors = end.kind === 'errors';
     if (!decision.immediate) failures++;

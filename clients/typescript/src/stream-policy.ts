@@ -51,7 +51,11 @@ const RETRYABLE_CLOSE_CODES: ReadonlySet<number> = new Set([
 /** Gateway error codes worth another attempt: the same request can succeed later. */
 const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_THROTTLED', 'LIMIT_EXCEEDED']);
 
-export function decide(end: StreamEnd): Decision {
+/**
+ * `refreshableCredential`: the client asks for the credential on each connection (a function), so a socket closed
+ * because the token expired (4401) is worth another attempt with the next one.
+ */
+export function decide(end: StreamEnd, context: { refreshableCredential?: boolean } = {}): Decision {
   switch (end.kind) {
     case 'overflow':
       return { action: 'retry', immediate: true, why: 'client buffer full; resuming from the cursor once drained' };
@@ -61,6 +65,7 @@ export function decide(end: StreamEnd): Decision {
       return { action: 'retry', immediate: false, why: `gateway unreachable: ${end.message}` };
     case 'closed': {
       if (RETRYABLE_CLOSE_CODES.has(end.code)) return { action: 'retry', immediate: false, why: `socket closed ${end.code} ${end.reason}`.trim() };
+      if (end.code === 4401 && context.refreshableCredential) return { action: 'retry', immediate: false, why: `socket closed 4401 ${end.reason}; asking for the credential again`.trim() };
       const code = end.code === 4401 ? 'UNAUTHENTICATED' : end.code === 4403 ? 'FORBIDDEN' : 'CONNECTION_CLOSED';
       return { action: 'fail', code, message: `the gateway closed the connection with ${end.code}${end.reason ? ` (${end.reason})` : ''}`, closeCode: end.code };
     }

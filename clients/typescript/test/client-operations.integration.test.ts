@@ -19,7 +19,9 @@ beforeAll(async () => {
   bench = await startProvisioningBench();
   tenantId = bench.tenantId;
   admin = createGatewayClient({ url: bench.gw.graphqlUrl, credential: bench.adminKey });
-  writer = createGatewayClient({ url: bench.gw.graphqlUrl, credential: await bench.gw.mintKey({ scopes: ['directory:write'] as never, tenantIds: [tenantId] }) });
+  const writerKey = await bench.gw.mintKey({ scopes: ['directory:write'] as never, tenantIds: [tenantId] });
+  // A credential function, as for a JWT that is renewed: asked before each request.
+  writer = createGatewayClient({ url: bench.gw.graphqlUrl, credential: async () => writerKey });
 }, 120_000);
 
 afterAll(async () => {

@@ -35,6 +35,14 @@ describe('decide', () => {
     expect(decide(end)).toMatchObject(expected);
   });
 
+  it('retries 4401 (an expired token) only when the credential is asked for again on each connection', () => {
+    const expired: StreamEnd = { kind: 'closed', code: 4401, reason: 'Unauthorized: the token has expired' };
+    expect(decide(expired, { refreshableCredential: true })).toMatchObject({ action: 'retry' });
+    expect(decide(expired, { refreshableCredential: false })).toMatchObject({ action: 'fail', code: 'UNAUTHENTICATED' });
+    // A revoked key stays final either way.
+    expect(decide({ kind: 'closed', code: 4403, reason: 'Forbidden' }, { refreshableCredential: true })).toMatchObject({ action: 'fail', code: 'FORBIDDEN' });
+  });
+
   it('keeps the gateway message and extensions on a failure', () => {
     const decision = decide({ kind: 'errors', errors: [err('BAD_USER_INPUT', { reason: 'SUBSCRIBER_TOO_SLOW', resumeAfter: 'cursor-7' })] });
     expect(decision).toEqual({ action: 'fail', code: 'SUBSCRIBER_TOO_SLOW', message: 'BAD_USER_INPUT happened', extensions: { reason: 'SUBSCRIBER_TOO_SLOW', resumeAfter: 'cursor-7' } });
