@@ -168,6 +168,7 @@ function openAttempt(
     retryAttempts: 0,
     on: { connected: () => onConnected() },
   });
+  const stop = (): void => unsubscribe();
   const unsubscribe = client.subscribe<{ directoryEvents: GatewayEvent }>(
     { query: print(DirectoryEventsDocument), variables: { tenantId: args.tenantId, types: args.types ?? null, after: args.after } },
     {
@@ -176,7 +177,11 @@ function openAttempt(
         if (result.errors?.length) return end({ kind: 'errors', errors: result.errors.map((e) => toGatewayError(e)) });
         const event = result.data?.directoryEvents;
         if (!event) return end({ kind: 'errors', errors: [toGatewayError({ message: `expected data.directoryEvents, got ${JSON.stringify(result)}` })] });
-        if (queue.length >= args.maxBuffered) return end({ kind: 'overflow' });
+        if (queue.length >= args.maxBuffered) {
+          // Stop the flow now; what is queued is handed out, then the next attempt resumes after the last of it.
+          end({ kind: 'overflow' });
+          return stop();
+        }
         push({ event });
       },
       error: (error) => end(streamEndOf(error)),

@@ -87,7 +87,7 @@ export interface RetryPolicy {
   initialDelayMs: number;
   /** The longest wait, in ms (default 30,000). */
   maxDelayMs: number;
-  /** Consecutive failed attempts before giving up with RETRIES_EXHAUSTED (default Infinity: a backend keeps trying). */
+  /** Retries in a row without an event or a working connection before giving up with RETRIES_EXHAUSTED (default Infinity: a backend keeps trying). */
   maxAttempts: number;
 }
 

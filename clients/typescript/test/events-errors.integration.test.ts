@@ -106,6 +106,41 @@ it('resumes from the last cursor after the network drops the connection: what wa
   }
 });
 
+/** Resolves once the gateway holds no subscription (polls its count between event-loop turns; no sleeps). */
+function untilNoSubscriptions(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const check = () => (gw.services.events.subscriptionCount === 0 ? resolve() : setImmediate(check));
+    check();
+  });
+}
+
+it('bounds its own buffer: a loop that does not keep up is served again from its cursor, nothing lost or repeated', async () => {
+  const tenantId = await seedTenant(gw.database.dataSource, 'busy loop');
+  const [first] = await commitEvents(gw.database.dataSource, tenantId, [1]);
+  await commitEvents(gw.database.dataSource, tenantId, [2]);
+  const retries: string[] = [];
+  const stream = client().events(tenantId, { after: gw.services.events.cursors.encode(tenantId, first!.sequence), maxBuffered: 3, onRetry: ({ why }) => void retries.push(why) });
+  const iterator = stream[Symbol.asyncIterator]();
+  try {
+    const live = new Promise<void>((resolve) => {
+      const off = gw.services.events.onLive((t) => t === tenantId && (off(), resolve()));
+    });
+    expect(n((await iterator.next()).value!)).toBe(2);
+    await live;
+    // Eight events at once (within the gateway's queue of 10) while the loop is busy: the client's buffer of 3
+    // fills, so it lets the subscription go (the gateway's count drops to zero) and keeps what it has.
+    await gw.database.dataSource.transaction((manager) => appendEvents(manager, range(3, 10).map((i) => ({ tenantId, type: DirectoryEventType.USER_UPDATED, payload: { n: i } }))));
+    await untilNoSubscriptions();
+    const yielded: number[] = [];
+    for (let i = 3; i <= 10; i++) yielded.push(n((await iterator.next()).value!));
+    expect(yielded).toEqual(range(3, 10));
+    expect(retries[0]).toMatch(/buffer full/);
+  } finally {
+    stream.close();
+    await iterator.return?.();
+  }
+});
+
 it('stops with SUBSCRIBER_TOO_SLOW and the cursor of the last event yielded; resuming from it yields the rest exactly once', async () => {
   const tenantId = await seedTenant(gw.database.dataSource, 'slow');
   const [first] = await commitEvents(gw.database.dataSource, tenantId, [1]);
@@ -180,8 +215,5 @@ it('close() ends a waiting iteration', async () => {
   stream.close();
   expect(await pending).toEqual({ value: undefined, done: true });
   // The gateway's side of the subscription ends too.
-  await new Promise<void>((resolve) => {
-    const check = () => (gw.services.events.subscriptionCount === 0 ? resolve() : setImmediate(check));
-    check();
-  });
+  await untilNoSubscriptions();
 });
