@@ -1,7 +1,10 @@
 /** Jest: TypeScript through @swc/jest (keeps decorator metadata for type-graphql). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/src'],
+  roots: ['<rootDir>/test', '<rootDir>/src', '<rootDir>/clients'],
+  // The typed client's build output is not tested (its sources are).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/clients/.*/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/clients/.*/dist/'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   globalSetup: '<rootDir>/test/support/global-setup.mjs',

@@ -14,7 +14,7 @@ import type { RunningSimulator } from '../../src/simulator/server';
 import { callbackUris } from '../../src/tenants/consent-requests';
 import { connectVerafield } from '../directory/directory-fixtures';
 import { secondHandle } from '../events/event-fixtures';
-import { createTestDatabase } from '../support/db';
+import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, startTestGateway, type TestGateway } from '../support/gateway';
 import { startTestSimulator } from '../support/simulator';
 import { freePort, startProductPage, type ConsentBench } from '../tenants/consent-fixtures';
@@ -27,6 +27,9 @@ export interface TwoProcessBench {
   gwB: TestGateway;
   /** The gateway's id of the connected (ACTIVE) Verafield tenant. */
   tenantId: string;
+  /** The database both serve (A drops it when it stops), and the settings every instance shares, for more instances. */
+  database: TestDatabase;
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -82,7 +85,7 @@ export async function startTwoProcessBench(): Promise<TwoProcessBench> {
       stop,
     };
     const tenantId = await connectVerafield(consent);
-    return { sim, gwA, gwB, tenantId, stop };
+    return { sim, gwA, gwB, tenantId, database, env: shared, stop };
   } catch (error) {
     await stop();
     throw error;
