@@ -250,6 +250,22 @@ export interface SimTenant {
   generatedBy?: { preset: 'verafield' | 'scale'; seed: number; productAppId?: string };
 }
 
+/**
+ * What a soft-deleted object held when it was deleted, so that a restore brings it back: Microsoft keeps
+ * "all properties, including ObjectID, group memberships, roles, licenses, and application assignments" of a
+ * soft-deleted user or Microsoft 365 group (entra-docs architecture/recover-from-deletions.md).
+ */
+export interface DeletedLinks {
+  /** Groups it was a direct member of. */
+  memberOf: string[];
+  /** Activated directory roles it was a member of. */
+  directoryRoleIds: string[];
+  roleAssignments: SimRoleAssignment[];
+  appRoleAssignments: SimAppRoleAssignment[];
+  /** A group's own direct members. */
+  members: string[];
+}
+
 export type DeletedItem =
-  | { kind: 'user'; deletedAt: string; object: SimUser }
-  | { kind: 'group'; deletedAt: string; object: SimGroup };
+  | { kind: 'user'; deletedAt: string; object: SimUser; links: DeletedLinks }
+  | { kind: 'group'; deletedAt: string; object: SimGroup; links: DeletedLinks };
