@@ -52,6 +52,8 @@ export interface SimGroup {
   membershipRule: string | null;
   membershipRuleProcessingState: 'On' | 'Paused' | null;
   visibility: string | null;
+  /** True: a role-assignable group (a directory role assigned to it is held by its direct members); set only at creation. */
+  isAssignableToRole: boolean | null;
   createdDateTime: string;
 }
 
@@ -139,7 +141,14 @@ export interface SimOAuth2PermissionGrant {
   scope: string;
 }
 
-/** A built-in role definition (roleDefinition id = template id). */
+/** Graph's unifiedRolePermission: the actions a role allows (and, for some, excludes). */
+export interface SimRolePermission {
+  allowedResourceActions: string[];
+  excludedResourceActions: string[];
+  condition: string | null;
+}
+
+/** A role definition: built-in (id = template id) or custom (isBuiltIn false, its own id). */
 export interface SimRoleDefinition {
   id: string;
   templateId: string;
@@ -147,6 +156,9 @@ export interface SimRoleDefinition {
   description: string | null;
   isBuiltIn: boolean;
   isEnabled: boolean;
+  resourceScopes: string[];
+  rolePermissions: SimRolePermission[];
+  version: string | null;
 }
 
 /** An activated directory role (tenant-specific id); only activated roles are listed by /directoryRoles. */

@@ -250,6 +250,7 @@ export class SimStore {
       membershipRule: input.membershipRule ?? null,
       membershipRuleProcessingState: groupTypes.includes(DYNAMIC) ? (input.membershipRuleProcessingState ?? 'On') : null,
       visibility: input.visibility ?? (groupTypes.includes('Unified') ? 'Public' : null),
+      isAssignableToRole: input.isAssignableToRole ?? null,
       createdDateTime: this.isoNow(),
     };
     checkDynamic(group);
