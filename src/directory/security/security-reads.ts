@@ -68,8 +68,14 @@ export function readRoleAssignmentSchedules(directory: TenantDirectory): Promise
   return readAll(directory, `/roleManagement/directory/roleAssignmentSchedules${queryString({ $select: 'id,principalId,roleDefinitionId,directoryScopeId,memberType,assignmentType,scheduleInfo' })}`);
 }
 
+/** With isBuiltIn and rolePermissions: a custom role's privilege is judged from its permissions. */
 export function readRoleDefinitions(directory: TenantDirectory): Promise<Json[]> {
-  return readAll(directory, `/roleManagement/directory/roleDefinitions${queryString({ $select: 'id,templateId,displayName', $top: MAX_TOP })}`);
+  return readAll(directory, `/roleManagement/directory/roleDefinitions${queryString({ $select: 'id,templateId,displayName,isBuiltIn,rolePermissions', $top: MAX_TOP })}`);
+}
+
+/** The direct members of a role-assignable group that holds a role (they hold it too). */
+export function readRoleGroupMembers(directory: TenantDirectory, groupId: string): Promise<Json[]> {
+  return readAll(directory, `${graphPath`/groups/${groupId}/members`}${queryString({ $select: PRINCIPAL_SELECT, $top: MAX_TOP })}`);
 }
 
 /** A resource API's service principal, for the names of its app roles; one read per resource and request. */
