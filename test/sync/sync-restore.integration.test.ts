@@ -5,6 +5,7 @@
  * and group memberships (entra-docs recover-from-deletions); users/delta reports it in full again and
  * groups/delta its memberships as added. The snapshot re-adds the user and its edges; the events are
  * USER_CREATED with restored: true, MEMBERSHIP_ADDED (direct and effective) and the tier coming back.
+ * Tenant.deletedUsers lists the user while it is deleted.
  */
 import { VERAFIELD as FIXTURE } from '../../src/simulator/generator';
 import { mintAccessToken } from '../../src/simulator/tokens';
@@ -80,10 +81,17 @@ it('delete, sync, restore, sync: the user and its memberships come back; USER_CR
   expect(gone.deleted_at).toBeInstanceOf(Date);
   expect(await edges(id)).toEqual([]);
 
+  // The gateway lists it among the restorable users, live from Graph's deleted items.
+  type Deleted = { deletedUsers: { user: { id: string; userPrincipalName: string }; deletedAt: string; permanentDeletionAt: string }[] };
+  const { deletedUsers } = await bench.read<Deleted>('deletedUsers { user { id userPrincipalName } deletedAt permanentDeletionAt }');
+  expect(deletedUsers).toEqual([{ user: { id, userPrincipalName: U.dataEngineer.userPrincipalName }, deletedAt: expect.any(String), permanentDeletionAt: expect.any(String) }]);
+  expect(Date.parse(deletedUsers[0].permanentDeletionAt) - Date.parse(deletedUsers[0].deletedAt)).toBe(30 * 86_400_000);
+
   // The restore, through Graph's own endpoint of the simulator (a customer's admin does it in Entra).
   const { token } = await mintAccessToken(bench.sim.ctx, { tid: SIM_TENANT, oid: FIXTURE.apps.product.servicePrincipalId, appid: FIXTURE.productAppId, roles: ['User.ReadWrite.All'] });
   const restored = await graphRequest(bench.sim, 'POST', `/directory/deletedItems/${id}/restore`, { token });
   expect(restored.status).toBe(200);
+  expect((await bench.read<Deleted>('deletedUsers { user { id } }')).deletedUsers).toEqual([]);
 
   expect(await round()).toMatchObject({ mode: 'INCREMENTAL' });
   const events = await newEvents();

@@ -101,3 +101,9 @@ export async function readServicePrincipalOfApp(directory: TenantDirectory, appI
 export function readServicePrincipalCredentials(directory: TenantDirectory, servicePrincipalId: string): Promise<Json> {
   return directory.load<Json>(`${graphPath`/servicePrincipals/${servicePrincipalId}`}${queryString({ $select: 'id,passwordCredentials,keyCredentials' })}`);
 }
+
+/** Soft-deleted users of the last 30 days (Graph's deleted items), with every property the User type shows. */
+export function readDeletedUsers(directory: TenantDirectory): Promise<Json[]> {
+  const select = `${graphSelect(Object.keys(USER_PROPERTIES), USER_PROPERTIES)},deletedDateTime`;
+  return readAll(directory, `/directory/deletedItems/microsoft.graph.user${queryString({ $select: select, $top: MAX_TOP })}`);
+}
