@@ -354,6 +354,8 @@ describe('security fields on a fully consented Verafield', () => {
       expect(expired.get('Gateway Product')).toEqual([['old production', 'EXPIRED', -201]]);
       expect(expired.get('Legacy Reporting Tool')).toEqual([[expect.any(String), 'EXPIRED', -501]]);
       expect(expired.get('Expense Sync')).toEqual([]);
+      // An expired certificate shows as well, beside the app's secret that is still valid.
+      expect(expired.get('Verafield HR Portal')).toEqual([[expect.stringContaining('hr-portal-2024'), 'EXPIRED', -401]]);
 
       const names = (page: Page<Listed>) => page.edges.map((e) => e.node.displayName).sort();
       const expiredOnly = await list(', expired: true');
