@@ -52,6 +52,8 @@ export interface SimGroup {
   membershipRule: string | null;
   membershipRuleProcessingState: 'On' | 'Paused' | null;
   visibility: string | null;
+  /** True: a role-assignable group (a directory role assigned to it is held by its direct members); set only at creation. */
+  isAssignableToRole: boolean | null;
   createdDateTime: string;
 }
 
@@ -139,7 +141,14 @@ export interface SimOAuth2PermissionGrant {
   scope: string;
 }
 
-/** A built-in role definition (roleDefinition id = template id). */
+/** Graph's unifiedRolePermission: the actions a role allows (and, for some, excludes). */
+export interface SimRolePermission {
+  allowedResourceActions: string[];
+  excludedResourceActions: string[];
+  condition: string | null;
+}
+
+/** A role definition: built-in (id = template id) or custom (isBuiltIn false, its own id). */
 export interface SimRoleDefinition {
   id: string;
   templateId: string;
@@ -147,6 +156,9 @@ export interface SimRoleDefinition {
   description: string | null;
   isBuiltIn: boolean;
   isEnabled: boolean;
+  resourceScopes: string[];
+  rolePermissions: SimRolePermission[];
+  version: string | null;
 }
 
 /** An activated directory role (tenant-specific id); only activated roles are listed by /directoryRoles. */
@@ -250,6 +262,22 @@ export interface SimTenant {
   generatedBy?: { preset: 'verafield' | 'scale'; seed: number; productAppId?: string };
 }
 
+/**
+ * What a soft-deleted object held when it was deleted, so that a restore brings it back: Microsoft keeps
+ * "all properties, including ObjectID, group memberships, roles, licenses, and application assignments" of a
+ * soft-deleted user or Microsoft 365 group (entra-docs architecture/recover-from-deletions.md).
+ */
+export interface DeletedLinks {
+  /** Groups it was a direct member of. */
+  memberOf: string[];
+  /** Activated directory roles it was a member of. */
+  directoryRoleIds: string[];
+  roleAssignments: SimRoleAssignment[];
+  appRoleAssignments: SimAppRoleAssignment[];
+  /** A group's own direct members. */
+  members: string[];
+}
+
 export type DeletedItem =
-  | { kind: 'user'; deletedAt: string; object: SimUser }
-  | { kind: 'group'; deletedAt: string; object: SimGroup };
+  | { kind: 'user'; deletedAt: string; object: SimUser; links: DeletedLinks }
+  | { kind: 'group'; deletedAt: string; object: SimGroup; links: DeletedLinks };

@@ -46,6 +46,7 @@ const GROUP_PROPS: Record<keyof SimGroup, PropType> = {
   membershipRule: 'string?',
   membershipRuleProcessingState: 'string?',
   visibility: 'string?',
+  isAssignableToRole: 'boolean',
 };
 
 const POLICY_PROPS: Record<keyof SimConditionalAccessPolicy, PropType> = {
@@ -125,11 +126,17 @@ export function validateNewGroup(input: CreateGroupInput): void {
   requireProperties(input, ['displayName', 'mailEnabled', 'mailNickname', 'securityEnabled']);
   checkTypes(input, GROUP_PROPS, 'Group');
   checkMailNickname(input.mailNickname!, 'Group');
+  // group resource type, isAssignableToRole: "securityEnabled must also be set to true" and the group cannot be
+  // dynamic ([unverified] messages).
+  if (input.isAssignableToRole && !input.securityEnabled) throw badRequest("A group with isAssignableToRole true must have securityEnabled true.");
+  if (input.isAssignableToRole && input.groupTypes?.includes(DYNAMIC)) throw badRequest('A group with isAssignableToRole true cannot be a dynamic group.');
 }
 
 /** PATCH /groups/{id}: property types and mailNickname. checkDynamic runs on the merged group. */
 export function validateGroupPatch(patch: Partial<SimGroup>): void {
   checkTypes(patch, GROUP_PROPS, 'Group');
+  // Set at creation only (group resource type) [unverified message].
+  if (patch.isAssignableToRole !== undefined) throw badRequest("Property 'isAssignableToRole' can only be set when the group is created.");
   if (patch.mailNickname !== undefined) checkMailNickname(patch.mailNickname, 'Group');
 }
 

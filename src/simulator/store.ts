@@ -10,6 +10,7 @@ import { badRequest, notFound, SimGraphError } from './errors';
 import { GRAPH_APP_ID, GRAPH_DISPLAY_NAME } from './generator/graph-permissions';
 import type {
   DeletedItem,
+  DeletedLinks,
   ObjectKind,
   SimAppRoleAssignment,
   SimConditionalAccessPolicy,
@@ -55,6 +56,9 @@ export type ChangeEntry =
 
 export type MemberKind = 'user' | 'group' | 'servicePrincipal';
 
+/** Graph keeps soft-deleted items for 30 days, then deletes them for good. */
+export const DELETED_ITEM_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
 /** Graph's POST /users body: the five required properties are checked at run time, the rest are optional. */
 export type CreateUserInput = Partial<Omit<SimUser, 'id' | 'createdDateTime'>>;
 export type CreateGroupInput = Partial<Omit<SimGroup, 'id' | 'createdDateTime'>>;
@@ -66,7 +70,7 @@ interface TenantState {
   createdAt: Map<string, number>;
   /**
    * Lower-case UPN -> id of a live user. A soft-deleted user gives its UPN up: Entra lets a new user take it
-   * (restoring the old one would then conflict, which the simulator does not model).
+   * (restoring the old one then conflicts: restoreDeleted refuses it).
    */
   upns: Map<string, string>;
   /** memberId -> ids of the groups it is a direct member of. */
@@ -220,10 +224,10 @@ export class SimStore {
       this.purgeDeleted(t, id, 'user', opts);
       return;
     }
-    this.detachPrincipal(t, user.id);
+    const links = this.detachPrincipal(t, user.id);
     t.users.delete(user.id);
     state.upns.delete(user.userPrincipalName.toLowerCase());
-    if (!opts.permanent) t.deletedItems.set(user.id, { kind: 'user', deletedAt: this.isoNow(), object: user });
+    if (!opts.permanent) t.deletedItems.set(user.id, { kind: 'user', deletedAt: this.isoNow(), object: user, links });
     this.logObject(state, 'user', user.id, opts.permanent ? 'hardDelete' : 'softDelete');
   }
 
@@ -246,6 +250,7 @@ export class SimStore {
       membershipRule: input.membershipRule ?? null,
       membershipRuleProcessingState: groupTypes.includes(DYNAMIC) ? (input.membershipRuleProcessingState ?? 'On') : null,
       visibility: input.visibility ?? (groupTypes.includes('Unified') ? 'Public' : null),
+      isAssignableToRole: input.isAssignableToRole ?? null,
       createdDateTime: this.isoNow(),
     };
     checkDynamic(group);
@@ -277,13 +282,17 @@ export class SimStore {
       this.purgeDeleted(t, id, 'group', opts);
       return;
     }
-    this.detachPrincipal(t, id);
+    const links = this.detachPrincipal(t, id);
+    links.members = [...(t.members.get(id) ?? [])];
     // The group's own member edges go without log entries: its removal tells a delta reader they are gone.
-    for (const memberId of t.members.get(id) ?? []) removeFromIndex(state.parents, memberId, id);
+    for (const memberId of links.members) removeFromIndex(state.parents, memberId, id);
     t.members.delete(id);
     t.groups.delete(id);
-    if (!opts.permanent) t.deletedItems.set(id, { kind: 'group', deletedAt: this.isoNow(), object: group });
-    this.logObject(state, 'group', id, opts.permanent ? 'hardDelete' : 'softDelete');
+    // Only Microsoft 365 groups are soft-deleted; any other group is deleted for good at once
+    // (entra-docs architecture/recover-from-deletions.md; Graph's restore: "security groups cannot be restored").
+    const permanent = opts.permanent || !group.groupTypes.includes('Unified');
+    if (!permanent) t.deletedItems.set(id, { kind: 'group', deletedAt: this.isoNow(), object: group, links });
+    this.logObject(state, 'group', id, permanent ? 'hardDelete' : 'softDelete');
   }
 
   // ---- membership ----------------------------------------------------------------------------------------
@@ -307,6 +316,47 @@ export class SimStore {
     checkStaticMembership(group);
     checkMemberRemove(memberId, t.members.get(groupId)!);
     this.unlink(t, groupId, memberId);
+  }
+
+  // ---- deleted items (Graph's directory/deletedItems) ----------------------------------------------------
+
+  /** Soft-deleted users or groups still inside the 30-day window, oldest deletion first. */
+  deletedItems(tenantId: string, kind?: 'user' | 'group'): DeletedItem[] {
+    const t = this.requireTenant(tenantId);
+    this.expireDeleted(t);
+    return [...t.deletedItems.values()].filter((item) => !kind || item.kind === kind);
+  }
+
+  deletedItem(tenantId: string, id: string): DeletedItem {
+    const t = this.requireTenant(tenantId);
+    this.expireDeleted(t);
+    const item = t.deletedItems.get(id);
+    if (!item) throw notFound(id);
+    return item;
+  }
+
+  /**
+   * POST /directory/deletedItems/{id}/restore: the object comes back with its id, properties, group memberships,
+   * directory roles and app role assignments (a group also with its members); edges to objects deleted since are
+   * skipped. A user whose UPN another user took meanwhile is refused with Graph's UPN conflict. The change log
+   * records it as a new object, so delta reports it in full again, and its restored memberships as added edges.
+   */
+  restoreDeleted(tenantId: string, id: string): SimUser | SimGroup {
+    const t = this.requireTenant(tenantId);
+    const item = this.deletedItem(tenantId, id);
+    const state = this.state(t);
+    if (item.kind === 'user') {
+      this.checkUpn(t, item.object.userPrincipalName, item.object.id);
+      t.users.set(id, item.object);
+      state.upns.set(item.object.userPrincipalName.toLowerCase(), id);
+    } else {
+      t.groups.set(id, item.object);
+      t.members.set(id, new Set());
+    }
+    t.deletedItems.delete(id);
+    this.logObject(state, item.kind, id, 'upsert');
+    this.reattach(t, id, item.kind, item.links);
+    return item.object;
   }
 
   directMembers(tenantId: string, groupId: string): string[] {
@@ -475,12 +525,53 @@ export class SimStore {
     checkUpn(upn, t.organization.verifiedDomains, this.state(t).upns.get(upn.toLowerCase()), selfId);
   }
 
-  /** Removes every edge into `principalId` (group memberships, role memberships, role assignments). */
-  private detachPrincipal(t: SimTenant, principalId: string): void {
-    for (const groupId of this.memberOf(t.id, principalId)) this.unlink(t, groupId, principalId);
-    for (const role of t.directoryRoles.values()) role.memberIds = role.memberIds.filter((m) => m !== principalId);
-    for (const [id, a] of t.roleAssignments) if (a.principalId === principalId) t.roleAssignments.delete(id);
-    for (const [id, a] of t.appRoleAssignments) if (a.principalId === principalId) t.appRoleAssignments.delete(id);
+  /** Removes every edge into `principalId` (group memberships, role memberships, role assignments) and says which they were. */
+  private detachPrincipal(t: SimTenant, principalId: string): DeletedLinks {
+    const links: DeletedLinks = { memberOf: this.memberOf(t.id, principalId), directoryRoleIds: [], roleAssignments: [], appRoleAssignments: [], members: [] };
+    for (const groupId of links.memberOf) this.unlink(t, groupId, principalId);
+    for (const role of t.directoryRoles.values()) {
+      if (!role.memberIds.includes(principalId)) continue;
+      links.directoryRoleIds.push(role.id);
+      role.memberIds = role.memberIds.filter((m) => m !== principalId);
+    }
+    for (const [id, a] of t.roleAssignments) if (a.principalId === principalId) (t.roleAssignments.delete(id), links.roleAssignments.push(a));
+    for (const [id, a] of t.appRoleAssignments) if (a.principalId === principalId) (t.appRoleAssignments.delete(id), links.appRoleAssignments.push(a));
+    return links;
+  }
+
+  /** Puts back what detachPrincipal removed, skipping what no longer exists (a group deleted meanwhile). */
+  private reattach(t: SimTenant, principalId: string, kind: MemberKind, links: DeletedLinks): void {
+    const state = this.state(t);
+    const link = (groupId: string, memberId: string, memberKind: MemberKind) => {
+      const members = t.members.get(groupId);
+      if (!members || members.has(memberId)) return;
+      members.add(memberId);
+      addToIndex(state.parents, memberId, groupId);
+      this.logMember(state, groupId, memberId, memberKind, 'add');
+    };
+    for (const groupId of links.memberOf) link(groupId, principalId, kind);
+    if (kind === 'group') {
+      for (const memberId of links.members) {
+        const memberKind = kindIn(t, memberId);
+        if (memberKind === 'user' || memberKind === 'group' || memberKind === 'servicePrincipal') link(principalId, memberId, memberKind);
+      }
+    }
+    for (const roleId of links.directoryRoleIds) {
+      const role = t.directoryRoles.get(roleId);
+      if (role && !role.memberIds.includes(principalId)) role.memberIds.push(principalId);
+    }
+    for (const a of links.roleAssignments) t.roleAssignments.set(a.id, a);
+    for (const a of links.appRoleAssignments) if (t.servicePrincipals.has(a.resourceId)) t.appRoleAssignments.set(a.id, a);
+  }
+
+  /** Soft-deleted items past Graph's 30-day window are deleted for good (as Entra does on its own). */
+  private expireDeleted(t: SimTenant): void {
+    const cutoff = this.clock() - DELETED_ITEM_RETENTION_MS;
+    for (const [id, item] of t.deletedItems) {
+      if (Date.parse(item.deletedAt) > cutoff) continue;
+      t.deletedItems.delete(id);
+      this.logObject(this.state(t), item.kind, id, 'hardDelete');
+    }
   }
 
   private unlink(t: SimTenant, groupId: string, memberId: string): void {

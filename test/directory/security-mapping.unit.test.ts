@@ -6,9 +6,9 @@ import { toMfaEnforcement } from '../../src/directory/security/mfa.mapping';
 import { MfaEnforcementLevel, MfaGrantKind, MfaPrincipalKind } from '../../src/directory/security/mfa.types';
 import { toConditionalAccessPolicy } from '../../src/directory/security/policy.mapping';
 import { BuiltInControl, ClientAppType, GrantOperator, PolicyState } from '../../src/directory/security/policy.types';
-import { isPrivilegedRole, PRIVILEGED_ROLE_TEMPLATES } from '../../src/directory/security/privileged-roles';
+import { isPrivilegedRole, privilegedActionsOf, PRIVILEGED_ROLE_TEMPLATES } from '../../src/directory/security/privileged-roles';
 import { User } from '../../src/directory/directory-object.types';
-import { privilegedUsersOf, roleNamesOf, scheduleOf, toRoleAssignment } from '../../src/directory/security/role.mapping';
+import { privilegedUsersOf, roleCatalogOf, scheduleOf, throughGroups, toRoleAssignment } from '../../src/directory/security/role.mapping';
 import { RoleAssignmentState } from '../../src/directory/security/role.types';
 
 const GLOBAL_ADMIN = '62e90394-69f5-4237-9190-012177145e10';
@@ -206,7 +206,7 @@ describe('role mappings', () => {
   });
 
   it('groups privileged assignments by principal, with role names from the definitions (or the table)', () => {
-    const names = roleNamesOf([{ id: GUEST_INVITER, templateId: GUEST_INVITER, displayName: 'Guest Inviter' }, { id: 'custom-1', displayName: '' }]);
+    const names = roleCatalogOf([{ id: GUEST_INVITER, templateId: GUEST_INVITER, displayName: 'Guest Inviter' }, { id: 'custom-1', displayName: '' }]);
     const alice = { '@odata.type': '#microsoft.graph.user', id: 'alice', displayName: 'Alice' };
     const assignments = [
       { id: 'a1', principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN, directoryScopeId: '/', principal: alice },
@@ -225,7 +225,7 @@ describe('role mappings', () => {
     expect(holders[0].eligibleRoles).toEqual([]);
   });
 
-  const names = roleNamesOf([{ id: GLOBAL_ADMIN, templateId: GLOBAL_ADMIN, displayName: 'Global Administrator' }]);
+  const names = roleCatalogOf([{ id: GLOBAL_ADMIN, templateId: GLOBAL_ADMIN, displayName: 'Global Administrator' }]);
   const scheduleInfo = (end: string | null) => ({
     startDateTime: '2026-11-01T00:00:00Z',
     expiration: end === null ? { type: 'noExpiration', endDateTime: null } : { type: 'afterDateTime', endDateTime: end },
@@ -253,6 +253,62 @@ describe('role mappings', () => {
       ['bob', ['Global Administrator'], []],
       ['carol', ['Global Administrator', 'User Administrator'], ['Global Administrator', 'User Administrator']],
     ]);
+  });
+
+  it.each([
+    ['exact action, any case', ['microsoft.directory/Applications/Credentials/Update'], [], ['microsoft.directory/applications/credentials/update']],
+    ['reads only', ['microsoft.directory/groups/standard/read', 'microsoft.directory/groups/members/read'], [], []],
+    ['entity allProperties/allTasks covers its privileged actions', ['microsoft.directory/servicePrincipals/allProperties/allTasks'], [], [
+      'microsoft.directory/servicePrincipals/credentials/update',
+      'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-all-application-permissions',
+      'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-company-admin',
+      'microsoft.directory/servicePrincipals/synchronizationCredentials/manage',
+    ]],
+    ['allProperties/update covers the update verbs only', ['microsoft.directory/users/allProperties/update'], [], ['microsoft.directory/users/authenticationMethods/basic/update', 'microsoft.directory/users/password/update']],
+    ['allProperties/read covers nothing privileged', ['microsoft.directory/users/allProperties/read'], [], []],
+    ['allEntities/allTasks covers the namespace', ['microsoft.directory/allEntities/allTasks'], [], expect.arrayContaining(['microsoft.directory/roleAssignments/allProperties/allTasks'])],
+    ['another namespace', ['microsoft.office365.supportTickets/allEntities/allTasks'], [], []],
+    ['an excluded privileged action does not count', ['microsoft.directory/applications/allProperties/allTasks'], ['microsoft.directory/applications/credentials/update'], []],
+  ] as const)('custom role privilege from its permissions: %s', (_name, allowed, excluded, expected) => {
+    expect(privilegedActionsOf([{ allowedResourceActions: allowed, excludedResourceActions: excluded }])).toEqual(expected);
+  });
+
+  it('a custom role is privileged by its permissions, a built-in one by its template id', () => {
+    const roles = roleCatalogOf([
+      { id: 'c1', templateId: 'c1', displayName: 'Cred Manager', isBuiltIn: false, rolePermissions: [{ allowedResourceActions: ['microsoft.directory/applications/credentials/update'] }] },
+      { id: 'c2', displayName: 'Group Reader', isBuiltIn: false, rolePermissions: [{ allowedResourceActions: ['microsoft.directory/groups/standard/read'] }] },
+      { id: GUEST_INVITER, templateId: GUEST_INVITER, displayName: 'Guest Inviter', isBuiltIn: true, rolePermissions: [{ allowedResourceActions: ['microsoft.directory/users/password/update'] }] },
+    ]);
+    const of = (roleDefinitionId: string) => toRoleAssignment({ id: 'x', principalId: 'p', roleDefinitionId }, roles, 't');
+    expect(of('c1')).toMatchObject({ roleName: 'Cred Manager', customRole: true, privileged: true, privilegedPermissions: ['microsoft.directory/applications/credentials/update'] });
+    expect(of('C2')).toMatchObject({ roleName: 'Group Reader', customRole: true, privileged: false, privilegedPermissions: [] });
+    // Built-in: Microsoft's role label decides, whatever the permissions listed.
+    expect(of(GUEST_INVITER)).toMatchObject({ customRole: false, privileged: false, privilegedPermissions: [] });
+    expect(of(GLOBAL_ADMIN)).toMatchObject({ customRole: false, privileged: true, roleName: 'Global Administrator' });
+  });
+
+  it('members of a role-assignable group hold its roles via GROUP, with the group as the path', () => {
+    const roles = roleCatalogOf([]);
+    const group = { '@odata.type': '#microsoft.graph.group', id: 'g1', displayName: 'Identity Admins' };
+    const direct = toRoleAssignment({ id: 'a1', principalId: 'g1', roleDefinitionId: GLOBAL_ADMIN, principal: group }, roles, 't');
+    const eligible = toRoleAssignment({ id: 'e1', principalId: 'G2', roleDefinitionId: USER_ADMIN, principal: { ...group, id: 'G2', displayName: 'Helpdesk' }, scheduleInfo: scheduleInfo('2027-01-01T00:00:00Z') }, roles, 't', RoleAssignmentState.ELIGIBLE);
+    const user = toRoleAssignment({ id: 'a2', principalId: 'alice', roleDefinitionId: GLOBAL_ADMIN }, roles, 't');
+    const members = new Map([
+      ['g1', [{ '@odata.type': '#microsoft.graph.user', id: 'alice', displayName: 'Alice' }, { '@odata.type': '#microsoft.graph.servicePrincipal', id: 'sp1' }, { '@odata.type': '#microsoft.graph.group', id: 'nested' }]],
+      ['g2', [{ '@odata.type': '#microsoft.graph.user', id: 'bob' }]],
+    ]);
+    const all = throughGroups([direct, eligible, user], members, 't');
+    expect(all.map((a) => [a.id, a.principalId, a.state, a.via, a.viaGroup?.id ?? null, a.viaGroup?.displayName ?? null])).toEqual([
+      ['a1', 'g1', 'ACTIVE', 'DIRECT', null, null],
+      ['a1', 'alice', 'ACTIVE', 'GROUP', 'g1', 'Identity Admins'],
+      ['a1', 'sp1', 'ACTIVE', 'GROUP', 'g1', 'Identity Admins'],
+      ['e1', 'G2', 'ELIGIBLE', 'DIRECT', null, null],
+      ['e1', 'bob', 'ELIGIBLE', 'GROUP', 'G2', 'Helpdesk'],
+      ['a2', 'alice', 'ACTIVE', 'DIRECT', null, null],
+    ]);
+    expect(all[4]).toMatchObject({ endsAt: new Date('2027-01-01T00:00:00Z'), permanent: false });
+    const alice = privilegedUsersOf(all).find((h) => h.principalId === 'alice')!;
+    expect(alice.assignments.map((a) => a.via)).toEqual(['GROUP', 'DIRECT']);
   });
 
   it("matches an active assignment to its PIM schedule by holder, role and scope, ids in any case", () => {

@@ -7,10 +7,12 @@ export const PRINCIPAL = `
   ... on ServicePrincipal { id appId displayName }
 `;
 
+const HOLDING = 'id roleName state via viaGroup { id displayName } startsAt endsAt permanent';
+
 export const ROLES = `
-  directoryRoles { id displayName description roleTemplateId privileged members { ${PRINCIPAL} } }
-  roleAssignments { id principalId roleDefinitionId roleName directoryScopeId privileged principal { ${PRINCIPAL} } }
-  privilegedUsers { principalId roles eligibleRoles principal { ${PRINCIPAL} } assignments { id roleName state via startsAt endsAt permanent } }
+  directoryRoles { id displayName description roleTemplateId privileged members { ${PRINCIPAL} } holders { principalId ${HOLDING} } }
+  roleAssignments { id principalId roleDefinitionId roleName directoryScopeId privileged customRole privilegedPermissions principal { ${PRINCIPAL} } }
+  privilegedUsers { principalId roles eligibleRoles principal { ${PRINCIPAL} } assignments { ${HOLDING} } }
 `;
 
 export const POLICIES = `
@@ -117,10 +119,21 @@ export interface Page<T> {
   edges: Array<{ cursor: string; node: T }>;
 }
 
+export interface Holding {
+  id: string;
+  roleName: string;
+  state: string;
+  via: string;
+  viaGroup: { id: string; displayName: string | null } | null;
+  startsAt: string | null;
+  endsAt: string | null;
+  permanent: boolean;
+}
+
 export interface RolesView {
-  directoryRoles: Array<{ id: string; displayName: string; description: string; roleTemplateId: string; privileged: boolean; members: Principal[] }>;
-  roleAssignments: Array<{ id: string; principalId: string; roleDefinitionId: string; roleName: string; directoryScopeId: string; privileged: boolean; principal: Principal }>;
-  privilegedUsers: Array<{ principalId: string; roles: string[]; eligibleRoles: string[]; principal: Principal; assignments: Array<{ id: string; roleName: string; state: string; via: string; startsAt: string | null; endsAt: string | null; permanent: boolean }> }>;
+  directoryRoles: Array<{ id: string; displayName: string; description: string; roleTemplateId: string; privileged: boolean; members: Principal[]; holders: Array<Holding & { principalId: string }> }>;
+  roleAssignments: Array<{ id: string; principalId: string; roleDefinitionId: string; roleName: string; directoryScopeId: string; privileged: boolean; customRole: boolean; privilegedPermissions: string[]; principal: Principal }>;
+  privilegedUsers: Array<{ principalId: string; roles: string[]; eligibleRoles: string[]; principal: Principal; assignments: Holding[] }>;
 }
 
 export interface PolicyView {

@@ -54,10 +54,10 @@ describe('security fields on a fully consented Verafield', () => {
   const nextPolicyWindow = () => bench.sim.control.advanceClock(1_100);
 
   describe('directory roles', () => {
-    it('lists activated roles with their members, privileged or not', async () => {
+    it('lists activated roles with their members, privileged or not; custom roles are not directory roles', async () => {
       const { directoryRoles } = await bench.read<RolesView>(ROLES);
       const byName = new Map(directoryRoles.map((role) => [role.displayName, role]));
-      expect([...byName.keys()].sort()).toEqual(['Global Administrator', 'Guest Inviter', 'User Administrator']);
+      expect([...byName.keys()].sort()).toEqual(['Conditional Access Administrator', 'Global Administrator', 'Guest Inviter', 'User Administrator']);
       const globalAdmin = byName.get('Global Administrator')!;
       expect(globalAdmin).toMatchObject({ roleTemplateId: BUILT_IN_ROLES.globalAdministrator.templateId, privileged: true, description: BUILT_IN_ROLES.globalAdministrator.description });
       expect(globalAdmin.members.map((m) => [m.__typename, m.userPrincipalName]).sort()).toEqual([
@@ -66,47 +66,82 @@ describe('security fields on a fully consented Verafield', () => {
       ]);
       expect(byName.get('User Administrator')).toMatchObject({ privileged: true, members: [{ id: users.userAdmin.id }] });
       expect(byName.get('Guest Inviter')).toMatchObject({ privileged: false, members: [{ id: users.guestInviter.id }] });
+      // Graph lists the role-assignable group as the member of the role it holds.
+      expect(byName.get('Conditional Access Administrator')).toMatchObject({ privileged: true, members: [{ __typename: 'Group', id: groups.identityAdmins, displayName: 'Identity Admins' }] });
     });
 
-    it('lists role assignments with role names and expanded principals', async () => {
+    it("a role's holders: active and eligible, direct and through the role-assignable group, each saying how", async () => {
+      const { directoryRoles } = await bench.read<RolesView>(ROLES);
+      const holders = (name: string) => directoryRoles.find((role) => role.displayName === name)!.holders.map((h) => [h.principalId, h.state, h.via, h.viaGroup?.id ?? null, h.permanent]).sort();
+      expect(holders('Global Administrator')).toEqual([
+        [users.globalAdmin.id, 'ACTIVE', 'DIRECT', null, true],
+        [users.secondGlobalAdmin.id, 'ACTIVE', 'DIRECT', null, true],
+        [users.platformEngineer.id, 'ELIGIBLE', 'DIRECT', null, false],
+      ].sort());
+      const groupMembers = bench.sim.ctx.store.directMembers(VERAFIELD.tenantId, groups.identityAdmins);
+      expect(groupMembers).toContain(users.guestInviter.id);
+      expect(holders('Conditional Access Administrator')).toEqual([
+        [groups.identityAdmins, 'ACTIVE', 'DIRECT', null, true],
+        ...groupMembers.map((id) => [id, 'ACTIVE', 'GROUP', groups.identityAdmins, true]),
+      ].sort());
+    });
+
+    it('lists role assignments with role names and expanded principals, custom roles with their privileged permissions', async () => {
       const { roleAssignments } = await bench.read<RolesView>(ROLES);
-      expect(roleAssignments).toHaveLength(4);
-      expect(roleAssignments.map((a) => [a.roleName, a.principal.userPrincipalName, a.privileged]).sort()).toEqual([
-        ['Global Administrator', users.globalAdmin.userPrincipalName, true],
-        ['Global Administrator', users.secondGlobalAdmin.userPrincipalName, true],
-        ['Guest Inviter', users.guestInviter.userPrincipalName, false],
-        ['User Administrator', users.userAdmin.userPrincipalName, true],
-      ]);
-      for (const assignment of roleAssignments) {
+      expect(roleAssignments).toHaveLength(7);
+      const name = (a: RolesView['roleAssignments'][number]) => a.principal.userPrincipalName ?? a.principal.displayName;
+      expect(roleAssignments.map((a) => [a.roleName, name(a), a.privileged, a.customRole]).sort()).toEqual([
+        ['Conditional Access Administrator', 'Identity Admins', true, false],
+        ['Global Administrator', users.globalAdmin.userPrincipalName, true, false],
+        ['Global Administrator', users.secondGlobalAdmin.userPrincipalName, true, false],
+        ['Guest Inviter', users.guestInviter.userPrincipalName, false, false],
+        ['User Administrator', users.userAdmin.userPrincipalName, true, false],
+        ['Verafield App Credential Manager', users.onCallEngineer.userPrincipalName, true, true],
+        ['Verafield Group Reader', users.salesRep.userPrincipalName, false, true],
+      ].sort());
+      expect(roleAssignments.find((a) => a.roleName === 'Verafield App Credential Manager')!.privilegedPermissions).toEqual(['microsoft.directory/applications/credentials/update']);
+      expect(roleAssignments.find((a) => a.roleName === 'Verafield Group Reader')!.privilegedPermissions).toEqual([]);
+      for (const assignment of roleAssignments.filter((a) => a.principal.__typename === 'User')) {
         // Beyond Graph's default properties of an expanded user: what a review of admins needs to see.
         expect(assignment).toMatchObject({ directoryScopeId: '/', principalId: assignment.principal.id, principal: { __typename: 'User', accountEnabled: true, userType: 'Member', department: expect.any(String) } });
       }
     });
 
-    it("lists privileged users: Verafield's two Global Administrators, its User Administrator and its two PIM-eligible admins, not the Guest Inviter", async () => {
+    it("lists privileged users: Verafield's admins, its PIM-eligible admins, the role-assignable group and its members, the custom privileged role's holder; not the Guest Inviter's role nor the harmless custom role", async () => {
       const { privilegedUsers } = await bench.read<RolesView>(ROLES);
-      const holders = privilegedUsers.map((holder) => [holder.principal.userPrincipalName, holder.roles, holder.eligibleRoles]).sort();
+      const groupMembers = bench.sim.ctx.store.directMembers(VERAFIELD.tenantId, groups.identityAdmins);
+      const holders = privilegedUsers.map((holder) => [holder.principalId, holder.roles, holder.eligibleRoles]).sort();
       expect(holders).toEqual([
-        [users.globalAdmin.userPrincipalName, ['Global Administrator'], []],
-        [users.secondGlobalAdmin.userPrincipalName, ['Global Administrator'], []],
-        [users.userAdmin.userPrincipalName, ['User Administrator'], []],
-        [users.platformEngineer.userPrincipalName, ['Global Administrator'], ['Global Administrator']],
-        [users.dataEngineer.userPrincipalName, ['User Administrator'], ['User Administrator']],
+        [users.globalAdmin.id, ['Global Administrator'], []],
+        [users.secondGlobalAdmin.id, ['Global Administrator'], []],
+        [users.userAdmin.id, ['User Administrator'], []],
+        [users.platformEngineer.id, ['Global Administrator'], ['Global Administrator']],
+        [users.dataEngineer.id, ['User Administrator'], ['User Administrator']],
+        [groups.identityAdmins, ['Conditional Access Administrator'], []],
+        ...groupMembers.map((id) => [id, ['Conditional Access Administrator'], []]),
+        [users.onCallEngineer.id, ['Verafield App Credential Manager'], []],
       ].sort());
+      expect(holders.map(([id]) => id)).not.toContain(users.salesRep.id);
       const globalAdmin = privilegedUsers.find((holder) => holder.principalId === users.globalAdmin.id)!;
       expect(globalAdmin.assignments).toEqual([
-        { id: expect.any(String), roleName: 'Global Administrator', state: 'ACTIVE', via: 'DIRECT', startsAt: expect.any(String), endsAt: null, permanent: true },
+        { id: expect.any(String), roleName: 'Global Administrator', state: 'ACTIVE', via: 'DIRECT', viaGroup: null, startsAt: expect.any(String), endsAt: null, permanent: true },
       ]);
       // Eligible for Global Administrator for 30 more days (Verafield's seed), activatable any time until then.
       const eligible = privilegedUsers.find((holder) => holder.principalId === users.platformEngineer.id)!;
       expect(eligible.assignments).toEqual([
-        { id: expect.any(String), roleName: 'Global Administrator', state: 'ELIGIBLE', via: 'DIRECT', startsAt: expect.any(String), endsAt: expect.any(String), permanent: false },
+        { id: expect.any(String), roleName: 'Global Administrator', state: 'ELIGIBLE', via: 'DIRECT', viaGroup: null, startsAt: expect.any(String), endsAt: expect.any(String), permanent: false },
       ]);
       const daysLeft = (Date.parse(eligible.assignments[0].endsAt!) - Date.now()) / 86_400_000;
       expect(daysLeft).toBeGreaterThan(29);
       expect(daysLeft).toBeLessThanOrEqual(30);
       const permanentEligible = privilegedUsers.find((holder) => holder.principalId === users.dataEngineer.id)!;
       expect(permanentEligible.assignments).toEqual([expect.objectContaining({ state: 'ELIGIBLE', endsAt: null, permanent: true })]);
+      // The Guest Inviter holds no privileged role itself, but Conditional Access Administrator through the group.
+      const inviter = privilegedUsers.find((holder) => holder.principalId === users.guestInviter.id)!;
+      expect(inviter.principal).toMatchObject({ __typename: 'User', userPrincipalName: users.guestInviter.userPrincipalName });
+      expect(inviter.assignments).toEqual([
+        { id: expect.any(String), roleName: 'Conditional Access Administrator', state: 'ACTIVE', via: 'GROUP', viaGroup: { id: groups.identityAdmins, displayName: 'Identity Admins' }, startsAt: expect.any(String), endsAt: null, permanent: true },
+      ]);
     });
 
     it('reads roles, assignments and privileged users with one read of each Graph list', async () => {
@@ -118,6 +153,8 @@ describe('security fields on a fully consented Verafield', () => {
       expect(byEndpoint['GET /roleManagement/directory/roleAssignmentSchedules']).toBe(1);
       expect(byEndpoint['GET /roleManagement/directory/roleEligibilitySchedules']).toBe(1);
       expect(byEndpoint['GET /directoryRoles']).toBe(1);
+      // One read of the role-assignable group's members, shared by privilegedUsers and every role's holders.
+      expect(byEndpoint['GET /groups/{id}/members']).toBe(1);
     });
   });
 
@@ -317,6 +354,8 @@ describe('security fields on a fully consented Verafield', () => {
       expect(expired.get('Gateway Product')).toEqual([['old production', 'EXPIRED', -201]]);
       expect(expired.get('Legacy Reporting Tool')).toEqual([[expect.any(String), 'EXPIRED', -501]]);
       expect(expired.get('Expense Sync')).toEqual([]);
+      // An expired certificate shows as well, beside the app's secret that is still valid.
+      expect(expired.get('Verafield HR Portal')).toEqual([[expect.stringContaining('hr-portal-2024'), 'EXPIRED', -401]]);
 
       const names = (page: Page<Listed>) => page.edges.map((e) => e.node.displayName).sort();
       const expiredOnly = await list(', expired: true');
@@ -420,7 +459,7 @@ describe('security fields on a Verafield consented without Policy.Read.All', () 
     });
     const body = (await response.json()) as { data: { tenant: Record<string, unknown> }; errors: Array<{ path: string[]; message: string; extensions: Record<string, unknown> }> };
     expect(body.data.tenant).toMatchObject({ id: bench.tenantId, conditionalAccessPolicies: null, mfaEnforcement: null });
-    expect(body.data.tenant.privilegedUsers).toHaveLength(5);
+    expect(body.data.tenant.privilegedUsers).toHaveLength(10);
     expect(body.errors.map((error) => error.path.at(-1)).sort()).toEqual(['conditionalAccessPolicies', 'mfaEnforcement']);
     for (const error of body.errors) {
       expect(error.extensions).toMatchObject({ code: 'UPSTREAM_FORBIDDEN', missingPermission: 'Policy.Read.All' });

@@ -158,7 +158,9 @@ describe('directory changes', () => {
     const dynamic = await control.updateGroup(T, group.id, { groupTypes: ['DynamicMembership'], membershipRule: 'user.department -eq "Finance"' });
     expect(dynamic.membershipRuleProcessingState).toBe('On');
     await control.deleteGroup(T, group.id);
-    expect(ctx.store.requireTenant(T).deletedItems.get(group.id)?.kind).toBe('group');
+    // A security group is deleted for good (only Microsoft 365 groups are restorable).
+    expect(ctx.store.requireTenant(T).groups.has(group.id)).toBe(false);
+    expect(ctx.store.requireTenant(T).deletedItems.has(group.id)).toBe(false);
   });
 
   it('changes a conditional-access policy', async () => {

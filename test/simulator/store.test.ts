@@ -268,14 +268,16 @@ describe('groups', () => {
     expect(store.requireTenant(T).groups.get(group.id)?.membershipRuleProcessingState).toBe('On');
   });
 
-  it('deletes a group: its parents lose it (logged) and its members no longer list it', () => {
+  it('deletes a security group for good: its parents lose it (logged) and its members no longer list it', () => {
     const { store } = setup();
     const seq = store.currentSeq(T);
     store.deleteGroup(T, g.dataTeam);
     expect(newEntries(store, seq)).toEqual([
       expect.objectContaining({ kind: 'member', groupId: g.engineering, memberId: g.dataTeam, op: 'remove' }),
-      expect.objectContaining({ kind: 'group', id: g.dataTeam, op: 'softDelete' }),
+      // Only Microsoft 365 groups are soft-deleted (restorable); a security group is deleted permanently.
+      expect.objectContaining({ kind: 'group', id: g.dataTeam, op: 'hardDelete' }),
     ]);
+    expect(store.requireTenant(T).deletedItems.has(g.dataTeam)).toBe(false);
     expect(store.memberOf(T, u.dataEngineer.id)).not.toContain(g.dataTeam);
     expect(store.transitiveMemberOf(T, u.dataEngineer.id)).not.toContain(g.engineering);
     expect(graphError(() => store.directMembers(T, g.dataTeam)).status).toBe(404);

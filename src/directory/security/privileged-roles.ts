@@ -5,7 +5,8 @@
  * authentication or authorization policy, or reach restricted data, so its holders can raise their own or
  * others' privileges. Role assignments and policies name roles by TEMPLATE id, so this table does too.
  *
- * Custom roles are never counted here: their permissions would have to be read and judged one by one.
+ * Custom roles (isBuiltIn false) are judged by their permissions (privilegedActionsOf below): Graph v1.0 has no
+ * isPrivileged on unifiedRoleDefinition or unifiedRbacResourceAction (only beta has), so the gateway cannot ask.
  */
 
 export const PRIVILEGED_ROLE_TEMPLATES: Readonly<Record<string, string>> = Object.freeze({
@@ -43,4 +44,71 @@ export const PRIVILEGED_ROLE_TEMPLATES: Readonly<Record<string, string>> = Objec
 /** Template ids compare case-insensitively (Graph GUIDs). */
 export function isPrivilegedRole(roleTemplateId: string | null | undefined): boolean {
   return typeof roleTemplateId === 'string' && Object.hasOwn(PRIVILEGED_ROLE_TEMPLATES, roleTemplateId.toLowerCase());
+}
+
+/**
+ * Permissions Microsoft labels PRIVILEGED in "Microsoft Entra built-in roles" (entra-docs permissions-reference.md
+ * and privileged-roles-permissions.md: a permission that can delegate management of directory resources, modify
+ * credentials, authentication or authorization policies, or access restricted data). The table holds the
+ * labelled permissions a custom role can be given (app registrations, enterprise apps, users) and the policy and
+ * role-management ones; keyed lower-case, `<namespace>/<entity>/<propertySet>/<action>`.
+ */
+export const PRIVILEGED_ACTIONS: ReadonlyMap<string, string> = new Map(
+  [
+    'microsoft.directory/applications/credentials/update',
+    'microsoft.directory/applications.myOrganization/credentials/update',
+    'microsoft.directory/applications.myOrganization/allProperties/update',
+    'microsoft.directory/servicePrincipals/credentials/update',
+    'microsoft.directory/servicePrincipals/synchronizationCredentials/manage',
+    'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-all-application-permissions',
+    'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-company-admin',
+    'microsoft.directory/users/password/update',
+    'microsoft.directory/users/authenticationMethods/create',
+    'microsoft.directory/users/authenticationMethods/delete',
+    'microsoft.directory/users/authenticationMethods/basic/update',
+    'microsoft.directory/authorizationPolicy/allProperties/allTasks',
+    'microsoft.directory/conditionalAccessPolicies/create',
+    'microsoft.directory/conditionalAccessPolicies/delete',
+    'microsoft.directory/conditionalAccessPolicies/basic/update',
+    'microsoft.directory/roleAssignments/allProperties/allTasks',
+    'microsoft.directory/roleDefinitions/allProperties/allTasks',
+    'microsoft.directory/domains/federation/update',
+    'microsoft.directory/b2cTrustFrameworkKeySet/allProperties/allTasks',
+  ].map((action) => [action.toLowerCase(), action]),
+);
+
+/**
+ * Whether `granted` (an allowedResourceAction of a role) grants the privileged `action`: the same action, or a
+ * broader one by the documented keywords: `allEntities/allTasks` (every entity of the namespace),
+ * `<entity>/allProperties/allTasks` (everything on the entity), `<entity>/allProperties/<verb>` (that verb on
+ * every property set of the entity). Lower-case input.
+ */
+function grants(granted: string, action: string): boolean {
+  if (granted === action) return true;
+  const [namespace, entity, propertySet, verb] = granted.split('/');
+  const target = action.split('/');
+  if (namespace !== target[0]) return false;
+  if (entity === 'allentities') return propertySet === 'alltasks';
+  if (entity !== target[1] || propertySet !== 'allproperties') return false;
+  return verb === 'alltasks' || verb === target[target.length - 1];
+}
+
+export interface RolePermissionJson {
+  allowedResourceActions: readonly string[];
+  excludedResourceActions: readonly string[];
+}
+
+/**
+ * The privileged permissions a role's rolePermissions grant (the table's spelling, sorted): each allowed action
+ * checked against PRIVILEGED_ACTIONS, less what the same permission block excludes. Non-empty = privileged.
+ */
+export function privilegedActionsOf(permissions: readonly RolePermissionJson[]): string[] {
+  const found = new Set<string>();
+  for (const permission of permissions) {
+    const excluded = new Set(permission.excludedResourceActions.map((a) => a.toLowerCase()));
+    for (const allowed of permission.allowedResourceActions.map((a) => a.toLowerCase())) {
+      for (const [action, spelling] of PRIVILEGED_ACTIONS) if (!excluded.has(action) && grants(allowed, action)) found.add(spelling);
+    }
+  }
+  return [...found].sort();
 }

@@ -3,19 +3,34 @@
  * view: who holds a privileged role, which roles, through which assignments. Pure.
  */
 import { toMember } from '../directory-object.mapping';
-import { dateOrNull, objectOrNull, text, type Json } from './json';
-import { isPrivilegedRole, PRIVILEGED_ROLE_TEMPLATES } from './privileged-roles';
+import { Group } from '../directory-object.types';
+import { dateOrNull, listOf, objectOrNull, strings, text, type Json } from './json';
+import { isPrivilegedRole, PRIVILEGED_ROLE_TEMPLATES, privilegedActionsOf } from './privileged-roles';
 import { RoleAssignmentState, RoleHoldingPath, type PrivilegedUser, type RoleAssignment, type RolePrincipal } from './role.types';
 
-/** Role definition id -> name, from Graph's roleDefinitions (id and templateId both map, lower-cased). */
-export function roleNamesOf(definitions: readonly Json[]): Map<string, string> {
-  const names = new Map<string, string>();
+/** What the gateway knows of a role definition: its name, built-in or custom, and a custom role's privileged permissions. */
+export interface RoleInfo {
+  name: string | null;
+  builtIn: boolean;
+  /** For a custom role: the permissions Microsoft labels privileged among its rolePermissions (empty: not privileged). */
+  privilegedPermissions: string[];
+}
+
+export type RoleCatalog = ReadonlyMap<string, RoleInfo>;
+
+/**
+ * Role definition id -> RoleInfo, from Graph's roleDefinitions (id and templateId both map, lower-cased). A
+ * definition that does not say isBuiltIn false is taken as built-in (judged by its template id).
+ */
+export function roleCatalogOf(definitions: readonly Json[]): Map<string, RoleInfo> {
+  const catalog = new Map<string, RoleInfo>();
   for (const definition of definitions) {
-    const name = text(definition.displayName);
-    if (!name) continue;
-    for (const key of [text(definition.id), text(definition.templateId)]) if (key) names.set(key.toLowerCase(), name);
+    const builtIn = definition.isBuiltIn !== false;
+    const permissions = listOf(definition.rolePermissions).map((p) => ({ allowedResourceActions: strings(p.allowedResourceActions), excludedResourceActions: strings(p.excludedResourceActions) }));
+    const info: RoleInfo = { name: text(definition.displayName) || null, builtIn, privilegedPermissions: builtIn ? [] : privilegedActionsOf(permissions) };
+    for (const key of [text(definition.id), text(definition.templateId)]) if (key) catalog.set(key.toLowerCase(), info);
   }
-  return names;
+  return catalog;
 }
 
 /**
@@ -25,7 +40,7 @@ export function roleNamesOf(definitions: readonly Json[]): Map<string, string> {
  */
 export function toRoleAssignment(
   json: Json,
-  roleNames: ReadonlyMap<string, string>,
+  roles: RoleCatalog,
   tenantId: string,
   state: RoleAssignmentState = RoleAssignmentState.ACTIVE,
   schedule: Json | null = state === RoleAssignmentState.ELIGIBLE ? json : null,
@@ -35,14 +50,20 @@ export function toRoleAssignment(
   const info = objectOrNull(schedule?.scheduleInfo);
   const expiration = objectOrNull(info?.expiration);
   const endsAt = expiration && text(expiration.type) !== 'noExpiration' ? dateOrNull(expiration.endDateTime) : null;
+  const role = roles.get(key);
+  const custom = role !== undefined && !role.builtIn;
   return {
     id: text(json.id),
     principalId: text(json.principalId),
     principal: principalOf(json.principal, tenantId),
     roleDefinitionId,
-    roleName: roleNames.get(key) ?? PRIVILEGED_ROLE_TEMPLATES[key] ?? null,
+    roleName: role?.name ?? PRIVILEGED_ROLE_TEMPLATES[key] ?? null,
     directoryScopeId: text(json.directoryScopeId) || '/',
-    privileged: isPrivilegedRole(roleDefinitionId),
+    // A custom role is privileged when it grants a permission Microsoft labels privileged (v1.0 has no flag).
+    privileged: custom ? role.privilegedPermissions.length > 0 : isPrivilegedRole(roleDefinitionId),
+    customRole: custom,
+    privilegedPermissions: custom ? role.privilegedPermissions : [],
+    viaGroup: null,
     state,
     via: text(schedule?.memberType) === 'Group' ? RoleHoldingPath.GROUP : RoleHoldingPath.DIRECT,
     startsAt: dateOrNull(info?.startDateTime),
@@ -56,6 +77,33 @@ export function scheduleOf(assignment: Json, schedules: readonly Json[]): Json |
   const key = (json: Json) => [json.principalId, json.roleDefinitionId, json.directoryScopeId || '/'].map((v) => text(v).toLowerCase()).join('|');
   const wanted = key(assignment);
   return schedules.find((schedule) => key(schedule) === wanted) ?? null;
+}
+
+/**
+ * Assignments held through role-assignable groups: for each assignment whose principal is a group with known
+ * members, one more per member (user or service principal), via GROUP with the group as the path; the group's
+ * own assignment stays. A role assigned to a role-assignable group is held by its direct members (graph-facts
+ * §12: such groups cannot contain groups). Members of groups not in `membersByGroup` are not known.
+ */
+export function throughGroups(assignments: readonly RoleAssignment[], membersByGroup: ReadonlyMap<string, readonly Json[]>, tenantId: string): RoleAssignment[] {
+  const out: RoleAssignment[] = [];
+  for (const assignment of assignments) {
+    out.push(assignment);
+    const group = assignment.principal instanceof Group ? assignment.principal : null;
+    const members = membersByGroup.get(assignment.principalId.toLowerCase());
+    if (!members) continue;
+    for (const json of members) {
+      const member = principalOf(json, tenantId);
+      if (!member || member instanceof Group) continue;
+      out.push({ ...assignment, principalId: member.id, principal: member, via: RoleHoldingPath.GROUP, viaGroup: { id: assignment.principalId, displayName: group?.displayName ?? null } });
+    }
+  }
+  return out;
+}
+
+/** The group principals of these assignments (lower-case ids), whose members hold their roles. */
+export function groupPrincipalsOf(assignments: readonly RoleAssignment[]): string[] {
+  return [...new Set(assignments.filter((a) => a.principal instanceof Group).map((a) => a.principalId.toLowerCase()))];
 }
 
 /** Holders of privileged roles, in order of their first privileged assignment. */

@@ -21,7 +21,7 @@ import {
 } from '../directory-object.types';
 import { graphSelect, selectedFields } from '../select';
 import { isPrivilegedRole } from './privileged-roles';
-import { privilegedUsersOf, roleNamesOf, scheduleOf, toRoleAssignment } from './role.mapping';
+import { groupPrincipalsOf, privilegedUsersOf, roleCatalogOf, scheduleOf, throughGroups, toRoleAssignment } from './role.mapping';
 import { PrivilegedUser, RoleAssignment, RoleAssignmentState, type RolePrincipal } from './role.types';
 import {
   readDirectoryRoleMembers,
@@ -30,25 +30,39 @@ import {
   readRoleAssignmentSchedules,
   readRoleDefinitions,
   readRoleEligibilitySchedules,
+  readRoleGroupMembers,
 } from './security-reads';
+
+/** A read the consent may not cover: Graph's 403 becomes `fallback`, anything else still fails. */
+function unlessForbidden<T>(read: Promise<T>, fallback: T): Promise<T> {
+  return read.catch((err: unknown) => {
+    if (err instanceof GatewayError && err.extensions.code === ErrorCode.UPSTREAM_FORBIDDEN) return fallback;
+    throw err;
+  });
+}
 
 async function roleAssignmentsOf(directory: TenantDirectory): Promise<RoleAssignment[]> {
   // The schedules only add start and end to active assignments: a consent that reads roles through
   // Directory.Read.All (which PIM's endpoints do not accept) still lists them, as permanent.
-  const schedulesOrNone = readRoleAssignmentSchedules(directory).catch((err: unknown) => {
-    if (err instanceof GatewayError && err.extensions.code === ErrorCode.UPSTREAM_FORBIDDEN) return [];
-    throw err;
-  });
+  const schedulesOrNone = unlessForbidden(readRoleAssignmentSchedules(directory), []);
   const [assignments, definitions, schedules] = await Promise.all([readRoleAssignments(directory), readRoleDefinitions(directory), schedulesOrNone]);
-  const names = roleNamesOf(definitions);
-  return assignments.map((json) => toRoleAssignment(json, names, directory.tenantId, RoleAssignmentState.ACTIVE, scheduleOf(json, schedules)));
+  const roles = roleCatalogOf(definitions);
+  return assignments.map((json) => toRoleAssignment(json, roles, directory.tenantId, RoleAssignmentState.ACTIVE, scheduleOf(json, schedules)));
 }
 
-/** Active assignments, then PIM-eligible ones (Graph lists them apart: roleEligibilitySchedules). */
-async function activeAndEligibleOf(directory: TenantDirectory): Promise<RoleAssignment[]> {
+/**
+ * Active assignments, then PIM-eligible ones (Graph lists them apart: roleEligibilitySchedules), then for each
+ * held by a role-assignable group the same held by each of its members (via GROUP). A consent that cannot read
+ * a group's members lists the group alone.
+ */
+async function holdersOf(directory: TenantDirectory): Promise<RoleAssignment[]> {
   const [active, eligible, definitions] = await Promise.all([roleAssignmentsOf(directory), readRoleEligibilitySchedules(directory), readRoleDefinitions(directory)]);
-  const names = roleNamesOf(definitions);
-  return [...active, ...eligible.map((json) => toRoleAssignment(json, names, directory.tenantId, RoleAssignmentState.ELIGIBLE))];
+  const roles = roleCatalogOf(definitions);
+  const assignments = [...active, ...eligible.map((json) => toRoleAssignment(json, roles, directory.tenantId, RoleAssignmentState.ELIGIBLE))];
+  const groups = groupPrincipalsOf(assignments);
+  const members = await Promise.all(groups.map((id) => unlessForbidden(readRoleGroupMembers(directory, id), null)));
+  const membersByGroup = new Map(groups.flatMap((id, i) => (members[i] ? [[id, members[i]] as const] : [])));
+  return throughGroups(assignments, membersByGroup, directory.tenantId);
 }
 
 @Resolver(() => TenantObject)
@@ -73,10 +87,10 @@ export class TenantRolesResolver {
   @FieldResolver(() => [PrivilegedUser], {
     nullable: true,
     description:
-      'Holders of privileged directory roles (Global Administrator, Privileged Role Administrator, User Administrator ...: the roles Microsoft labels privileged), active or PIM-eligible, each with the roles and the assignments that grant them (ACTIVE/ELIGIBLE, DIRECT/GROUP, until when).',
+      'Holders of privileged directory roles (the built-in roles Microsoft labels privileged, and custom roles granting a permission Microsoft labels privileged), active or PIM-eligible, directly or as members of a role-assignable group, each with the roles and the assignments that grant them (ACTIVE/ELIGIBLE, DIRECT/GROUP with the group, until when).',
   })
   async privilegedUsers(@Root() tenant: Tenant, @Ctx() ctx: GatewayContext): Promise<PrivilegedUser[]> {
-    return privilegedUsersOf(await activeAndEligibleOf(ctx.directory(tenant.id)));
+    return privilegedUsersOf(await holdersOf(ctx.directory(tenant.id)));
   }
 }
 
@@ -87,7 +101,17 @@ export class DirectoryRoleSecurityResolver {
     return isPrivilegedRole(role.roleTemplateId);
   }
 
-  @FieldResolver(() => [DirectoryMember], { nullable: true, description: 'Who holds the role: users, service principals (and role-assignable groups).' })
+  @FieldResolver(() => [RoleAssignment], {
+    nullable: true,
+    description:
+      "Everyone who holds or may activate the role, tenant-wide or at a narrower scope: active and PIM-eligible assignments, a role-assignable group's members included, each saying how (ACTIVE/ELIGIBLE, DIRECT/GROUP with the group, until when).",
+  })
+  async holders(@Root() role: DirectoryRole, @Ctx() ctx: GatewayContext): Promise<RoleAssignment[]> {
+    const template = role.roleTemplateId?.toLowerCase();
+    return (await holdersOf(ctx.directory(role.tenantId))).filter((a) => a.roleDefinitionId.toLowerCase() === template);
+  }
+
+  @FieldResolver(() => [DirectoryMember], { nullable: true, description: 'Who holds the role as Graph lists it (/directoryRoles/{id}/members): users, service principals and role-assignable groups, active assignments only; holders says more.' })
   async members(@Root() role: DirectoryRole, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo): Promise<RolePrincipal[]> {
     const fields = ['User', 'Group', 'ServicePrincipal'].flatMap((type) => [...selectedFields(info, [], type)]);
     const select = graphSelect(fields, USER_PROPERTIES, GROUP_PROPERTIES, SERVICE_PRINCIPAL_PROPERTIES);

@@ -23,6 +23,15 @@ registerEnumType(RoleHoldingPath, {
   description: "DIRECT: assigned to the principal itself. GROUP: through a role-assignable group it belongs to (Graph's memberType Group).",
 });
 
+@ObjectType({ description: 'The role-assignable group through which a principal holds a role.' })
+export class RoleGroupPath {
+  @Field(() => ID, { description: "The group's object id." })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: "The group's display name; null when Graph did not return it." })
+  displayName!: string | null;
+}
+
 @ObjectType({ description: "A directory role granted to a principal (Graph's unifiedRoleAssignment), at the tenant or a narrower scope." })
 export class RoleAssignment {
   @Field(() => ID, { description: 'The assignment id.' })
@@ -43,13 +52,25 @@ export class RoleAssignment {
   @Field({ description: 'Where the role applies: "/" for the whole tenant, else an administrative unit or object.' })
   directoryScopeId!: string;
 
-  @Field({ description: 'True for a role Microsoft labels privileged (Global Administrator, Privileged Role Administrator, User Administrator ...).' })
+  @Field({
+    description:
+      'True for a built-in role Microsoft labels privileged (Global Administrator, Privileged Role Administrator, User Administrator ...), or a custom role granting a permission Microsoft labels privileged (see privilegedPermissions).',
+  })
   privileged!: boolean;
+
+  @Field({ description: 'True for a custom role definition (isBuiltIn false).' })
+  customRole!: boolean;
+
+  @Field(() => [String], { description: "For a custom role: the permissions among its rolePermissions that Microsoft labels privileged, which make it privileged; empty otherwise." })
+  privilegedPermissions!: string[];
+
+  @Field(() => RoleGroupPath, { nullable: true, description: 'Set when the principal holds the role as a member of a role-assignable group (via GROUP): that group.' })
+  viaGroup!: RoleGroupPath | null;
 
   @Field(() => RoleAssignmentState, { description: 'Held now (ACTIVE), or only activatable (ELIGIBLE, from Privileged Identity Management).' })
   state!: RoleAssignmentState;
 
-  @Field(() => RoleHoldingPath, { description: 'Assigned directly, or through a role-assignable group.' })
+  @Field(() => RoleHoldingPath, { description: 'Assigned directly, or through a role-assignable group (viaGroup names it).' })
   via!: RoleHoldingPath;
 
   @Field(() => Date, { nullable: true, description: 'When the assignment or eligibility began; null when Graph does not say.' })
@@ -64,7 +85,7 @@ export class RoleAssignment {
 
 @ObjectType({
   description:
-    'A holder of one or more privileged directory roles, for security reviews: who, which roles, through which assignments. A role-assignable group is listed as itself; its members hold the roles too.',
+    'A holder of one or more privileged directory roles, for security reviews: who, which roles, through which assignments. A role-assignable group is listed as itself, and each of its members as a holder via GROUP.',
 })
 export class PrivilegedUser {
   @Field(() => ID, { description: "The holder's object id." })

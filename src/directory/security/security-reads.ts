@@ -68,8 +68,14 @@ export function readRoleAssignmentSchedules(directory: TenantDirectory): Promise
   return readAll(directory, `/roleManagement/directory/roleAssignmentSchedules${queryString({ $select: 'id,principalId,roleDefinitionId,directoryScopeId,memberType,assignmentType,scheduleInfo' })}`);
 }
 
+/** With isBuiltIn and rolePermissions: a custom role's privilege is judged from its permissions. */
 export function readRoleDefinitions(directory: TenantDirectory): Promise<Json[]> {
-  return readAll(directory, `/roleManagement/directory/roleDefinitions${queryString({ $select: 'id,templateId,displayName', $top: MAX_TOP })}`);
+  return readAll(directory, `/roleManagement/directory/roleDefinitions${queryString({ $select: 'id,templateId,displayName,isBuiltIn,rolePermissions', $top: MAX_TOP })}`);
+}
+
+/** The direct members of a role-assignable group that holds a role (they hold it too). */
+export function readRoleGroupMembers(directory: TenantDirectory, groupId: string): Promise<Json[]> {
+  return readAll(directory, `${graphPath`/groups/${groupId}/members`}${queryString({ $select: PRINCIPAL_SELECT, $top: MAX_TOP })}`);
 }
 
 /** A resource API's service principal, for the names of its app roles; one read per resource and request. */
@@ -94,4 +100,10 @@ export async function readServicePrincipalOfApp(directory: TenantDirectory, appI
 /** A service principal's credentials, for one read outside a list that selected them already. */
 export function readServicePrincipalCredentials(directory: TenantDirectory, servicePrincipalId: string): Promise<Json> {
   return directory.load<Json>(`${graphPath`/servicePrincipals/${servicePrincipalId}`}${queryString({ $select: 'id,passwordCredentials,keyCredentials' })}`);
+}
+
+/** Soft-deleted users of the last 30 days (Graph's deleted items), with every property the User type shows. */
+export function readDeletedUsers(directory: TenantDirectory): Promise<Json[]> {
+  const select = `${graphSelect(Object.keys(USER_PROPERTIES), USER_PROPERTIES)},deletedDateTime`;
+  return readAll(directory, `/directory/deletedItems/microsoft.graph.user${queryString({ $select: select, $top: MAX_TOP })}`);
 }

@@ -61,6 +61,8 @@ export interface GroupSpec {
   description?: string;
   membershipRule?: string;
   visibility?: 'Public' | 'Private';
+  /** A role-assignable group (isAssignableToRole true): roles assigned to it are held by its members. */
+  roleAssignable?: boolean;
   createdDaysAgo: number;
 }
 
@@ -186,6 +188,7 @@ export class TenantBuilder {
       membershipRule: spec.membershipRule ?? null,
       membershipRuleProcessingState: spec.kind === 'dynamic' ? 'On' : null,
       visibility: spec.kind === 'unified' ? (spec.visibility ?? 'Public') : null,
+      isAssignableToRole: spec.roleAssignable ? true : null,
       createdDateTime: this.daysAgo(spec.createdDaysAgo),
     };
     this.tenant.groups.set(group.id, group);
@@ -209,7 +212,35 @@ export class TenantBuilder {
         description: r.description,
         isBuiltIn: true,
         isEnabled: true,
+        resourceScopes: ['/'],
+        rolePermissions: [{ allowedResourceActions: [...r.allowedResourceActions], excludedResourceActions: [], condition: null }],
+        version: '1',
       });
+    }
+  }
+
+  /** A custom role definition (isBuiltIn false): its id is its own, and its templateId the same id, as Entra does. */
+  defineCustomRole(label: string, spec: { displayName: string; description: string; allowedResourceActions: string[] }): string {
+    const id = this.id(`roleDefinition:${label}`);
+    this.tenant.roleDefinitions.set(id, {
+      id,
+      templateId: id,
+      displayName: spec.displayName,
+      description: spec.description,
+      isBuiltIn: false,
+      isEnabled: true,
+      resourceScopes: ['/'],
+      rolePermissions: [{ allowedResourceActions: [...spec.allowedResourceActions], excludedResourceActions: [], condition: null }],
+      version: null,
+    });
+    return id;
+  }
+
+  /** Active assignments of a role definition by id (custom roles are not directory roles: /directoryRoles never lists them). */
+  assignRoleDefinition(roleDefinitionId: string, principalIds: string[]): void {
+    for (const principalId of principalIds) {
+      const id = this.linkId(`roleAssignment:${roleDefinitionId}:${principalId}`);
+      this.tenant.roleAssignments.set(id, { id, principalId, roleDefinitionId, directoryScopeId: '/' });
     }
   }
 

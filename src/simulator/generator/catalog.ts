@@ -53,6 +53,11 @@ export interface BuiltInRole {
   templateId: string;
   displayName: string;
   description: string;
+  /**
+   * rolePermissions.allowedResourceActions as "Microsoft Entra built-in roles" lists them (entra-docs
+   * permissions-reference.md); abridged for the broad roles (Global Administrator holds hundreds).
+   */
+  allowedResourceActions: readonly string[];
 }
 
 export const ROLES = {
@@ -60,26 +65,56 @@ export const ROLES = {
     templateId: '62e90394-69f5-4237-9190-012177145e10',
     displayName: 'Global Administrator',
     description: 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
+    allowedResourceActions: [
+      'microsoft.directory/applications/credentials/update',
+      'microsoft.directory/roleAssignments/allProperties/allTasks',
+      'microsoft.directory/users/password/update',
+      'microsoft.directory/conditionalAccessPolicies/basic/update',
+    ],
   },
   userAdministrator: {
     templateId: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
     displayName: 'User Administrator',
     description: 'Can manage all aspects of users and groups, including resetting passwords for limited admins.',
+    allowedResourceActions: [
+      'microsoft.directory/users/create',
+      'microsoft.directory/users/delete',
+      'microsoft.directory/users/password/update',
+      'microsoft.directory/users/basic/update',
+      'microsoft.directory/groups/create',
+      'microsoft.directory/groups/members/update',
+    ],
   },
   guestInviter: {
     templateId: '95e79109-95c0-4d8e-aee3-d01accf2d47b',
     displayName: 'Guest Inviter',
     description: 'Can invite guest users independent of the \'members can invite guests\' setting.',
+    allowedResourceActions: ['microsoft.directory/users/inviteGuest', 'microsoft.directory/users/standard/read'],
   },
   groupsAdministrator: {
     templateId: 'fdd7a751-b60b-444a-984c-02652fe8fa1c',
     displayName: 'Groups Administrator',
     description: 'Members of this role can create/manage groups, create/manage groups settings like naming and expiration policies, and view groups activity and audit reports.',
+    allowedResourceActions: ['microsoft.directory/groups/create', 'microsoft.directory/groups/delete', 'microsoft.directory/groups/members/update', 'microsoft.directory/groups/basic/update'],
   },
   conditionalAccessAdministrator: {
     templateId: 'b1be1c3e-b65d-4f19-8427-f6fa0d97feb9',
     displayName: 'Conditional Access Administrator',
     description: 'Can manage Conditional Access capabilities.',
+    allowedResourceActions: [
+      'microsoft.directory/namedLocations/create',
+      'microsoft.directory/namedLocations/delete',
+      'microsoft.directory/namedLocations/standard/read',
+      'microsoft.directory/namedLocations/basic/update',
+      'microsoft.directory/conditionalAccessPolicies/create',
+      'microsoft.directory/conditionalAccessPolicies/delete',
+      'microsoft.directory/conditionalAccessPolicies/standard/read',
+      'microsoft.directory/conditionalAccessPolicies/owners/read',
+      'microsoft.directory/conditionalAccessPolicies/policyAppliedTo/read',
+      'microsoft.directory/conditionalAccessPolicies/basic/update',
+      'microsoft.directory/conditionalAccessPolicies/owners/update',
+      'microsoft.directory/conditionalAccessPolicies/tenantDefault/update',
+    ],
   },
 } as const satisfies Record<string, BuiltInRole>;
 

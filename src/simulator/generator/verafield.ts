@@ -79,6 +79,32 @@ const GROUPS: Record<GroupKey, Omit<GroupSpec, 'label' | 'createdDaysAgo'>> = {
   productAdmins: { displayName: 'Product Admins', kind: 'security' },
 };
 
+/**
+ * Role-assignable groups (isAssignableToRole): a role assigned to one is held by its direct members (graph-facts
+ * §12). Built apart from GROUPS, after them and without the random generator, so every other object stays as it was.
+ */
+const ROLE_ASSIGNABLE_GROUPS = {
+  identityAdmins: { displayName: 'Identity Admins', kind: 'security', description: 'Role-assignable: holds Conditional Access Administrator', roleAssignable: true },
+} as const satisfies Record<string, Omit<GroupSpec, 'label' | 'createdDaysAgo'>>;
+
+/**
+ * Custom role definitions (isBuiltIn false). Their permissions are ones Entra lets custom roles hold
+ * (entra-docs custom-available-permissions); applications/credentials/update is labelled PRIVILEGED in
+ * Microsoft's permissions reference, the group reads are not.
+ */
+const CUSTOM_ROLES = {
+  appCredentialManager: {
+    displayName: 'Verafield App Credential Manager',
+    description: 'Rotates secrets and certificates of app registrations.',
+    allowedResourceActions: ['microsoft.directory/applications/credentials/update', 'microsoft.directory/applications/basic/update', 'microsoft.directory/applications/standard/read'],
+  },
+  groupReader: {
+    displayName: 'Verafield Group Reader',
+    description: 'Reads groups and their members.',
+    allowedResourceActions: ['microsoft.directory/groups/standard/read', 'microsoft.directory/groups/members/read'],
+  },
+};
+
 type PolicyKey = 'productMfa' | 'reportOnlyCompliantDevice' | 'office365MfaExceptTravel' | 'disabledContractorBlock' | 'blockLegacyAuth' | 'adminMfa';
 
 type AppKey = 'product' | 'hrPortal' | 'expenseSync' | 'legacyReporting';
@@ -116,7 +142,7 @@ export const VERAFIELD_COUNTS = {
   breakGlass: Object.keys(BREAK_GLASS).length,
   guests: Object.keys(GUESTS).length,
   users: STAFF + Object.keys(BREAK_GLASS).length + Object.keys(GUESTS).length,
-  groups: DEPARTMENTS.length + Object.keys(GROUPS).length,
+  groups: DEPARTMENTS.length + Object.keys(GROUPS).length + Object.keys(ROLE_ASSIGNABLE_GROUPS).length,
   disabled: 1 + EXTRA_DISABLED,
 } as const;
 
@@ -136,7 +162,9 @@ export interface VerafieldFixture {
   counts: typeof VERAFIELD_COUNTS;
   users: Record<keyof typeof KEY_STAFF | keyof typeof BREAK_GLASS | keyof typeof GUESTS, { id: string; userPrincipalName: string }>;
   /** Department groups by lower-case department name ("finance", "engineering", ...) and the other groups by key. */
-  groups: Record<GroupKey | Lowercase<DepartmentName>, string>;
+  groups: Record<GroupKey | keyof typeof ROLE_ASSIGNABLE_GROUPS | Lowercase<DepartmentName>, string>;
+  /** Custom role definition ids by key. */
+  customRoles: Record<keyof typeof CUSTOM_ROLES, string>;
   policies: Record<PolicyKey, string>;
   apps: Record<AppKey, { appId: string; applicationId: string; servicePrincipalId: string; credentialKeyIds: Record<string, string> }>;
   graphServicePrincipalId: string;
@@ -156,7 +184,7 @@ export function verafieldFixture(options: Partial<Pick<VerafieldOptions, 'tenant
     ...Object.entries(GUESTS).map(([k, g]) => [k, { id: id(`user:${k}`), userPrincipalName: `${g.email.replace('@', '_')}#EXT#@${initialDomain}` }]),
   ]) as VerafieldFixture['users'];
   const groups = Object.fromEntries(
-    [...DEPARTMENTS.map((d) => d.name.toLowerCase()), ...Object.keys(GROUPS)].map((k) => [k, id(`group:${k}`)]),
+    [...DEPARTMENTS.map((d) => d.name.toLowerCase()), ...Object.keys(GROUPS), ...Object.keys(ROLE_ASSIGNABLE_GROUPS)].map((k) => [k, id(`group:${k}`)]),
   ) as VerafieldFixture['groups'];
   const policyKeys: PolicyKey[] = ['productMfa', 'reportOnlyCompliantDevice', 'office365MfaExceptTravel', 'disabledContractorBlock', 'blockLegacyAuth', 'adminMfa'];
   const apps = Object.fromEntries(
@@ -183,6 +211,7 @@ export function verafieldFixture(options: Partial<Pick<VerafieldOptions, 'tenant
     apps,
     graphServicePrincipalId: id('sp:microsoft-graph'),
     roles: ROLES,
+    customRoles: Object.fromEntries(Object.keys(CUSTOM_ROLES).map((k) => [k, id(`roleDefinition:${k}`)])) as VerafieldFixture['customRoles'],
   };
 }
 
@@ -214,11 +243,27 @@ export function generateVerafield(opts: VerafieldOptions): SimTenant {
   // PIM-eligible admins (graph-facts §12): they hold no active assignment, yet may activate the role any time.
   b.makeEligible(ROLES.globalAdministrator, key.platformEngineer.id, 10, 30);
   b.makeEligible(ROLES.userAdministrator, key.dataEngineer.id, 90, null);
+  addPrivilegedPaths(b, fixture, staffByDepartment);
 
   addApps(b, fixture);
   addPolicies(b, fixture);
   b.tenant.generatedBy = { preset: 'verafield', seed: opts.seed, productAppId: fixture.productAppId };
   return b.tenant;
+}
+
+/**
+ * Privilege that is not a direct built-in assignment: a role-assignable group holding Conditional Access
+ * Administrator (two IT staff and the HR business partner are its members), a custom role with a privileged
+ * permission (the on-call engineer) and a custom role without one (the sales rep).
+ */
+function addPrivilegedPaths(b: TenantBuilder, fixture: VerafieldFixture, staff: Map<string, SimUser[]>): void {
+  for (const [k, spec] of Object.entries(ROLE_ASSIGNABLE_GROUPS)) b.addGroup({ ...spec, label: `group:${k}`, createdDaysAgo: 400 });
+  const it = staff.get('IT')!.filter((u) => !Object.values(fixture.users).some((key) => key.id === u.id));
+  b.addMembers(fixture.groups.identityAdmins, [...it.slice(4, 6).map((u) => u.id), fixture.users.guestInviter.id]);
+  b.assignRole(ROLES.conditionalAccessAdministrator, [fixture.groups.identityAdmins]);
+  for (const [k, spec] of Object.entries(CUSTOM_ROLES)) b.defineCustomRole(k, spec);
+  b.assignRoleDefinition(fixture.customRoles.appCredentialManager, [fixture.users.onCallEngineer.id]);
+  b.assignRoleDefinition(fixture.customRoles.groupReader, [fixture.users.salesRep.id]);
 }
 
 function addStaff(b: TenantBuilder, rng: Random): Map<string, SimUser[]> {

@@ -79,9 +79,10 @@ export const GROUP: EntityType = {
   properties: {
     id: S, displayName: S, description: S, mailNickname: S, mail: S, mailEnabled: B, securityEnabled: B,
     groupTypes: SS, membershipRule: S, membershipRuleProcessingState: S, visibility: S, createdDateTime: DT,
+    isAssignableToRole: B,
   },
   filter: {
-    id: ['eq'], displayName: ['eq', 'startsWith'], mailEnabled: ['eq'], securityEnabled: ['eq'],
+    id: ['eq'], displayName: ['eq', 'startsWith'], mailEnabled: ['eq'], securityEnabled: ['eq'], isAssignableToRole: ['eq'],
     mailNickname: ['eq', 'startsWith'], mail: ['eq', 'startsWith'],
   },
   advancedFilter: ['description', 'membershipRuleProcessingState', 'createdDateTime', 'visibility'],
@@ -127,7 +128,7 @@ export const DIRECTORY_ROLE: EntityType = {
 export const ROLE_DEFINITION: EntityType = {
   typeName: 'microsoft.graph.unifiedRoleDefinition',
   resourceName: 'UnifiedRoleDefinition',
-  properties: { id: S, templateId: S, displayName: S, description: S, isBuiltIn: B, isEnabled: B },
+  properties: { id: S, templateId: S, displayName: S, description: S, isBuiltIn: B, isEnabled: B, resourceScopes: SS, rolePermissions: CC, version: S },
   filter: { id: ['eq'], templateId: ['eq'], displayName: ['eq', 'startsWith'], isBuiltIn: ['eq'] },
   orderBy: ['displayName'],
 };

@@ -14,6 +14,7 @@ import type { GraphRequest, GraphResponse } from './http';
 import { countRequest, createGraphEnv, requestIds } from './pipeline';
 import { endpointKey, type RouteDef } from './route';
 import { appRoutes } from './routes/apps';
+import { deletedItemRoutes } from './routes/deleted-items';
 import { directoryRoutes } from './routes/directory';
 import { groupRoutes } from './routes/groups';
 import { policyRoutes } from './routes/policies';
@@ -29,6 +30,7 @@ export const GRAPH_ROUTES: readonly RouteDef[] = [
   ...policyRoutes,
   ...appRoutes,
   ...directoryRoutes,
+  ...deletedItemRoutes,
   ...subscriptionRoutes,
   ...batchRoutes,
 ];

@@ -26,6 +26,14 @@ export const PERMISSIONS = {
    * Group.Read.All (GroupMember.Read.All is not enough); the broader permissions that cover them also do. */
   subscribeUsers: ['User.Read.All', 'User.ReadWrite.All', ...DIRECTORY_READ],
   subscribeGroups: ['Group.Read.All', 'Group.ReadWrite.All', ...DIRECTORY_READ],
+  /** directory/deletedItems (List/Get/Restore deleted item, "Permissions"): per kind of object; the unions
+   * let a route through before the object's kind is known, then the handler checks the kind's own set. */
+  readDeletedUsers: ['User.Read.All', 'User.ReadWrite.All', ...DIRECTORY_READ],
+  readDeletedGroups: ['Group.Read.All', 'Group.ReadWrite.All', ...DIRECTORY_READ],
+  readDeletedItems: ['User.Read.All', 'User.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', ...DIRECTORY_READ],
+  restoreUsers: ['User.DeleteRestore.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  restoreGroups: ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  restoreDeletedItems: ['User.DeleteRestore.All', 'User.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   /** $batch itself needs none: each sub-request is checked on its own. */
   none: [],
 } as const satisfies Record<string, readonly string[]>;

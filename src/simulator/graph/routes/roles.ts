@@ -22,7 +22,7 @@ const ASSIGNMENT_RULES: QueryRules = {
   entity: ROLE_ASSIGNMENT,
   allowed: ['$select', '$filter', '$top', '$expand', '$skiptoken'],
   maxTop: 999,
-  expandable: { principal: DIRECTORY_OBJECT },
+  expandable: { principal: DIRECTORY_OBJECT, roleDefinition: ROLE_DEFINITION },
 };
 
 function role(call: Call) {
@@ -83,8 +83,15 @@ const expandSchedule = (call: Call) => (item: object, property: string) => {
   return directoryObject(call, schedule.principalId) ?? null;
 };
 
-/** principal is single-valued: an object, not a list. */
-const expandPrincipal = (call: Call) => (assignment: object) => directoryObject(call, (assignment as SimRoleAssignment).principalId) ?? null;
+/** principal and roleDefinition are single-valued: an object (or null), not a list. */
+const expandPrincipal = (call: Call) => (assignment: object, property: string) => {
+  const { principalId, roleDefinitionId } = assignment as SimRoleAssignment;
+  if (property === 'roleDefinition') {
+    const definition = call.tenant.roleDefinitions.get(roleDefinitionId);
+    return definition ? { entity: ROLE_DEFINITION, object: definition } : null;
+  }
+  return directoryObject(call, principalId) ?? null;
+};
 
 export const roleRoutes: RouteDef[] = [
   {
@@ -146,7 +153,7 @@ export const roleRoutes: RouteDef[] = [
     handler: (call) => {
       const assignment = call.tenant.roleAssignments.get(call.params.id);
       if (!assignment) throw notFound(call.params.id);
-      const rules: QueryRules = { entity: ROLE_ASSIGNMENT, allowed: ['$select', '$expand'], expandable: { principal: DIRECTORY_OBJECT } };
+      const rules: QueryRules = { entity: ROLE_ASSIGNMENT, allowed: ['$select', '$expand'], expandable: ASSIGNMENT_RULES.expandable };
       return getObject(call, rules, assignment, 'roleManagement/directory/roleAssignments', expandPrincipal(call));
     },
   },
