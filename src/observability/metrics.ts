@@ -35,14 +35,14 @@ const ROUND_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
 
 const graphqlOperations = new Counter({
   name: `${PREFIX}graphql_operations_total`,
-  help: 'GraphQL operations over HTTP by operation name (anonymous, unknown or other when not nameable), type and outcome (success, error)',
-  labelNames: ['operation', 'type', 'outcome'] as const,
+  help: 'GraphQL operations by operation name (anonymous, unknown or other when not nameable), type, outcome (success, error) and transport (http, ws)',
+  labelNames: ['operation', 'type', 'outcome', 'transport'] as const,
   registers: [registry],
 });
 const graphqlDuration = new Histogram({
   name: `${PREFIX}graphql_operation_duration_seconds`,
-  help: 'GraphQL operation latency over HTTP, from the request reaching Apollo to the response',
-  labelNames: ['operation', 'type', 'outcome'] as const,
+  help: 'GraphQL operation latency: over HTTP from the request reaching Apollo to the response; over WebSocket the execution (a subscription: its start)',
+  labelNames: ['operation', 'type', 'outcome', 'transport'] as const,
   buckets: LATENCY_BUCKETS,
   registers: [registry],
 });
@@ -52,8 +52,8 @@ export function graphqlOperationLabel(name: string | null | undefined): string {
   return operationLabel(name, operationNames);
 }
 
-export function recordGraphqlOperation(op: { name: string | null | undefined; type: string | undefined; errors: boolean; seconds: number }): void {
-  const labels = { operation: graphqlOperationLabel(op.name), type: op.type ?? 'unknown', outcome: op.errors ? 'error' : 'success' };
+export function recordGraphqlOperation(op: { name: string | null | undefined; type: string | undefined; errors: boolean; seconds: number; transport: 'http' | 'ws' }): void {
+  const labels = { operation: graphqlOperationLabel(op.name), type: op.type ?? 'unknown', outcome: op.errors ? 'error' : 'success', transport: op.transport };
   graphqlOperations.inc(labels);
   graphqlDuration.observe(labels, op.seconds);
 }

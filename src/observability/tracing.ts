@@ -114,6 +114,13 @@ export function startServerSpan(name: string, carrier: Record<string, unknown>, 
   return span;
 }
 
+/** Runs `fn` in a server span whose parent is the caller's traceparent in `carrier` (when valid); ends it after. */
+export function inServerSpan<T>(name: string, carrier: Record<string, unknown>, fn: (span: Span) => Promise<T>): Promise<T> {
+  if (!enabled) return fn(NOOP_SPAN);
+  const parent: Context = propagation.extract(ROOT_CONTEXT, carrier);
+  return context.with(parent, () => inSpan(name, { kind: SpanKind.SERVER }, fn));
+}
+
 /** The span of the current async context, if tracing is on and one is active. */
 export function activeSpan(): Span | undefined {
   return enabled ? trace.getActiveSpan() : undefined;

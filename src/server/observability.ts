@@ -7,13 +7,14 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { getOperationAST, type ExecutionArgs } from 'graphql';
 import express, { Router, type RequestHandler } from 'express';
 import type { DataSource } from 'typeorm';
 import type { MetricsConfig } from '../config';
 import type { GatewayContext } from '../core/context';
 import type { Logger } from '../logging';
 import { graphqlOperationLabel, recordGraphqlOperation, scrape, type PoolFigures, type ScrapeSource, type TenantSyncFigures } from '../observability/metrics';
-import { activeSpan, SpanStatusCode, startServerSpan } from '../observability/tracing';
+import { activeSpan, inServerSpan, SpanStatusCode, startServerSpan } from '../observability/tracing';
 
 export const METRICS_PATH = '/metrics';
 
@@ -144,11 +145,47 @@ export function operationTelemetry(): ApolloServerPlugin<GatewayContext> {
         },
         async willSendResponse({ response }) {
           const errors = response.body.kind === 'single' ? (response.body.singleResult.errors?.length ?? 0) > 0 : false;
-          recordGraphqlOperation({ name, type, errors, seconds: (performance.now() - started) / 1000 });
+          recordGraphqlOperation({ name, type, errors, seconds: (performance.now() - started) / 1000, transport: 'http' });
           const span = activeSpan();
           if (span && errors) span.setStatus({ code: SpanStatusCode.ERROR, message: 'the operation answered with errors' });
         },
       };
     },
   };
+}
+
+/**
+ * A WebSocket operation's span and metrics (Apollo's plugin does not see them). `carrier`: where the caller's
+ * traceparent may be, the connection_init payload's `traceparent` first, else the upgrade request's headers.
+ * A subscription's span and latency cover its start (subscribe), not the stream's life.
+ */
+export async function observeWsOperation<T>(args: ExecutionArgs, carrier: Record<string, unknown>, run: () => T | Promise<T>): Promise<T> {
+  const operation = getOperationAST(args.document, args.operationName);
+  const name = operation ? (operation.name?.value ?? null) : undefined;
+  const type = operation?.operation;
+  const started = performance.now();
+  return inServerSpan(`GraphQL ${type ?? 'unknown'} ${graphqlOperationLabel(name)}`, carrier, async (span) => {
+    span.setAttributes({ 'graphql.operation.type': type ?? 'unknown', 'graphql.operation.name': graphqlOperationLabel(name), 'network.transport': 'websocket' });
+    let errors = true;
+    try {
+      const result = await run();
+      errors = hasErrors(result);
+      if (errors) span.setStatus({ code: SpanStatusCode.ERROR, message: 'the operation answered with errors' });
+      return result;
+    } finally {
+      recordGraphqlOperation({ name, type, errors, seconds: (performance.now() - started) / 1000, transport: 'ws' });
+    }
+  });
+}
+
+function hasErrors(result: unknown): boolean {
+  const errors = (result as { errors?: unknown[] } | null)?.errors;
+  return Array.isArray(errors) && errors.length > 0;
+}
+
+/** Where a WebSocket caller's traceparent may be: connection_init's `traceparent`/`tracestate`, else the upgrade's headers. */
+export function wsTraceCarrier(connectionParams: Readonly<Record<string, unknown>> | undefined, headers: Record<string, unknown>): Record<string, unknown> {
+  const fromParams = connectionParams?.traceparent;
+  if (typeof fromParams === 'string') return { traceparent: fromParams, ...(typeof connectionParams?.tracestate === 'string' && { tracestate: connectionParams.tracestate }) };
+  return headers;
 }

@@ -4,7 +4,9 @@
  * then /metrics scraped over HTTP shows the figures moved. Without the token it refuses.
  */
 import { GraphQLClient } from 'graphql-request';
-import { bearer } from '../support/gateway';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { bearer, startTestGateway } from '../support/gateway';
 import { connectVerafield } from '../directory/directory-fixtures';
 import { startConsentBench, type ConsentBench } from '../tenants/consent-fixtures';
 import { has, parsePrometheus, sum, type Sample } from './prometheus-text';
@@ -48,6 +50,18 @@ it('moves the token, Graph, sync, event, GraphQL and pool figures after a real s
   expect(lagBefore).toBeGreaterThanOrEqual(86_400);
   expect(sum(connected, 'entra_gateway_tenants', { status: 'ACTIVE' })).toBeGreaterThanOrEqual(1);
 
+  // A subscriber from the tenant's newest event on: it receives the round's SYNC_COMPLETED.
+  const page = await bench.admin.request<{ events: { pageInfo: { endCursor: string | null } } }>(
+    `query Cursor($tenantId: ID!) { events(tenantId: $tenantId, first: 100) { pageInfo { endCursor } } }`,
+    { tenantId },
+  );
+  const received: unknown[] = [];
+  const ws: Client = createClient({ url: bench.gw.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: bearer(bench.adminKey) });
+  const unsubscribe = ws.subscribe(
+    { query: `subscription Watch($tenantId: ID!, $after: String) { directoryEvents(tenantId: $tenantId, types: [SYNC_COMPLETED], after: $after) { sequence } }`, variables: { tenantId, after: page.events.pageInfo.endCursor } },
+    { next: (value) => received.push(value), error: () => undefined, complete: () => undefined },
+  );
+
   const sync = await bench.admin.request<{ syncNow: { ran: boolean; mode: string; error: string | null } }>(
     `mutation SyncTenant($tenantId: ID!) { syncNow(tenantId: $tenantId) { ran mode error } }`,
     { tenantId },
@@ -57,7 +71,11 @@ it('moves the token, Graph, sync, event, GraphQL and pool figures after a real s
   const reader = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(key) });
   await reader.request(`query ListUsers($tenantId: ID!) { tenant(id: $tenantId) { users(first: 5) { edges { node { id } } } } }`, { tenantId });
 
+  for (let i = 0; i < 500 && received.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(received).toHaveLength(1);
   const after = await scrape();
+  unsubscribe();
+  await ws.dispose();
   const moved = (name: string, labels: Record<string, string> = {}) => sum(after, name, labels) - sum(before, name, labels);
 
   // Tokens: the consent's connection check and the rounds' client-credentials token.
@@ -86,9 +104,15 @@ it('moves the token, Graph, sync, event, GraphQL and pool figures after a real s
   expect(moved('entra_gateway_events_appended_total', { type: 'SYNC_COMPLETED' })).toBe(1);
 
   // GraphQL: the two named operations, a latency bucket each.
-  expect(moved('entra_gateway_graphql_operations_total', { operation: 'SyncTenant', type: 'mutation', outcome: 'success' })).toBe(1);
+  expect(moved('entra_gateway_graphql_operations_total', { operation: 'SyncTenant', type: 'mutation', outcome: 'success', transport: 'http' })).toBe(1);
   expect(moved('entra_gateway_graphql_operations_total', { operation: 'ListUsers', type: 'query', outcome: 'success' })).toBe(1);
   expect(moved('entra_gateway_graphql_operation_duration_seconds_bucket', { operation: 'ListUsers', le: '+Inf' })).toBe(1);
+
+  // The subscriber: its start over WebSocket, the event it took, its (empty) queue while open.
+  expect(moved('entra_gateway_graphql_operations_total', { operation: 'Watch', type: 'subscription', outcome: 'success', transport: 'ws' })).toBe(1);
+  expect(moved('entra_gateway_events_delivered_total', { channel: 'subscription' })).toBe(1);
+  expect(sum(after, 'entra_gateway_event_subscribers')).toBeGreaterThanOrEqual(1);
+  expect(has(after, 'entra_gateway_event_subscriber_queue_depth', { aggregate: 'max' })).toBe(true);
 
   // The pool this gateway queries through.
   expect(sum(after, 'entra_gateway_db_pool_connections', { state: 'total' })).toBeGreaterThan(0);
@@ -104,4 +128,19 @@ it('buckets an operation without a name, and one that does not parse', async () 
   const moved = (labels: Record<string, string>) => sum(after, 'entra_gateway_graphql_operations_total', labels) - sum(before, 'entra_gateway_graphql_operations_total', labels);
   expect(moved({ operation: 'anonymous', type: 'query', outcome: 'success' })).toBe(1);
   expect(moved({ operation: 'unknown', type: 'unknown', outcome: 'error' })).toBe(1);
+});
+
+it('serves /metrics on its own listener with METRICS_PORT, and not on the gateway port', async () => {
+  const gw = await startTestGateway({ env: { METRICS_PORT: '0', METRICS_TOKEN: TOKEN } });
+  try {
+    expect((await fetch(`${gw.url}/metrics`, { headers: bearer(TOKEN) })).status).toBe(404);
+    const url = gw.gateway.metricsUrl!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect((await fetch(url)).status).toBe(401);
+    const res = await fetch(url, { headers: bearer(TOKEN) });
+    expect(res.status).toBe(200);
+    expect(sum(parsePrometheus(await res.text()), 'entra_gateway_db_pool_connections', { state: 'max' })).toBeGreaterThan(0);
+  } finally {
+    await gw.stop();
+  }
 });

@@ -7,6 +7,8 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { startTracing, type Tracing } from '../../src/observability/tracing';
 import { bearer } from '../support/gateway';
@@ -147,4 +149,34 @@ it('starts a trace of its own for a caller without a valid traceparent', async (
   expect(span).toBeDefined();
   expect(parentOf(span!)).toBeUndefined();
   expect(span!.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
+});
+
+it('puts a WebSocket operation under the traceparent of its connection_init payload, with its Graph request', async () => {
+  const traceId = 'ccccccccccccccccccccccccccccccc3';
+  const client = createClient({
+    url: bench.gw.graphqlUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { ...bearer(bench.adminKey), traceparent: `00-${traceId}-${CALLER_SPAN_ID}-01` },
+  });
+  try {
+    const result = await new Promise<any>((resolve, reject) => {
+      let value: unknown;
+      client.subscribe(
+        { query: `query WsUsers($tenantId: ID!) { tenant(id: $tenantId) { users(first: 2, source: LIVE) { edges { node { id } } } } }`, variables: { tenantId } },
+        { next: (v) => (value = v), error: reject, complete: () => resolve(value) },
+      );
+    });
+    expect(result.errors).toBeUndefined();
+  } finally {
+    await client.dispose();
+  }
+  const operation = await operationSpan(traceId);
+  expect(operation.name).toBe('GraphQL query WsUsers');
+  expect(parentOf(operation)).toBe(CALLER_SPAN_ID);
+  const graph = inTrace(traceId).find((s) => s.name === 'Graph GET users');
+  expect(graph).toBeDefined();
+  expect(parentOf(graph!)).toBe(operation.spanContext().spanId);
+  const received = simRequests.find((r) => r.headers['client-request-id'] === graph!.attributes['graph.client_request_id']);
+  expect(received?.headers.traceparent).toBe(`00-${traceId}-${graph!.spanContext().spanId}-01`);
 });
