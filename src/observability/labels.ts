@@ -58,8 +58,10 @@ const NAVIGATIONS = new Set(['members', 'transitiveMembers', 'memberOf', 'transi
 export function endpointClass(path: string): string {
   const segments = path.split('?')[0].split('/').filter(Boolean);
   if (segments[0] === 'v1.0' || segments[0] === 'beta') segments.shift();
-  const [root, ...rest] = segments;
-  if (root === undefined) return 'other';
+  const [first, ...rest] = segments;
+  if (first === undefined) return 'other';
+  // An alternate key (servicePrincipals(appId='...')) is an id like any other.
+  const root = first.replace(/\(.*$/, '');
   if (root === '$batch') return 'batch';
   if (root === 'identity' && rest[0] === 'conditionalAccess') return 'conditionalAccess';
   if (!KNOWN_ROOTS.has(root)) return 'other';
