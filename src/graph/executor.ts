@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { chargeOperation } from '../core/operation-budget';
 import { endpointClass, recordBudgetWait, recordGraphAttempt, recordGraphRetry, recordResourceUnits } from '../observability/metrics';
-import { injectTraceContext, inSpan, SpanKind, type Span } from '../observability/tracing';
+import { injectTraceContext, inSpan, SpanKind, tracingEnabled, type Span } from '../observability/tracing';
 import { errorFromAnswer, pathOf } from './classify';
 import { GraphProtocolError, GraphUnavailableError, type GraphError } from './errors';
 import { headerValue, numericHeader } from './headers';
@@ -62,13 +62,14 @@ export class GraphExecutor {
     if (call.url !== BATCH_PATH) chargeOperation('graphRequests');
     const url = this.deps.root.resolve(call.url);
     const clientRequestId = randomUUID();
-    const endpoint = endpointClass(pathOf(url));
+    if (!tracingEnabled()) return this.sendInSpan<T>(call, url, clientRequestId, undefined);
+    const endpoint = endpointClass(url);
     // One span per logical request, its retries included; each attempt carries its traceparent to Graph.
     const attributes = { 'http.request.method': call.method, 'graph.endpoint': endpoint, 'graph.client_request_id': clientRequestId, 'gateway.tenant_id': this.deps.tenant.tenantKey };
     return inSpan(`Graph ${call.method} ${endpoint}`, { kind: SpanKind.CLIENT, attributes }, (span) => this.sendInSpan<T>(call, url, clientRequestId, span));
   }
 
-  private async sendInSpan<T>(call: GraphCall, url: string, clientRequestId: string, span: Span): Promise<GraphResponse<T>> {
+  private async sendInSpan<T>(call: GraphCall, url: string, clientRequestId: string, span: Span | undefined): Promise<GraphResponse<T>> {
     const { deps } = this;
     const startedAt = deps.now();
     let attempts = 0;
@@ -81,17 +82,17 @@ export class GraphExecutor {
       refreshNow = false;
       const result = await this.attempt(call, url, token, clientRequestId);
       if ('response' in result) {
-        span.setAttributes({ 'http.response.status_code': result.response.status, 'graph.retry_count': retries, ...(result.response.requestId && { 'graph.request_id': result.response.requestId }) });
+        span?.setAttributes({ 'http.response.status_code': result.response.status, 'graph.retry_count': retries, ...(result.response.requestId && { 'graph.request_id': result.response.requestId }) });
         return result.response as GraphResponse<T>;
       }
-      span.setAttributes({ 'http.response.status_code': result.error.status, 'graph.retry_count': retries, ...(result.error.requestId && { 'graph.request_id': result.error.requestId }) });
+      span?.setAttributes({ 'http.response.status_code': result.error.status, 'graph.retry_count': retries, ...(result.error.requestId && { 'graph.request_id': result.error.requestId }) });
       // A token Graph calls invalid (expired early, revoked) gets exactly one fresh one; a second 401 is final.
       // That extra attempt is not counted against the retry policy: it is not the service failing.
       if (result.invalidToken && !refreshed) {
         refreshed = refreshNow = true;
         deps.counters.retries += 1;
         retries += 1;
-        recordGraphRetry(pathOf(url), 'invalid_token');
+        recordGraphRetry(url, 'invalid_token');
         continue;
       }
       attempts += 1;
@@ -99,7 +100,7 @@ export class GraphExecutor {
       if (!decision.retry) throw result.error;
       deps.counters.retries += 1;
       retries += 1;
-      recordGraphRetry(pathOf(url), retryReason(result.outcome));
+      recordGraphRetry(url, retryReason(result.outcome));
       deps.logger?.warn(
         {
           tenantKey: deps.tenant.tenantKey,
@@ -147,7 +148,7 @@ export class GraphExecutor {
     try {
       raw = await sendHttp({ method: call.method, url, headers, body, signal, agent: deps.agent, maxBodyBytes: deps.maxResponseBytes });
     } catch (cause) {
-      recordGraphAttempt({ path: pathOf(url), method: call.method, status: 'network', seconds: (performance.now() - sentAt) / 1000, retryAfter: false });
+      recordGraphAttempt({ url, method: call.method, status: 'network', seconds: (performance.now() - sentAt) / 1000, retryAfter: false });
       if (call.signal?.aborted) throw call.signal.reason;
       if (cause instanceof GraphProtocolError) throw cause;
       const where = `Graph ${call.method} ${pathOf(url)}`;
@@ -156,7 +157,7 @@ export class GraphExecutor {
         : new GraphUnavailableError({ status: 0, code: 'NetworkError', message: `${where} failed before an answer: ${networkReason(cause)}`, clientRequestId, cause });
       return { error, outcome: { kind: 'network', idempotent: call.method === 'GET' }, invalidToken: false };
     }
-    recordGraphAttempt({ path: pathOf(url), method: call.method, status: raw.status, seconds: (performance.now() - sentAt) / 1000, retryAfter: headerValue(raw.headers, 'retry-after') !== undefined });
+    recordGraphAttempt({ url, method: call.method, status: raw.status, seconds: (performance.now() - sentAt) / 1000, retryAfter: headerValue(raw.headers, 'retry-after') !== undefined });
     this.recordUsage(numericHeader(raw.headers, 'x-ms-resource-unit') ?? 0, numericHeader(raw.headers, 'x-ms-throttle-limit-percentage'));
     return this.interpret(call, url, raw, clientRequestId);
   }

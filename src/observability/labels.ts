@@ -51,11 +51,12 @@ const KNOWN_ROOTS = new Set([
 const NAVIGATIONS = new Set(['members', 'transitiveMembers', 'memberOf', 'transitiveMemberOf', 'owners']);
 
 /**
- * The `endpoint` label of a Graph request from its path (below /v1.0, query ignored): `batch`,
+ * The `endpoint` label of a Graph request from its URL or path (below /v1.0, query ignored): `batch`,
  * `<root>` (users, groups, ...), `<root>.delta`, `<root>.<navigation>` (groups.members, ...),
  * `conditionalAccess`, or `other`. Ids never reach the label.
  */
-export function endpointClass(path: string): string {
+export function endpointClass(pathOrUrl: string): string {
+  const path = pathOrUrl.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   const segments = path.split('?')[0].split('/').filter(Boolean);
   if (segments[0] === 'v1.0' || segments[0] === 'beta') segments.shift();
   const [first, ...rest] = segments;

@@ -23,6 +23,16 @@ const PREFIX = 'entra_gateway_';
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
+/**
+ * Off until a gateway with metrics enabled starts (then every record* call below is a few label lookups and an
+ * increment); while off they return at once, so a process that serves no /metrics pays nothing for them.
+ */
+let recording = false;
+
+export function setMetricsRecording(on: boolean): void {
+  recording = on;
+}
+
 /** Tenant ids as a label, for the per-tenant metrics only; configured by METRICS_TENANT_LABEL_LIMIT. */
 export const tenantLabel = new BoundedLabel(500);
 const operationNames = new BoundedLabel(OPERATION_NAME_LIMIT);
@@ -53,6 +63,7 @@ export function graphqlOperationLabel(name: string | null | undefined): string {
 }
 
 export function recordGraphqlOperation(op: { name: string | null | undefined; type: string | undefined; errors: boolean; seconds: number; transport: 'http' | 'ws' }): void {
+  if (!recording) return;
   const labels = { operation: graphqlOperationLabel(op.name), type: op.type ?? 'unknown', outcome: op.errors ? 'error' : 'success', transport: op.transport };
   graphqlOperations.inc(labels);
   graphqlDuration.observe(labels, op.seconds);
@@ -104,24 +115,29 @@ const budgetWaits = new Counter({
   registers: [registry],
 });
 
-export function recordGraphAttempt(a: { path: string; method: string; status: number | 'network'; seconds: number; retryAfter: boolean }): void {
-  const endpoint = endpointClass(a.path);
+/** `url`: the request's URL (or path); only its endpoint class is kept. */
+export function recordGraphAttempt(a: { url: string; method: string; status: number | 'network'; seconds: number; retryAfter: boolean }): void {
+  if (!recording) return;
+  const endpoint = endpointClass(a.url);
   graphRequests.inc({ endpoint, method: a.method, status: String(a.status) });
   graphDuration.observe({ endpoint }, a.seconds);
   if (a.status === 429 || a.status === 503) graphThrottled.inc({ endpoint, status: String(a.status), retry_after: a.retryAfter ? 'yes' : 'no' });
 }
 
-export function recordGraphRetry(path: string, reason: 'throttled' | 'unavailable' | 'network' | 'invalid_token'): void {
-  graphRetries.inc({ endpoint: endpointClass(path), reason });
+export function recordGraphRetry(url: string, reason: 'throttled' | 'unavailable' | 'network' | 'invalid_token'): void {
+  if (!recording) return;
+  graphRetries.inc({ endpoint: endpointClass(url), reason });
 }
 
 export function recordResourceUnits(tenantId: string, units: number, percentage: number | undefined): void {
+  if (!recording) return;
   const tenant = tenantLabel.of(tenantId);
   if (units > 0) resourceUnits.inc({ tenant }, units);
   if (percentage !== undefined) throttlePercentage.set({ tenant }, percentage);
 }
 
 export function recordBudgetWait(tenantId: string): void {
+  if (!recording) return;
   budgetWaits.inc({ tenant: tenantLabel.of(tenantId) });
 }
 
@@ -148,6 +164,7 @@ const tokenFailures = new Counter({
 });
 
 export function recordTokenRequest(mode: string, seconds: number, failureKind: string | null): void {
+  if (!recording) return;
   tokenRequests.inc({ mode, outcome: failureKind === null ? 'success' : 'failure' });
   tokenDuration.observe({ mode }, seconds);
   if (failureKind !== null) tokenFailures.inc({ mode, kind: failureKind });
@@ -184,6 +201,7 @@ const syncObjects = new Counter({
 export type SyncModeLabel = 'full' | 'delta';
 
 export function recordSyncRound(r: { mode: SyncModeLabel; ok: boolean; seconds: number; pages: number; objects: number }): void {
+  if (!recording) return;
   const outcome = r.ok ? 'success' : 'failure';
   syncRounds.inc({ mode: r.mode, outcome });
   syncDuration.observe({ mode: r.mode, outcome }, r.seconds);
@@ -207,11 +225,13 @@ const eventsDelivered = new Counter({
 });
 
 export function recordEventsAppended(types: readonly string[]): void {
+  if (!recording) return;
   for (const type of types) eventsAppended.inc({ type });
 }
 
 /** Subscriptions call this per event taken; webhook delivery is meant to call it with 'webhook' per delivery. */
 export function recordEventsDelivered(channel: 'subscription' | 'webhook', count = 1): void {
+  if (!recording) return;
   eventsDelivered.inc({ channel }, count);
 }
 

@@ -18,6 +18,7 @@ import {
   type Attributes,
   type Context,
   type Span,
+  type Tracer,
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -25,13 +26,12 @@ import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@ope
 
 export { SpanKind, SpanStatusCode, type Span };
 
-/** A proxy: it delegates to whichever provider is registered when a span starts. */
-const tracer = trace.getTracer('entra-gateway');
+/** The started provider's tracer; null while tracing is off. */
+let tracer: Tracer | null = null;
 
 /** Handed to the wrapped function when tracing is off: every call on it does nothing. */
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
-let enabled = false;
 
 export interface TracingSettings {
   serviceName: string;
@@ -54,10 +54,10 @@ export function startTracing(settings: TracingSettings): Tracing {
   });
   // The global provider, the AsyncLocalStorage context manager and the W3C trace-context propagator.
   provider.register();
-  enabled = true;
+  tracer = provider.getTracer('entra-gateway', settings.serviceVersion);
   return {
     async shutdown() {
-      enabled = false;
+      tracer = null;
       await provider.shutdown();
       trace.disable();
       context.disable();
@@ -67,7 +67,7 @@ export function startTracing(settings: TracingSettings): Tracing {
 }
 
 export function tracingEnabled(): boolean {
-  return enabled;
+  return tracer !== null;
 }
 
 /**
@@ -75,7 +75,7 @@ export function tracingEnabled(): boolean {
  * span as failed. With tracing off, `fn` gets a span that records nothing.
  */
 export function inSpan<T>(name: string, options: { kind?: SpanKind; attributes?: Attributes; root?: boolean }, fn: (span: Span) => Promise<T>): Promise<T> {
-  if (!enabled) return fn(NOOP_SPAN);
+  if (!tracer) return fn(NOOP_SPAN);
   return tracer.startActiveSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, root: options.root }, async (span) => {
     try {
       return await fn(span);
@@ -96,7 +96,7 @@ export function failSpan(span: Span, error: unknown): void {
 
 /** Adds the active span's W3C traceparent (and tracestate) to outgoing headers. */
 export function injectTraceContext(headers: Record<string, string>): void {
-  if (enabled) propagation.inject(context.active(), headers);
+  if (tracer) propagation.inject(context.active(), headers);
 }
 
 /**
@@ -104,7 +104,7 @@ export function injectTraceContext(headers: Record<string, string>): void {
  * `next` inside it. Returns the span (undefined when tracing is off); the caller ends it.
  */
 export function startServerSpan(name: string, carrier: Record<string, unknown>, next: () => void): Span | undefined {
-  if (!enabled) {
+  if (!tracer) {
     next();
     return undefined;
   }
@@ -116,12 +116,12 @@ export function startServerSpan(name: string, carrier: Record<string, unknown>, 
 
 /** Runs `fn` in a server span whose parent is the caller's traceparent in `carrier` (when valid); ends it after. */
 export function inServerSpan<T>(name: string, carrier: Record<string, unknown>, fn: (span: Span) => Promise<T>): Promise<T> {
-  if (!enabled) return fn(NOOP_SPAN);
+  if (!tracer) return fn(NOOP_SPAN);
   const parent: Context = propagation.extract(ROOT_CONTEXT, carrier);
   return context.with(parent, () => inSpan(name, { kind: SpanKind.SERVER }, fn));
 }
 
 /** The span of the current async context, if tracing is on and one is active. */
 export function activeSpan(): Span | undefined {
-  return enabled ? trace.getActiveSpan() : undefined;
+  return tracer ? trace.getActiveSpan() : undefined;
 }

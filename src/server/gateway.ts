@@ -27,7 +27,7 @@ import { healthRouter } from './health';
 import { cors, documentGuard, jsonErrors, securityHeaders } from './http-guards';
 import { queryLimitsPlugin } from './query-limits';
 import { databaseScrapeSource, graphqlTracing, metricsRouter, operationTelemetry, startMetricsListener } from './observability';
-import { addScrapeSource, tenantLabel } from '../observability/metrics';
+import { addScrapeSource, setMetricsRecording, tenantLabel } from '../observability/metrics';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 import { buildGatewaySchema } from './schema';
 import type { GatewayServices } from './services';
@@ -198,6 +198,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       logger.info({ url: baseUrl() }, 'gateway listening');
       if (metrics.enabled) {
         tenantLabel.limit = metrics.tenantLabelLimit;
+        setMetricsRecording(true);
         removeScrapeSource = addScrapeSource(databaseScrapeSource(dataSource));
         if (metrics.port !== null) metricsListener = await startMetricsListener(metrics, logger);
       }

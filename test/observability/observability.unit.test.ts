@@ -72,6 +72,8 @@ describe('endpointClass', () => {
     ['/v1.0/reports/getEmailActivityUserDetail', 'other'],
     ['/v1.0/', 'other'],
     ['users/delta', 'users.delta'],
+    ['https://graph.microsoft.com/v1.0/groups/delta?$deltatoken=x', 'groups.delta'],
+    ['https://127.0.0.1:8443/v1.0/$batch', 'batch'],
   ])('%s -> %s', (path, expected) => {
     expect(endpointClass(path)).toBe(expected);
   });
