@@ -116,6 +116,7 @@ export function databaseScrapeSource(dataSource: DataSource): ScrapeSource {
  */
 export function graphqlTracing(): RequestHandler {
   return (req, res, next) => {
+    if (req.method === 'OPTIONS') return next();
     const span = startServerSpan('GraphQL', req.headers, next);
     if (!span) return;
     span.setAttributes({ 'http.request.method': req.method, 'url.path': req.baseUrl || req.path });
@@ -126,6 +127,9 @@ export function graphqlTracing(): RequestHandler {
   };
 }
 
+/** The operation label of every operation from a caller without a valid credential. */
+const UNAUTHENTICATED = 'unauthenticated';
+
 /** Counts and times each HTTP operation by name, type and outcome, and names its span. */
 export function operationTelemetry(): ApolloServerPlugin<GatewayContext> {
   return {
@@ -134,8 +138,9 @@ export function operationTelemetry(): ApolloServerPlugin<GatewayContext> {
       let name: string | null | undefined;
       let type: string | undefined;
       return {
-        async didResolveOperation({ operationName, operation }) {
-          name = operationName ?? operation?.name?.value ?? null;
+        async didResolveOperation({ operationName, operation, contextValue }) {
+          // Names from callers without a credential never get series of their own: they could fill the cap.
+          name = contextValue.principal === null ? UNAUTHENTICATED : (operationName ?? operation?.name?.value ?? null);
           type = operation?.operation;
           const span = activeSpan();
           if (span) {

@@ -120,14 +120,18 @@ it('moves the token, Graph, sync, event, GraphQL and pool figures after a real s
   expect(has(after, 'process_cpu_user_seconds_total')).toBe(true);
 }, 60_000);
 
-it('buckets an operation without a name, and one that does not parse', async () => {
+it('buckets an operation without a name, one that does not parse, and those of callers without a credential', async () => {
   const before = await scrape();
   await bench.admin.request(`{ __typename }`);
   await fetch(bench.gw.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(bench.adminKey) }, body: JSON.stringify({ query: '{ nope(' }) });
+  // Without a credential, whatever the name: one shared label (anyone could otherwise fill the name cap).
+  await fetch(bench.gw.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query Junk123 { __typename }' }) });
   const after = await scrape();
+  expect(has(after, 'entra_gateway_graphql_operations_total', { operation: 'Junk123' })).toBe(false);
   const moved = (labels: Record<string, string>) => sum(after, 'entra_gateway_graphql_operations_total', labels) - sum(before, 'entra_gateway_graphql_operations_total', labels);
   expect(moved({ operation: 'anonymous', type: 'query', outcome: 'success' })).toBe(1);
   expect(moved({ operation: 'unknown', type: 'unknown', outcome: 'error' })).toBe(1);
+  expect(moved({ operation: 'unauthenticated', type: 'query' })).toBe(1);
 });
 
 it('serves /metrics on its own listener with METRICS_PORT, and not on the gateway port', async () => {
