@@ -134,6 +134,24 @@ it('buckets an operation without a name, one that does not parse, and those of c
   expect(moved({ operation: 'unauthenticated', type: 'query' })).toBe(1);
 });
 
+it('counts a throttled Graph answer, its Retry-After and the retry', async () => {
+  const [{ id: tenantId }] = await bench.gw.database.dataSource.query(`SELECT id FROM tenants WHERE status = 'ACTIVE' LIMIT 1`);
+  const before = await scrape();
+  await bench.sim.control.setFaults({ throttleNextRequests: 1, retryAfterSeconds: 1 });
+  try {
+    await bench.admin.request(`query Throttled($tenantId: ID!) { tenant(id: $tenantId) { users(first: 2, source: LIVE) { edges { node { id } } } } }`, { tenantId });
+  } finally {
+    await bench.sim.control.setFaults({ throttleNextRequests: 0, retryAfterSeconds: 0 });
+  }
+  const after = await scrape();
+  const moved = (name: string, labels: Record<string, string>) => sum(after, name, labels) - sum(before, name, labels);
+  expect(moved('entra_gateway_graph_throttled_total', { endpoint: 'users', status: '429', retry_after: 'yes' })).toBe(1);
+  expect(moved('entra_gateway_graph_requests_total', { endpoint: 'users', method: 'GET', status: '429' })).toBe(1);
+  expect(moved('entra_gateway_graph_requests_total', { endpoint: 'users', method: 'GET', status: '200' })).toBe(1);
+  expect(moved('entra_gateway_graph_retries_total', { endpoint: 'users', reason: 'throttled' })).toBe(1);
+  expect(moved('entra_gateway_graphql_operations_total', { operation: 'Throttled', outcome: 'success' })).toBe(1);
+}, 30_000);
+
 it('serves /metrics on its own listener with METRICS_PORT, and not on the gateway port', async () => {
   const gw = await startTestGateway({ env: { METRICS_PORT: '0', METRICS_TOKEN: TOKEN } });
   try {
