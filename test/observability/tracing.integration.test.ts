@@ -139,6 +139,24 @@ it('puts a sync round, its Graph pages and a forced token request under the oper
   expect(tokenRequests[0].headers.traceparent).toBe(`00-${verifyTrace}-${token!.spanContext().spanId}-01`);
 });
 
+it('gives a throttled Graph request one span with its retry count, each attempt carrying its traceparent', async () => {
+  const traceId = 'ddddddddddddddddddddddddddddddd4';
+  await bench.sim.control.setFaults({ throttleNextRequests: 1, retryAfterSeconds: 1 });
+  try {
+    await graphql(`query Retried($tenantId: ID!) { tenant(id: $tenantId) { users(first: 2, source: LIVE) { edges { node { id } } } } }`, { tenantId }, { traceparent: `00-${traceId}-${CALLER_SPAN_ID}-01` });
+  } finally {
+    await bench.sim.control.setFaults({ throttleNextRequests: 0, retryAfterSeconds: 0 });
+  }
+  await operationSpan(traceId);
+  const graph = inTrace(traceId).filter((s) => s.name === 'Graph GET users');
+  expect(graph).toHaveLength(1);
+  expect(graph[0].attributes).toMatchObject({ 'graph.retry_count': 1, 'http.response.status_code': 200 });
+  const attempts = simRequests.filter((r) => r.headers['client-request-id'] === graph[0].attributes['graph.client_request_id']);
+  expect(attempts).toHaveLength(2);
+  for (const attempt of attempts) expect(attempt.headers.traceparent).toBe(`00-${traceId}-${graph[0].spanContext().spanId}-01`);
+  expect(graph[0].attributes['graph.request_id']).toBe(attempts[1].responseRequestId);
+});
+
 it('starts a trace of its own for a caller without a valid traceparent', async () => {
   await graphql(`query Hello { __typename }`, {}, { traceparent: '00-zz-not-a-trace-01' });
   let span: ReadableSpan | undefined;
