@@ -19,6 +19,8 @@ import { locateDatabase } from './db/database';
 import { startupProblem } from './server/startup-problem';
 import { createLogger, Logger, wantsPrettyLogs } from './logging';
 import { createGateway } from './server/gateway';
+import { startTracing } from './observability/tracing';
+import packageJson from '../package.json';
 import { bootstrapDevelopment, type DevelopmentAccess } from './server/dev-bootstrap';
 import { createServices } from './server/services';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -147,6 +149,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', onSignal);
 
   try {
+    // Before anything that makes a span: the provider is global. Stopped last (it flushes pending spans).
+    const { tracing } = config.observability;
+    if (tracing.enabled) {
+      const started = startTracing({ serviceName: tracing.serviceName, serviceVersion: packageJson.version, tracesUrl: tracing.tracesUrl });
+      shutdown.add('tracing', started.shutdown);
+      logger.info({ tracesUrl: tracing.tracesUrl }, 'tracing on: spans exported over OTLP/HTTP');
+    }
     const keys = await encryptionKeys(config, logger);
 
     const database = await locateDatabase(config.database, (line) => logger.debug({ component: 'postgres' }, line), {

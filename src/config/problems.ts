@@ -11,6 +11,7 @@ export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   'ENTRA_CLIENT_SECRET',
   'ENCRYPTION_KEYS',
   'ADMIN_API_KEY',
+  'METRICS_TOKEN',
   // A connection URL usually carries a password.
   'DATABASE_URL',
 ]);

@@ -12,6 +12,7 @@
  * NOTIFY carries only the tenant id. PostgreSQL delivers it on commit (never for a rolled-back transaction) and
  * folds identical payloads of one transaction into one; listeners then read the rows from the table.
  */
+import { recordEventsAppended } from '../observability/metrics';
 import type { EntityManager } from 'typeorm';
 import { DirectoryEventType, NewDirectoryEvent } from './event.types';
 
@@ -75,6 +76,8 @@ export async function appendEvents(manager: EntityManager, events: NewDirectoryE
     );
     stored.push(...rows.map(toStoredEvent).sort(bySequence));
   }
+  // Counted at append: a transaction that later rolls back (rare: a failed sync round's commit) was counted too.
+  recordEventsAppended(events.map((event) => event.type));
   await manager.query(`SELECT pg_notify($1, t) FROM unnest($2::text[]) AS t`, [EVENTS_CHANNEL, tenantIds]);
   return stored;
 }

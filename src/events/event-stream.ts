@@ -11,6 +11,7 @@
  * Backpressure: live events queue per subscriber up to a limit. A subscriber that falls that far behind is ended
  * with an error naming the cursor to resume from, so it never holds memory or slows anyone else down.
  */
+import { recordEventsDelivered, trackSubscriberQueue } from '../observability/metrics';
 import type { Logger } from '../logging';
 import { ErrorCode, GatewayError } from '../core/errors';
 import type { EventHub, Membership } from './event-hub';
@@ -65,6 +66,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   /** The replay keeps at most this many events queued, and waits for the client to take them. */
   private readonly replayHighWater: number;
   private resolveEnded!: () => void;
+  private readonly untrack: () => void;
   /** Resolves when the stream has ended (the client left, it was too slow, it failed, or the gateway stops). */
   readonly ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
 
@@ -73,6 +75,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     this.replayBatch = opts.replayBatch ?? 500;
     this.replayHighWater = Math.max(1, Math.min(this.replayBatch, Math.floor(opts.queueLimit / 2)));
     this.lastTaken = opts.afterSequence;
+    this.untrack = trackSubscriberQueue(this);
     void this.run();
   }
 
@@ -222,12 +225,21 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   }
 
   private took(item: StreamItem): void {
-    if ('event' in item) this.lastTaken = item.event.sequence;
+    if ('event' in item) {
+      this.lastTaken = item.event.sequence;
+      recordEventsDelivered('subscription');
+    }
+  }
+
+  /** Events queued for the client (metrics). */
+  queueDepth(): number {
+    return this.queue.length;
   }
 
   private end(): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
+    this.untrack();
     this.membership?.leave();
     this.opts.onEnd?.();
     this.resolveEnded();

@@ -4,6 +4,7 @@
  * agent as one TLS secure context, not as its `ca` option, for the reason given in src/graph/transport.ts (an
  * agent's `ca` list is turned into a ~216 KB pool name on every request).
  */
+import { injectTraceContext } from '../observability/tracing';
 import { createHash } from 'node:crypto';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -92,8 +93,11 @@ export class HttpsNetworkClient implements INetworkModule {
     timeoutMs: number,
     target: string,
   ): Promise<RawResponse> {
+    // The token request's span travels to the identity platform as a W3C traceparent (when tracing is on).
+    const headers = { ...options?.headers };
+    injectTraceContext(headers);
     return new Promise((resolve, reject) => {
-      const request = https.request(url, { method, agent: this.agent, headers: options?.headers }, (res) => {
+      const request = https.request(url, { method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (err) => reject(networkFailure(target, err)));

@@ -15,13 +15,15 @@ import {
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { chargeOperation } from '../core/operation-budget';
+import { recordTokenRequest } from '../observability/metrics';
+import { inSpan, SpanKind } from '../observability/tracing';
 import { adminConsentUrl, authorityOptions } from './authority';
 import { TenantCachePlugin } from './cache-plugin';
 import { usableAccessToken } from './cached-token';
 import { classifyTokenError, toIdentityError } from './classify-token-error';
 import { defaultScope, delegatedScope, permissionNames, type Cloud } from './clouds';
 import type { Encryptor } from './encryption';
-import { IdentityConfigurationError, ReconsentRequiredError, UnexpectedIdentityError } from './identity.errors';
+import { IdentityConfigurationError, ReconsentRequiredError, TransientIdentityError, UnexpectedIdentityError } from './identity.errors';
 import { HttpsNetworkClient } from './network-client';
 import { RefreshLock } from './refresh-lock';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry';
@@ -239,7 +241,25 @@ export class TokenProvider {
     return accessToken(result);
   }
 
+  /** One token request (its retries included): a span and the token metrics around acquireWithRetry. */
   private acquire<T>(context: { tenantId: string; mode: TenantAuthMode }, operation: () => Promise<T>): Promise<T> {
+    const attributes = { 'gateway.tenant_id': context.tenantId, 'identity.auth_mode': context.mode };
+    return inSpan('token request', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const started = performance.now();
+      try {
+        const result = await this.acquireWithRetry(context, operation);
+        recordTokenRequest(context.mode, (performance.now() - started) / 1000, null);
+        return result;
+      } catch (error) {
+        const kind = failureKind(error);
+        span.setAttribute('identity.failure_kind', kind);
+        recordTokenRequest(context.mode, (performance.now() - started) / 1000, kind);
+        throw error;
+      }
+    });
+  }
+
+  private acquireWithRetry<T>(context: { tenantId: string; mode: TenantAuthMode }, operation: () => Promise<T>): Promise<T> {
     return withRetry(operation, {
       policy: this.retryPolicy,
       isRetryable: (err) => classifyTokenError(err, context.mode).kind === 'transient',
@@ -307,6 +327,14 @@ export class TokenProvider {
 function accessToken(result: AuthenticationResult): AccessToken {
   if (!result.expiresOn) throw new UnexpectedIdentityError('the token response had no expiry');
   return { accessToken: result.accessToken, expiresOn: result.expiresOn, scopes: result.scopes };
+}
+
+/** The metric label of a failed acquisition, from the typed error acquire's retry loop ends with. */
+function failureKind(error: unknown): string {
+  if (error instanceof ReconsentRequiredError) return 'reconsent_required';
+  if (error instanceof TransientIdentityError) return 'transient';
+  if (error instanceof IdentityConfigurationError) return 'configuration';
+  return 'unknown';
 }
 
 function nowSeconds(): number {

@@ -26,6 +26,8 @@ import { explorerRouter } from './explorer';
 import { healthRouter } from './health';
 import { cors, documentGuard, jsonErrors, securityHeaders } from './http-guards';
 import { queryLimitsPlugin } from './query-limits';
+import { databaseScrapeSource, graphqlTracing, metricsRouter, operationTelemetry, startMetricsListener } from './observability';
+import { addScrapeSource, setMetricsRecording, tenantLabel } from '../observability/metrics';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 import { buildGatewaySchema } from './schema';
 import type { GatewayServices } from './services';
@@ -52,6 +54,8 @@ export interface Gateway {
   /** `${url}/graphql`, for HTTP and (as ws://) WebSocket clients. */
   readonly graphqlUrl: string;
   start(): Promise<void>;
+  /** Where /metrics is served when it has a listener of its own (METRICS_PORT); else undefined. */
+  readonly metricsUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish, completes subscriptions, closes the DataSource. Idempotent. */
   stop(): Promise<void>;
 }
@@ -113,6 +117,7 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.server.shutdownTimeoutMs }),
       drainWebSocket(webSocket),
       errorLogging,
+      operationTelemetry(),
       // The caller's identity before the document's cost: an anonymous operation runs nothing below its root fields.
       queryLimitsPlugin(config.server.queryLimits, { measures: (ctx) => ctx.principal !== null }),
       // The explorer (explorer.ts, mounted below) is the landing page: GraphiQL from npm, no CDN.
@@ -125,6 +130,9 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   app.use(securityHeaders());
   app.use(requestTracking(logger));
   app.use(healthRouter(dataSource, () => shuttingDown, logger));
+  // /metrics here unless it has a listener of its own (METRICS_PORT), started with the gateway.
+  const metrics = config.observability.metrics;
+  if (metrics.enabled && metrics.port === null) app.use(metricsRouter(metrics, logger));
   app.use(oauthCallbackRouter(services.consentCallbacks, logger));
   // Microsoft Graph's change and lifecycle notifications (src/notifications): answered 202 at once.
   app.use(services.notifications.router());
@@ -139,6 +147,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   app.use((req, res, next) => (req.method === 'OPTIONS' ? next() : explorer(req, res, next)));
   app.use(
     GRAPHQL_PATH,
+    // First: a span under the caller's traceparent, so everything below (resolvers, Graph, tokens) is inside it.
+    graphqlTracing(),
     cors(config.server.corsAllowedOrigins),
     express.json({ limit: config.server.maxBodyBytes }),
     documentGuard(config.server.queryLimits),
@@ -158,6 +168,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
 
   let address: AddressInfo | undefined;
   let stopping: Promise<void> | undefined;
+  let metricsListener: { url: string; close(): Promise<void> } | undefined;
+  let removeScrapeSource: (() => void) | undefined;
   const baseUrl = (): string => {
     if (!address) throw new Error('gateway URL: expected a started gateway, but start() has not completed');
     return `http://${hostForUrl(address)}:${address.port}`;
@@ -171,6 +183,9 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     get graphqlUrl() {
       return `${baseUrl()}${GRAPHQL_PATH}`;
     },
+    get metricsUrl() {
+      return metricsListener?.url;
+    },
     async start() {
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -181,6 +196,12 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       });
       address = httpServer.address() as AddressInfo;
       logger.info({ url: baseUrl() }, 'gateway listening');
+      if (metrics.enabled) {
+        tenantLabel.limit = metrics.tenantLabelLimit;
+        setMetricsRecording(true);
+        removeScrapeSource = addScrapeSource(databaseScrapeSource(dataSource));
+        if (metrics.port !== null) metricsListener = await startMetricsListener(metrics, logger);
+      }
     },
     stop() {
       stopping ??= (async () => {
@@ -189,6 +210,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
         // Apollo runs every plugin's drainServer: the HTTP drain (stop accepting, wait for in-flight
         // requests up to SHUTDOWN_TIMEOUT_MS) and the WebSocket drain (close sockets with 1012, ending subscriptions).
         await apollo.stop();
+        removeScrapeSource?.();
+        await metricsListener?.close();
         services.directory.close();
         // After the WebSocket drain (subscriptions are complete): the LISTEN connection and the purge timer.
         await services.events.close();

@@ -16,6 +16,7 @@ import { OperationBudget, runWithOperationBudget, type OperationLimits } from '.
 import { formatGatewayError, logUnexpectedErrors, withoutSuggestions } from '../core/errors';
 import { REQUEST_ID_HEADER, resolveRequestId } from './request-id';
 import { callerKey } from './subscription-caps';
+import { observeWsOperation, wsTraceCarrier } from './observability';
 import { prepareOperation, type WsOperationLimits } from './ws-operation';
 
 /** graphql-ws's code for a socket that has not authenticated (its own, for a subscribe before the ack). */
@@ -96,6 +97,10 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
     return connection;
   };
 
+  // execute/subscribe see only the operation's context: the caller's trace context is found through it.
+  const traceCarriers = new WeakMap<object, Record<string, unknown>>();
+  const carrierOf = (args: { contextValue?: unknown }): Record<string, unknown> => (args.contextValue ? traceCarriers.get(args.contextValue as object) : undefined) ?? {};
+
   const formatForClient = opts.limits.discoverable ? formatGatewayError : (error: Parameters<typeof formatGatewayError>[0]) => withoutSuggestions(formatGatewayError(error));
   /** graphql-ws lists a socket's running operations in ctx.subscriptions, the one being started included. */
   const runningCounts = (ctx: SocketContext) => {
@@ -135,15 +140,18 @@ export function attachGraphQLWebSocket(opts: GraphQLWebSocketOptions): GraphQLWe
       // Before execution, so an over-limit operation starts nothing (ws-operation.ts).
       onSubscribe: (ctx, _id, payload) => prepareOperation(opts.schema, payload, runningCounts(ctx), opts.limits),
       // A subscription's budget covers its start (subscribe); its events come from the event log, not Graph.
-      execute: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => execute(args)),
-      subscribe: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => subscribe(args)),
+      // Each operation in a span (under the caller's traceparent) and counted (observability.ts).
+      execute: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => observeWsOperation(args, carrierOf(args), () => execute(args))),
+      subscribe: (args) => runWithOperationBudget(new OperationBudget(opts.operationBudget), () => observeWsOperation(args, carrierOf(args), () => subscribe(args))),
       onClose: (ctx) => {
         connections.get(ctx)?.unwatch?.();
         connections.delete(ctx);
       },
       context: (ctx) => {
         const { requestId, logger, principal } = connectionOf(ctx);
-        return opts.createContext(requestId, logger, principal);
+        const context = opts.createContext(requestId, logger, principal);
+        traceCarriers.set(context, wsTraceCarrier(ctx.connectionParams, ctx.extra.request.headers));
+        return context;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map(formatForClient),
       onNext: (ctx, _id, _payload, _args, result) => {

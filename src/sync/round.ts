@@ -30,6 +30,8 @@ import { appendEvents } from '../events/event-log';
 import { DirectoryEventType, type NewDirectoryEvent } from '../events/event.types';
 import { GraphThrottledError, type GraphClient } from '../graph';
 import type { Logger } from '../logging';
+import { recordSyncRound, type SyncModeLabel } from '../observability/metrics';
+import { inSpan, type Span } from '../observability/tracing';
 import { Tenant } from '../tenants/tenant.entity';
 import { applyMemberships, type EdgeChange } from './apply-memberships';
 import { applyObjects, diffObjects, stageAbsent } from './apply-objects';
@@ -110,6 +112,12 @@ export type RoundResult =
 
 type Ran = Extract<RoundResult, { ran: true }>;
 
+interface LeasedState {
+  users_delta_link: string | null;
+  groups_delta_link: string | null;
+  consecutive_failures: number;
+}
+
 export class LeaseLostError extends Error {
   constructor(tenantId: string, owner: string) {
     super(`sync of tenant ${tenantId}: this round (${owner}) no longer holds the lease; another round took over after it expired, so this one is abandoned`);
@@ -178,7 +186,7 @@ export class SyncEngine {
       ),
     );
     if (leased.length === 0) return { ran: false, reason: 'LEASE_HELD' };
-    const state = leased[0];
+    const state: LeasedState = leased[0];
     const round: Round = {
       tenantId,
       token,
@@ -191,10 +199,21 @@ export class SyncEngine {
       pages: 0,
       objects: 0,
     };
+    return inSpan('sync round', { attributes: { 'gateway.tenant_id': tenantId, 'sync.round_id': token } }, (span) => this.runLeased(round, state, span));
+  }
+
+  private async runLeased(round: Round, state: LeasedState, span: Span): Promise<Ran> {
+    const { dataSource } = this.opts;
+    const { tenantId, token } = round;
     let consecutiveFailures = state.consecutive_failures;
+    // A round from no deltaLink is a full load; a resync (found while streaming) is one too.
+    const startMode: SyncModeLabel = state.users_delta_link === null || state.groups_delta_link === null ? 'full' : 'delta';
     try {
       const result = await this.run(round, state);
       round.log.info({ mode: result.mode, pages: result.pages, objects: result.objects, events: result.events, durationMs: result.durationMs, graphRequests: result.graphRequests, sql: result.sql }, 'sync round completed');
+      const mode: SyncModeLabel = result.mode === 'INCREMENTAL' ? 'delta' : 'full';
+      recordSyncRound({ mode, ok: true, seconds: result.durationMs / 1000, pages: result.pages, objects: result.objects });
+      span.setAttributes({ 'sync.mode': result.mode, 'sync.pages': result.pages, 'sync.objects': result.objects, 'sync.events': result.events });
       consecutiveFailures = 0;
       return result;
     } catch (error) {
@@ -203,6 +222,7 @@ export class SyncEngine {
         round.log.info('sync round abandoned: the gateway is stopping');
         throw error;
       }
+      recordSyncRound({ mode: startMode, ok: false, seconds: (Date.now() - round.started) / 1000, pages: round.pages, objects: round.objects });
       consecutiveFailures = state.consecutive_failures + 1;
       await this.recordFailure(round, error, consecutiveFailures).catch((e: unknown) => round.log.error({ err: e }, 'could not record the sync failure'));
       round.log.warn({ err: error, consecutiveFailures }, 'sync round failed');
