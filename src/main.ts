@@ -84,6 +84,8 @@ function startDevSimulator(config: Readonly<Config>, logger: Logger): Promise<Ru
   return startSimulator({
     port: config.simulator.port,
     certDir: `${config.runtime.dataDir}/simulator`,
+    // The directory, consents, refresh and delta tokens survive a restart: the next start sees no changes.
+    stateFile: `${config.runtime.dataDir}/simulator/state.json`,
     tenants: [{ preset: 'verafield' }],
     apps: [
       {
@@ -199,8 +201,8 @@ async function main(): Promise<void> {
     const access = simulator
       ? await bootstrapDevelopment({ services, dataSource, simulator, dataDir: config.runtime.dataDir, logger })
       : undefined;
-    // After the development bootstrap: a restarted simulator has forgotten its consents, and the scheduler's first
-    // round would otherwise race the re-consent and fail.
+    // After the development bootstrap: a simulator whose state was deleted has forgotten its consents, and the
+    // scheduler's first round would otherwise race the re-consent and fail.
     if (effective.sync.enabled) {
       services.sync.start();
       shutdown.add('sync scheduler', () => services.sync.stop());

@@ -48,9 +48,9 @@ async function developmentKey(services: GatewayServices, dataDir: string): Promi
 }
 
 /**
- * The Verafield tenant, connected. The simulator keeps its directory and consents in memory, so after a restart
- * the stored refresh token is unknown to it: the token check fails with lost consent and the tenant is
- * re-consented, as a customer's admin would be asked to.
+ * The Verafield tenant, connected. The simulator keeps its directory, consents and refresh tokens in the data
+ * folder, so after a restart the stored refresh token still works and nothing changes. Only when it does not (the
+ * simulator's state was deleted) is the tenant re-consented, as a customer's admin would be asked to.
  */
 async function connectedVerafield(deps: { services: GatewayServices; dataSource: DataSource; simulator: RunningSimulator; logger: Logger }): Promise<string> {
   const { services, logger } = deps;
