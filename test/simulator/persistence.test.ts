@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_APP_ID, VERAFIELD } from '../../src/simulator/generator';
-import { parseSnapshot, SNAPSHOT_VERSION, tagCollections, untagCollections } from '../../src/simulator/persistence';
+import { parseSnapshot, SNAPSHOT_VERSION, SnapshotWriter, tagCollections, untagCollections } from '../../src/simulator/persistence';
 import type { RunningSimulator } from '../../src/simulator/server';
 import { graphRequest } from './graph-client';
 import { signInForCode, startTestSimulator, tokenRequest } from '../support/simulator';
@@ -18,13 +18,13 @@ const SCOPES = 'User.ReadWrite.All GroupMember.ReadWrite.All openid profile offl
 describe('parseSnapshot', () => {
   const complete = { version: SNAPSHOT_VERSION, keys: {}, tenants: [], apps: [], consents: [], refreshTokens: [], subscriptions: [] };
   test.each([
-    ['not JSON', '{"version": 1', 'unusable', /^not JSON/],
-    ['a JSON array', '[]', 'unusable', /expected version 1, got null/],
-    ['another version', JSON.stringify({ ...complete, version: 99 }), 'unusable', /expected version 1, got 99/],
-    ['no version', JSON.stringify({ ...complete, version: undefined }), 'unusable', /expected version 1, got null/],
-    ['a part missing', JSON.stringify({ ...complete, refreshTokens: undefined }), 'unusable', /missing refreshTokens/],
-    ['complete', JSON.stringify(complete), 'loaded', undefined],
-  ])('%s is %s', (_name, text, kind, reason) => {
+    ['not JSON -> unusable', '{"version": 1', 'unusable', /^not JSON/],
+    ['a JSON array -> unusable', '[]', 'unusable', /expected version 1, got null/],
+    ['another version -> unusable', JSON.stringify({ ...complete, version: 99 }), 'unusable', /expected version 1, got 99/],
+    ['no version -> unusable', JSON.stringify({ ...complete, version: undefined }), 'unusable', /expected version 1, got null/],
+    ['a part missing -> unusable', JSON.stringify({ ...complete, refreshTokens: undefined }), 'unusable', /missing refreshTokens/],
+    ['complete -> loaded', JSON.stringify(complete), 'loaded', undefined],
+  ])('%s', (_name, text, kind, reason) => {
     const read = parseSnapshot(text);
     expect(read.kind).toBe(kind);
     if (reason) expect((read as { reason: string }).reason).toMatch(reason);
@@ -38,6 +38,39 @@ describe('parseSnapshot', () => {
     expect([...back.a.get('g2')]).toEqual(['u2', 'u1']);
     expect(back.b[0]).toEqual(new Set([1]));
     expect(back.c).toEqual({ $map: 'a plain property' });
+  });
+});
+
+describe('SnapshotWriter', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sim-writer-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a burst of changes is written once, after the debounce, with what is true then; flush writes only when dirty', async () => {
+    let state = 0;
+    const writer = new SnapshotWriter(join(dir, 'state.json'), () => JSON.stringify({ state }), 30);
+    for (state = 1; state <= 5; state++) writer.changed();
+    expect(writer.writes).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(writer.writes).toBe(1);
+    expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8'))).toEqual({ state: 6 });
+    writer.flush();
+    expect(writer.writes).toBe(1);
+    writer.flush(true);
+    expect(writer.writes).toBe(2);
+  });
+
+  test('a failed write is reported and stays pending: the next flush tries again', () => {
+    const errors: string[] = [];
+    const writer = new SnapshotWriter(join(dir, 'missing', '\0bad', 'state.json'), () => '{}', 30, (error) => errors.push(error.message));
+    writer.changed();
+    writer.flush();
+    expect(writer.writes).toBe(0);
+    expect(errors).toHaveLength(1);
+    writer.flush();
+    expect(errors).toHaveLength(2);
   });
 });
 
