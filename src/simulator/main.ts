@@ -15,6 +15,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PRODUCT_APP_ID } from './generator';
 import { startSimulator } from './server';
+import { loadOrCreateTls } from './tls';
 
 const DEFAULT_REDIRECT_URIS = 'http://localhost:4000/oauth/callback,http://localhost:4000/oauth/admin-callback';
 
@@ -40,6 +41,14 @@ async function main(): Promise<void> {
   const certDir = process.env.SIMULATOR_CERT_DIR ?? '.data/simulator';
   const host = process.env.SIMULATOR_HOST || '127.0.0.1';
   const secret = process.env.SIMULATOR_CLIENT_SECRET || undefined;
+  const advertised = publicHost(host, process.env.SIMULATOR_PUBLIC_HOST || undefined);
+  // The CA is copied before the port opens: whoever waits for the port (a compose health check) finds it there.
+  const caCopy = process.env.SIMULATOR_CA_COPY;
+  if (caCopy) {
+    const tls = loadOrCreateTls(certDir, advertised ? [advertised] : []);
+    mkdirSync(dirname(caCopy), { recursive: true });
+    copyFileSync(tls.caCertPath!, caCopy);
+  }
   const redirectUris = (process.env.SIMULATOR_REDIRECT_URIS ?? DEFAULT_REDIRECT_URIS)
     .split(',')
     .map((u) => u.trim())
@@ -47,7 +56,7 @@ async function main(): Promise<void> {
   const sim = await startSimulator({
     port: parsePort(process.env.SIMULATOR_PORT),
     host,
-    publicHost: publicHost(host, process.env.SIMULATOR_PUBLIC_HOST || undefined),
+    publicHost: advertised,
     certDir,
     stateFile: process.env.SIMULATOR_STATE_FILE || join(certDir, 'state.json'),
     controlKey: process.env.SIMULATOR_CONTROL_KEY || undefined,
@@ -62,11 +71,6 @@ async function main(): Promise<void> {
     ],
     logger: log,
   });
-  const caCopy = process.env.SIMULATOR_CA_COPY;
-  if (caCopy && sim.caCertPath) {
-    mkdirSync(dirname(caCopy), { recursive: true });
-    copyFileSync(sim.caCertPath, caCopy);
-  }
   const [app] = sim.apps;
   log({
     msg: 'simulator started (local test double: these credentials work only against it)',

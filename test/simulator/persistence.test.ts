@@ -126,7 +126,11 @@ describe('a restarted simulator with a state file', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(SNAPSHOT_VERSION);
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
     sim = await start(port);
+    // What was restored is what was saved: the state written at start equals the one written at stop.
+    const restored = JSON.parse(readFileSync(file, 'utf8'));
+    for (const part of ['keys', 'tenants', 'apps', 'consents', 'refreshTokens', 'subscriptions']) expect(restored[part]).toEqual(saved[part]);
     // The app keeps its secret, the user is there, the old access token still verifies.
     expect(sim.apps[0].secrets[0].secretText).toBe(secret);
     const read = await graphRequest(sim, 'GET', `/users/${created.body.id}`, { token: tokens.access_token });
