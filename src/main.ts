@@ -3,6 +3,8 @@
  * credentials (SIMULATOR=auto) it runs the local Entra simulator and uses it as a custom cloud. On SIGTERM or
  * SIGINT everything started is stopped in reverse order: gateway, simulator, embedded PostgreSQL.
  */
+// First: says something at once in a terminal, while the rest loads.
+import './starting-line';
 import 'reflect-metadata';
 import {
   Config,
