@@ -21,7 +21,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts ./scripts
 COPY package.json .env.example ./
-RUN mkdir -p /app/.data && chown node:node /app/.data
+# Named volumes mounted here start with this ownership (compose: devdata, simdata, simulator-ca).
+RUN mkdir -p /app/.data/simulator /app/.data/ca && chown -R node:node /app/.data
 USER node
 EXPOSE 4000
 CMD ["node", "dist/src/main.js"]

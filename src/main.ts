@@ -3,6 +3,8 @@
  * credentials (SIMULATOR=auto) it runs the local Entra simulator and uses it as a custom cloud. On SIGTERM or
  * SIGINT everything started is stopped in reverse order: gateway, simulator, embedded PostgreSQL.
  */
+// First: says something at once in a terminal, while the rest loads.
+import './starting-line';
 import 'reflect-metadata';
 import {
   Config,
@@ -23,10 +25,11 @@ import { startTracing } from './observability/tracing';
 import packageJson from '../package.json';
 import { bootstrapDevelopment, type DevelopmentAccess } from './server/dev-bootstrap';
 import { createServices } from './server/services';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PRODUCT_APP_ID, VERAFIELD } from './simulator/generator';
 import { CONTROL_FILE, type ControlFile } from './simulator/sim-command';
+import type { SimulatorEndpoint } from './simulator/browser';
 import { RunningSimulator, startSimulator } from './simulator/server';
 
 type Stop = () => Promise<void>;
@@ -86,6 +89,8 @@ function startDevSimulator(config: Readonly<Config>, logger: Logger): Promise<Ru
   return startSimulator({
     port: config.simulator.port,
     certDir: `${config.runtime.dataDir}/simulator`,
+    // The directory, consents, refresh and delta tokens survive a restart: the next start sees no changes.
+    stateFile: `${config.runtime.dataDir}/simulator/state.json`,
     tenants: [{ preset: 'verafield' }],
     apps: [
       {
@@ -113,13 +118,16 @@ async function writeControlFile(dataDir: string, simulator: RunningSimulator): P
 function banner(
   config: Readonly<Config>,
   simulator: RunningSimulator | undefined,
+  external: SimulatorEndpoint | undefined,
   database: string,
   access: DevelopmentAccess | undefined,
 ): string {
   const graphql = `${config.server.publicUrl}/graphql`;
   const lines = [
     `Entra Gateway ready: ${config.server.graphqlSandbox ? 'explorer' : 'GraphQL'} ${graphql}`,
-    simulator ? `  Entra simulator   ${simulator.baseUrl} (Verafield Technologies)` : `  Entra cloud       ${config.entra.cloud}`,
+    simulator || external
+      ? `  Entra simulator   ${(simulator ?? external)!.baseUrl} (Verafield Technologies${external ? ', its own service' : ''})`
+      : `  Entra cloud       ${config.entra.cloud}`,
     ...(simulator ? [`  simulator key     ${simulator.controlKey} (x-simulator-key for /_control; see npm run sim)`] : []),
     `  database          ${database}`,
   ];
@@ -186,18 +194,21 @@ async function main(): Promise<void> {
       logger.info({ baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath }, 'started the Entra simulator');
     }
     const [app] = simulator?.apps ?? [];
+    // A simulator running as its own service (SIMULATOR_URL): the same custom cloud, reached over the network.
+    const external = config.simulator.external;
+    const externalEndpoint: SimulatorEndpoint | undefined = external
+      ? { baseUrl: external.url, caCertPem: await readFile(external.caCertPath, 'utf8') }
+      : undefined;
+    if (external) logger.info({ baseUrl: external.url, caCertPath: external.caCertPath }, 'using the Entra simulator at SIMULATOR_URL');
+    const simulated =
+      simulator && app
+        ? { baseUrl: simulator.baseUrl, caCertPath: simulator.caCertPath ?? null, clientId: app.clientId, clientSecret: app.secrets[0].secretText }
+        : external
+          ? { baseUrl: external.url, caCertPath: external.caCertPath, clientId: DEFAULT_PRODUCT_APP_ID, clientSecret: external.clientSecret }
+          : undefined;
     const effective = withSections(config, {
       encryption: { keys },
-      ...(simulator && app
-        ? {
-            entra: simulatorEntraConfig({
-              baseUrl: simulator.baseUrl,
-              caCertPath: simulator.caCertPath ?? null,
-              clientId: app.clientId,
-              clientSecret: app.secrets[0].secretText,
-            }),
-          }
-        : {}),
+      ...(simulated ? { entra: simulatorEntraConfig(simulated) } : {}),
     });
 
     const services = await createServices({ config: effective, dataSource, logger });
@@ -205,11 +216,12 @@ async function main(): Promise<void> {
     const gateway = await createGateway(effective, { dataSource, logger, services });
     await gateway.start();
     shutdown.add('gateway', gateway.stop);
-    const access = simulator
-      ? await bootstrapDevelopment({ services, dataSource, simulator, dataDir: config.runtime.dataDir, logger })
+    const endpoint = simulator ?? externalEndpoint;
+    const access = endpoint
+      ? await bootstrapDevelopment({ services, dataSource, simulator: endpoint, dataDir: config.runtime.dataDir, logger })
       : undefined;
-    // After the development bootstrap: a restarted simulator has forgotten its consents, and the scheduler's first
-    // round would otherwise race the re-consent and fail.
+    // After the development bootstrap: a simulator whose state was deleted has forgotten its consents, and the
+    // scheduler's first round would otherwise race the re-consent and fail.
     if (effective.sync.enabled) {
       services.sync.start();
       shutdown.add('sync scheduler', () => services.sync.stop());
@@ -218,7 +230,7 @@ async function main(): Promise<void> {
     services.notifications.start();
     shutdown.add('graph notifications', () => services.notifications.stop());
     // After the buffered JSON lines, so the banner is the last thing a developer sees.
-    logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, databaseLabel, access)}\n\n`));
+    logger.flush(() => process.stdout.write(`\n${banner(effective, simulator, externalEndpoint, databaseLabel, access)}\n\n`));
   } catch (error) {
     // What a person can fix is said in one sentence, on stderr and in the log; anything else keeps its stack.
     const problem = startupProblem(error, { gateway: config.server.port, simulator: config.simulator.enabled ? config.simulator.port : undefined });

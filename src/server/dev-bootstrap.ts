@@ -14,7 +14,7 @@ import { TenantStatus } from '../tenants/status';
 import { Feature } from '../tenants/features';
 import { answerConsentPage } from '../simulator/browser';
 import { VERAFIELD } from '../simulator/generator';
-import type { RunningSimulator } from '../simulator/server';
+import type { SimulatorEndpoint } from '../simulator/browser';
 import type { Logger } from '../logging';
 import { ALL_SCOPES, CLI_OPERATOR } from '../core/auth/principal';
 import type { GatewayServices } from './services';
@@ -29,7 +29,7 @@ const KEY_FILE = 'dev-api-key';
 export async function bootstrapDevelopment(deps: {
   services: GatewayServices;
   dataSource: DataSource;
-  simulator: RunningSimulator;
+  simulator: SimulatorEndpoint;
   dataDir: string;
   logger: Logger;
 }): Promise<DevelopmentAccess> {
@@ -48,11 +48,11 @@ async function developmentKey(services: GatewayServices, dataDir: string): Promi
 }
 
 /**
- * The Verafield tenant, connected. The simulator keeps its directory and consents in memory, so after a restart
- * the stored refresh token is unknown to it: the token check fails with lost consent and the tenant is
- * re-consented, as a customer's admin would be asked to.
+ * The Verafield tenant, connected. The simulator keeps its directory, consents and refresh tokens in the data
+ * folder, so after a restart the stored refresh token still works and nothing changes. Only when it does not (the
+ * simulator's state was deleted) is the tenant re-consented, as a customer's admin would be asked to.
  */
-async function connectedVerafield(deps: { services: GatewayServices; dataSource: DataSource; simulator: RunningSimulator; logger: Logger }): Promise<string> {
+async function connectedVerafield(deps: { services: GatewayServices; dataSource: DataSource; simulator: SimulatorEndpoint; logger: Logger }): Promise<string> {
   const { services, logger } = deps;
   const returnUrl = `${services.config.server.publicUrl}/graphql`;
   const known = await deps.dataSource
@@ -79,7 +79,7 @@ async function connectedVerafield(deps: { services: GatewayServices; dataSource:
 }
 
 /** The admin's browser: the consent page answered as Verafield's Global Administrator, then the gateway's callback. */
-async function consentAsVerafieldAdmin(simulator: RunningSimulator, consentUrl: string): Promise<void> {
+async function consentAsVerafieldAdmin(simulator: SimulatorEndpoint, consentUrl: string): Promise<void> {
   const decision = await answerConsentPage(simulator, consentUrl, { login: VERAFIELD.users.globalAdmin.userPrincipalName });
   const callback = decision.headers.location;
   if (decision.status !== 302 || typeof callback !== 'string') {

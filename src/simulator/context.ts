@@ -3,7 +3,8 @@
  * Owned by the simulator alone: the gateway never imports from src/simulator except to start it in
  * development and tests (src/simulator/server.ts: startSimulator).
  */
-import { generateKeyPairSync, KeyObject, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { IdentityGrants } from './identity/grants';
 import type { SimStore } from './store';
 
 /** An app registration of the publisher (the SaaS product): a multi-tenant app the gateway signs in as. */
@@ -89,6 +90,10 @@ export interface SimulatorContext {
   faults: FaultSettings;
   counters: Counters;
   signingKey: SigningKey;
+  /** AES-256 key sealing $skiptoken and $deltatoken (graph/sealed.ts); kept with the state so deltaLinks survive a restart. */
+  sealKey: Buffer;
+  /** Consent-page transactions, authorization codes and refresh tokens the identity platform issued. */
+  identityGrants: IdentityGrants;
   /** Clock used for token lifetimes and expiries; tests may move it forward through the control API. */
   now(): number;
   /** Shift the clock forward (ms). */
@@ -114,9 +119,10 @@ export function consentKey(tenantId: string, clientId: string): string {
   return `${tenantId.toLowerCase()}:${clientId.toLowerCase()}`;
 }
 
-export function createSimulatorContext(store: SimStore, settings: SimulatorSettings): SimulatorContext {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** Keys made fresh unless given (a restored snapshot gives the ones its tokens were made with). */
+export function createSimulatorContext(store: SimStore, settings: SimulatorSettings, keys: { signingKey?: SigningKey; sealKey?: Buffer } = {}): SimulatorContext {
   let offset = 0;
+  const now = () => Date.now() + offset;
   return {
     settings,
     store,
@@ -124,10 +130,17 @@ export function createSimulatorContext(store: SimStore, settings: SimulatorSetti
     consents: new Map(),
     faults: defaultFaults(),
     counters: emptyCounters(),
-    signingKey: { kid: randomUUID(), privateKey, publicKey },
-    now: () => Date.now() + offset,
+    signingKey: keys.signingKey ?? newSigningKey(),
+    sealKey: keys.sealKey ?? randomBytes(32),
+    identityGrants: new IdentityGrants(now),
+    now,
     advanceClock: (ms: number) => {
       offset += ms;
     },
   };
+}
+
+function newSigningKey(): SigningKey {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { kid: randomUUID(), privateKey, publicKey };
 }

@@ -63,6 +63,13 @@ export const DELETED_ITEM_RETENTION_MS = 30 * 24 * 3600 * 1000;
 export type CreateUserInput = Partial<Omit<SimUser, 'id' | 'createdDateTime'>>;
 export type CreateGroupInput = Partial<Omit<SimGroup, 'id' | 'createdDateTime'>>;
 
+/** What a tenant's state needs to be rebuilt after a restart (persistence.ts); the indexes are derived. */
+export interface TenantSnapshot {
+  log: ChangeEntry[];
+  epoch: number;
+  createdAt: Map<string, number>;
+}
+
 interface TenantState {
   /** log[i].seq === i + 1: sequence numbers are dense and the log is never truncated. */
   log: ChangeEntry[];
@@ -106,6 +113,29 @@ export class SimStore {
         this.logMember(state, groupId, memberId, memberKindIn(t, memberId), 'add');
       }
     }
+    this.tenants.set(id, t);
+    this.states.set(id, state);
+    for (const d of t.organization.verifiedDomains) this.domains.set(d.name.toLowerCase(), id);
+  }
+
+  /** Every tenant with what its change log and delta epoch are (for a snapshot; the objects are not copied). */
+  exportTenants(): Array<{ tenant: SimTenant; state: TenantSnapshot }> {
+    return [...this.tenants.values()].map((tenant) => {
+      const { log, epoch, createdAt } = this.state(tenant);
+      return { tenant, state: { log, epoch, createdAt } };
+    });
+  }
+
+  /**
+   * A tenant as a snapshot kept it: its objects, change log (so delta tokens issued before keep their place) and
+   * delta epoch; the UPN and reverse-membership indexes are rebuilt from the objects.
+   */
+  restoreTenant(t: SimTenant, saved: TenantSnapshot): void {
+    const id = t.id.toLowerCase();
+    if (this.tenants.has(id)) throw badRequest(`Tenant '${id}' already exists in the simulator.`);
+    const state: TenantState = { log: saved.log, epoch: saved.epoch, createdAt: saved.createdAt, upns: new Map(), parents: new Map() };
+    for (const u of t.users.values()) state.upns.set(u.userPrincipalName.toLowerCase(), u.id);
+    for (const [groupId, members] of t.members) for (const memberId of members) addToIndex(state.parents, memberId, groupId);
     this.tenants.set(id, t);
     this.states.set(id, state);
     for (const d of t.organization.verifiedDomains) this.domains.set(d.name.toLowerCase(), id);

@@ -1,6 +1,6 @@
 /**
- * TLS material for the simulator: a private CA and a server certificate for 127.0.0.1, ::1 and localhost signed
- * by it. MSAL refuses http:// authorities, so the simulator must speak HTTPS, and clients trust it through the
+ * TLS material for the simulator: a private CA and a server certificate for 127.0.0.1, ::1 and localhost (plus any
+ * host names asked for, such as a compose service name) signed by it. MSAL refuses http:// authorities, so the simulator must speak HTTPS, and clients trust it through the
  * CA certificate (never by turning verification off).
  *
  * Certificates are built with node-forge; the RSA keys come from node:crypto because forge's pure-JS key
@@ -31,22 +31,36 @@ const LEAF_LIFETIME_DAYS = 365;
 /** A leaf this close to its expiry is reissued on start, so a long-lived dev CA never serves an expired cert. */
 const LEAF_RENEW_MARGIN_DAYS = 7;
 
-let inMemory: TlsMaterial | undefined;
+const inMemory = new Map<string, TlsMaterial>();
 
 /**
  * Without certDir: one CA + leaf per process (cached). With certDir: read them from there, creating them on the
  * first run, so a restarted simulator keeps the CA a gateway already trusts; an expiring leaf is reissued from
  * the stored CA key.
  */
-export function loadOrCreateTls(certDir?: string): TlsMaterial {
+export function loadOrCreateTls(certDir?: string, extraNames: readonly string[] = []): TlsMaterial {
+  const names = hostNames(extraNames);
   if (!certDir) {
-    inMemory ??= issueAll();
-    return inMemory;
+    const key = names.join(',');
+    let material = inMemory.get(key);
+    if (!material) inMemory.set(key, (material = issueAll(names)));
+    return material;
   }
-  return loadOrCreateOnDisk(certDir);
+  return loadOrCreateOnDisk(certDir, names);
 }
 
-function loadOrCreateOnDisk(certDir: string): TlsMaterial {
+/** localhost and the asked-for names (lower case, de-duplicated), in a stable order. */
+export function hostNames(extra: readonly string[]): string[] {
+  return [...new Set(['localhost', ...extra.map((n) => n.trim().toLowerCase()).filter(Boolean)])];
+}
+
+/** The DNS names and IP addresses a certificate's subjectAltName lists. */
+export function subjectAltNames(certPem: string): string[] {
+  const ext = forge.pki.certificateFromPem(certPem).getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string; ip?: string }> } | null;
+  return (ext?.altNames ?? []).map((n) => (n.type === 7 ? (n.ip ?? '') : (n.value ?? '')).toLowerCase());
+}
+
+function loadOrCreateOnDisk(certDir: string, names: readonly string[]): TlsMaterial {
   const path = (name: string) => join(certDir, name);
   mkdirSync(certDir, { recursive: true, mode: 0o700 });
   let ca: KeyPairPem;
@@ -60,24 +74,26 @@ function loadOrCreateOnDisk(certDir: string): TlsMaterial {
   let leaf: KeyPairPem | undefined;
   if (existsSync(path(FILES.cert)) && existsSync(path(FILES.key))) {
     leaf = { certPem: readFileSync(path(FILES.cert), 'utf8'), keyPem: readFileSync(path(FILES.key), 'utf8') };
-    if (!leafIsUsable(leaf.certPem, ca.certPem)) leaf = undefined;
+    if (!leafIsUsable(leaf.certPem, ca.certPem, names)) leaf = undefined;
   }
   if (!leaf) {
-    leaf = issueLeaf(ca);
+    leaf = issueLeaf(ca, names);
     writeFileSync(path(FILES.cert), leaf.certPem);
     writeFileSync(path(FILES.key), leaf.keyPem, { mode: 0o600 });
   }
   return { caCertPem: ca.certPem, caCertPath: path(FILES.caCert), certPem: leaf.certPem, keyPem: leaf.keyPem };
 }
 
-function issueAll(): TlsMaterial {
+function issueAll(names: readonly string[]): TlsMaterial {
   const ca = issueCa();
-  const leaf = issueLeaf(ca);
+  const leaf = issueLeaf(ca, names);
   return { caCertPem: ca.certPem, certPem: leaf.certPem, keyPem: leaf.keyPem };
 }
 
-/** Signed by this CA and not about to expire. */
-function leafIsUsable(leafPem: string, caPem: string): boolean {
+/** Signed by this CA, naming every host asked for, and not about to expire. */
+function leafIsUsable(leafPem: string, caPem: string, names: readonly string[]): boolean {
+  const covered = new Set(subjectAltNames(leafPem));
+  if (!names.every((n) => covered.has(n))) return false;
   const leaf = forge.pki.certificateFromPem(leafPem);
   const ca = forge.pki.certificateFromPem(caPem);
   const renewAfter = new Date(Date.now() + LEAF_RENEW_MARGIN_DAYS * DAY_MS);
@@ -121,7 +137,7 @@ function issueCa(): KeyPairPem {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
 }
 
-function issueLeaf(ca: KeyPairPem): KeyPairPem {
+function issueLeaf(ca: KeyPairPem, names: readonly string[]): KeyPairPem {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem);
   const keys = newKeyPair();
@@ -137,7 +153,7 @@ function issueLeaf(ca: KeyPairPem): KeyPairPem {
       altNames: [
         { type: 7, ip: '127.0.0.1' },
         { type: 7, ip: '::1' },
-        { type: 2, value: 'localhost' },
+        ...names.map((value) => ({ type: 2, value })),
       ],
     },
   ]);

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     expect(config.encryption).toEqual({ keys: null });
     expect(config.admin).toEqual({ apiKey: null });
     // No Entra credentials: SIMULATOR=auto turns the simulator on.
-    expect(config.simulator).toEqual({ enabled: true, port: 8443 });
+    expect(config.simulator).toEqual({ enabled: true, port: 8443, external: null });
   });
 
   it('derives PUBLIC_URL from PORT and treats empty values as unset', () => {
@@ -149,6 +149,31 @@ describe('loadConfig', () => {
       expect(problemsOf({ SIMULATOR: 'on', ENTRA_CLIENT_ID: CLIENT_ID, ENTRA_CLIENT_SECRET: 'x' })).toEqual([
         'SIMULATOR: expected auto or off while ENTRA_CLIENT_ID/ENTRA_CLIENT_SECRET are set (the simulator brings its own app), received "on"',
       ]);
+    });
+
+    it('uses a simulator running as its own service (SIMULATOR_URL) instead of starting one, with its CA and secret', () => {
+      const external = { SIMULATOR_URL: 'https://simulator:8443/', SIMULATOR_CA_CERT_PATH: '/simulator-ca/ca.pem', SIMULATOR_CLIENT_SECRET: 's' };
+      expect(loadConfig(external).simulator).toEqual({
+        enabled: false,
+        port: 8443,
+        external: { url: 'https://simulator:8443', caCertPath: '/simulator-ca/ca.pem', clientSecret: 's' },
+      });
+      expect(loadConfig({}).simulator.external).toBeNull();
+    });
+
+    it.each([
+      [{ SIMULATOR_URL: 'https://simulator:8443' }, [
+        'SIMULATOR_CA_CERT_PATH: expected a value while SIMULATOR_URL is set, received nothing',
+        'SIMULATOR_CLIENT_SECRET: expected a value while SIMULATOR_URL is set, received nothing',
+      ]],
+      [{ SIMULATOR_URL: 'https://simulator:8443', SIMULATOR_CA_CERT_PATH: '/ca.pem', SIMULATOR_CLIENT_SECRET: 's', SIMULATOR: 'on' }, [
+        'SIMULATOR: expected auto or off while SIMULATOR_URL names a simulator running elsewhere, received "on"',
+      ]],
+      [{ SIMULATOR_URL: 'https://simulator:8443', SIMULATOR_CA_CERT_PATH: '/ca.pem', SIMULATOR_CLIENT_SECRET: 's', ENTRA_CLIENT_ID: CLIENT_ID, ENTRA_CLIENT_SECRET: 'x' }, [
+        'SIMULATOR_URL: expected to be unset while ENTRA_CLIENT_ID/ENTRA_CLIENT_SECRET are set, received "https://simulator:8443"',
+      ]],
+    ])('refuses an incomplete or conflicting SIMULATOR_URL setting: %j', (env, problems) => {
+      expect(problemsOf(env)).toEqual(problems);
     });
   });
 

@@ -18,7 +18,7 @@ import { allowPolicyRequest, baseCost, charge, requestCost, throttlePercentage, 
 export function createGraphEnv(ctx: SimulatorContext, routes: readonly RouteDef[]): GraphEnv {
   const env: GraphEnv = {
     ctx,
-    sealer: new Sealer(),
+    sealer: new Sealer(ctx.sealKey),
     throttle: new ThrottleState(),
     random: mulberry32(0x5eed),
     dispatch: (claims, req) => dispatch(env, routes, claims, req),

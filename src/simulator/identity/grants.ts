@@ -128,6 +128,16 @@ export class IdentityGrants {
     return this.refreshTokens.get(token);
   }
 
+  /** The refresh tokens still usable, for a snapshot (persistence.ts). */
+  exportRefreshTokens(): Array<[string, RefreshTokenRecord]> {
+    this.sweep();
+    return [...this.refreshTokens.entries()];
+  }
+
+  restoreRefreshTokens(entries: Iterable<[string, RefreshTokenRecord]>): void {
+    for (const [token, record] of entries) this.refreshTokens.set(token, record);
+  }
+
   /** Drops what can no longer be used: expired transactions and codes, rotated tokens past their grace. */
   private sweep(): void {
     const now = this.now();

@@ -191,6 +191,18 @@ export class SubscriptionStore {
     return s;
   }
 
+  /** The subscriptions alive now, for a snapshot (persistence.ts). Queued deliveries are not kept. */
+  exportSubscriptions(): SimSubscription[] {
+    this.expire();
+    return [...this.subscriptions.values()];
+  }
+
+  /** Subscriptions a snapshot kept; changes logged since their notifiedSeq are delivered. */
+  restoreSubscriptions(list: readonly SimSubscription[]): void {
+    for (const s of list) this.subscriptions.set(s.id, { ...s });
+    if (list.length) this.ensureTimer();
+  }
+
   /** Stops the watcher; with discardPending (the simulator closing) queued notifications are dropped too. */
   close(opts: { discardPending?: boolean } = {}): void {
     if (this.timer) clearInterval(this.timer);
