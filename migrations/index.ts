@@ -17,6 +17,7 @@ import { SnapshotReadIndexes1795850000000 } from './1795850000000-SnapshotReadIn
 import { CacheInvalidation1795860000000 } from './1795860000000-CacheInvalidation';
 import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscriptions';
 import { SnapshotInvalidation1795920000000 } from './1795920000000-SnapshotInvalidation';
+import { ApiKeyChanges1795920001000 } from './1795920001000-ApiKeyChanges';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -34,4 +35,5 @@ export const migrations: Function[] = [
   CacheInvalidation1795860000000,
   GraphSubscriptions1795900000000,
   SnapshotInvalidation1795920000000,
+  ApiKeyChanges1795920001000,
 ];
