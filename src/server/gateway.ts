@@ -73,6 +73,9 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: express would hash every response body (a GraphQL POST answer is never revalidated; the profile of
+  // issue 10's bench showed it on every request); the explorer's assets are sent with no-store anyway.
+  app.set('etag', false);
   const httpServer = createServer(app);
   const webSocket = attachGraphQLWebSocket({
     httpServer,
