@@ -40,20 +40,6 @@ class Binder {
 const USER_COLUMNS = 'id, display_name, user_principal_name, mail, department, job_title, account_enabled, user_type';
 const GROUP_COLUMNS = 'id, display_name, group_types, membership_rule, security_enabled, mail_enabled';
 
-/** Characters of a display name the prefix-page indexes hold (migration 1795920002000). */
-const NAME_HEAD = 3;
-
-/**
- * A display-name prefix: the LIKE on the whole prefix, and, for a prefix of NAME_HEAD characters or more, the
- * equality on its head that lets the (tenant_id, head, id) index give the matches in id order (a page, O(page)).
- * Both sides are lower-cased by the same JavaScript lowering, so a name matching the LIKE always has that head.
- */
-function namePrefixConditions(b: Binder, argument: string, value: string): string[] {
-  const like = `lower(display_name) LIKE ${b.bind(prefixTerm(argument, value))}`;
-  const chars = [...value.toLowerCase()];
-  return chars.length >= NAME_HEAD ? [`left(lower(display_name), ${NAME_HEAD}) = ${b.bind(chars.slice(0, NAME_HEAD).join(''))}`, like] : [like];
-}
-
 function prefixTerm(argument: string, value: string): string {
   if (value.trim() === '') throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument}: expected some text to match the start of, got an empty string`);
   return `${likeEscape(value.toLowerCase())}%`;
@@ -67,7 +53,7 @@ function userConditions(b: Binder, filter: UserFilter | null | undefined, search
   if (filter?.accountEnabled != null) where.push(`account_enabled = ${b.bind(filter.accountEnabled)}`);
   if (filter?.userType != null) where.push(`lower(user_type) = lower(${b.bind(filter.userType)})`);
   if (filter?.displayNameStartsWith != null) {
-    where.push(...namePrefixConditions(b, 'filter.displayNameStartsWith', filter.displayNameStartsWith));
+    where.push(`lower(display_name) LIKE ${b.bind(prefixTerm('filter.displayNameStartsWith', filter.displayNameStartsWith))}`);
   }
   if (search != null) where.push(searchCondition(b, search.trim().toLowerCase(), ['display_name', 'mail', 'user_principal_name']));
   return where;
@@ -105,7 +91,7 @@ function groupConditions(b: Binder, filter: GroupFilter | null | undefined): str
       break;
   }
   if (filter?.dynamic != null) where.push(`${filter.dynamic ? '' : 'NOT '}'DynamicMembership' = ANY(group_types)`);
-  if (filter?.nameStartsWith != null) where.push(...namePrefixConditions(b, 'filter.nameStartsWith', filter.nameStartsWith));
+  if (filter?.nameStartsWith != null) where.push(`lower(display_name) LIKE ${b.bind(prefixTerm('filter.nameStartsWith', filter.nameStartsWith))}`);
   return where;
 }
 

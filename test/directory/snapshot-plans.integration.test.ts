@@ -146,22 +146,15 @@ describe('a page costs O(page)', () => {
 
 describe('prefixes and search read the matching rows through their indexes, not the tenant', () => {
   it.each([
-    ['a display-name prefix', () => userPageSql(tenant, { displayNameStartsWith: 'Quinn 0' }, null, { afterId: null, limit: PAGE }), /^snapshot_users_name_(prefix|head)$/],
+    ['a display-name prefix', () => userPageSql(tenant, { displayNameStartsWith: 'Quinn 0' }, null, { afterId: null, limit: PAGE }), 'snapshot_users_name_prefix'],
     ['a search term (a word of a name)', () => userPageSql(tenant, null, '3f2a', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
     ['a search term (a sign-in name)', () => userPageSql(tenant, null, 'user4242', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
-    ['a group-name prefix', () => groupPageSql(tenant, { nameStartsWith: 'group 19', kind: GroupKind.SECURITY }, { afterId: null, limit: PAGE }), /^snapshot_groups_name_(prefix|head)$/],
+    ['a group-name prefix', () => groupPageSql(tenant, { nameStartsWith: 'group 19', kind: GroupKind.SECURITY }, { afterId: null, limit: PAGE }), 'snapshot_groups_name_prefix'],
   ])('%s: no sequential scan, read through its index', async (_name, build, index) => {
     const plan = await explain(build());
     expect(plan.types).not.toContain('Seq Scan');
-    expect(plan.indexes).toContainEqual(expect.stringMatching(index));
+    expect(plan.indexes).toContain(index);
     expect(plan.rowsRead).toBeLessThan(USERS / 20);
-  });
-
-  it('a common display-name prefix (1 user in 20) reads a page in id order from the name-head index, not every match', async () => {
-    const plan = await explain(userPageSql(tenant, { displayNameStartsWith: 'quinn' }, null, { afterId: null, limit: PAGE }));
-    noSeqScanOrSort(plan.types);
-    expect(plan.indexes).toEqual(['snapshot_users_name_head']);
-    expect(plan.rowsRead).toBeLessThanOrEqual(PAGE * 2);
   });
 
   it('totalCount of a filtered list counts from an index, not a sequential scan', async () => {

@@ -7,11 +7,8 @@ const first = { afterId: null, limit: 101 };
 
 describe('user filters and search', () => {
   it.each([
-    // A prefix of 3 characters or more: the LIKE, and its lower-cased head (the id-ordered index's key).
-    ['a prefix with LIKE wildcards', { displayNameStartsWith: '50%_Off\\' }, null, ['50\\%\\_off\\\\%', '50%']],
-    ['a prefix with a quote', { displayNameStartsWith: "O'Br" }, null, ["o'br%", "o'b"]],
-    ['a prefix of 2 characters: the LIKE only', { displayNameStartsWith: 'Qu' }, null, ['qu%']],
-    ['a prefix whose head is outside the BMP (characters, not UTF-16 units)', { displayNameStartsWith: 'Ö😀bc' }, null, ['ö😀bc%', 'ö😀b']],
+    ['a prefix with LIKE wildcards', { displayNameStartsWith: '50%_Off\\' }, null, ['50\\%\\_off\\\\%']],
+    ['a prefix with a quote', { displayNameStartsWith: "O'Br" }, null, ["o'br%"]],
     ['an equality filter keeps its text as given', { department: "R&D'; DROP TABLE x; --" }, null, ["R&D'; DROP TABLE x; --"]],
     ['a search word: contains, prefix, word start (regex escaped)', null, ' Qu(i)nn* ', ['%qu(i)nn*%', 'qu(i)nn*%', '[[:space:].@_-]qu\\(i\\)nn\\*']],
     ['a search term with a separator: no word-start form', null, 'avery.quinn', ['%avery.quinn%', 'avery.quinn%']],
