@@ -16,6 +16,8 @@ import { TenantKeys1795840001000 } from './1795840001000-TenantKeys';
 import { SnapshotReadIndexes1795850000000 } from './1795850000000-SnapshotReadIndexes';
 import { CacheInvalidation1795860000000 } from './1795860000000-CacheInvalidation';
 import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscriptions';
+import { SnapshotInvalidation1795920000000 } from './1795920000000-SnapshotInvalidation';
+import { ApiKeyChanges1795920001000 } from './1795920001000-ApiKeyChanges';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -32,4 +34,6 @@ export const migrations: Function[] = [
   SnapshotReadIndexes1795850000000,
   CacheInvalidation1795860000000,
   GraphSubscriptions1795900000000,
+  SnapshotInvalidation1795920000000,
+  ApiKeyChanges1795920001000,
 ];

@@ -1,4 +1,9 @@
-/** GraphQL types of the access part: tiers, mappings, the preview of a mapping change, a user's tier. */
+/**
+ * GraphQL types of the access part: tiers, mappings, the preview of a mapping change, a user's tier.
+ *
+ * The types of accessTier's answer (the hot path) are `simpleResolvers`: their fields are plain properties with
+ * no middleware, so graphql-js's default resolver reads them instead of a type-graphql wrapper per field.
+ */
 import 'reflect-metadata';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { PreviewWarningCode, TierReason } from './tier-resolution';
@@ -36,7 +41,7 @@ registerEnumType(TierSource, {
   },
 });
 
-@ObjectType('AccessTier', { description: "One of the product's access tiers (the same for every tenant)." })
+@ObjectType('AccessTier', { simpleResolvers: true, description: "One of the product's access tiers (the same for every tenant)." })
 export class AccessTierObject {
   @Field(() => ID)
   id!: string;
@@ -75,7 +80,7 @@ export class TierMappingObject {
   createdBy!: string;
 }
 
-@ObjectType('TierUser', { description: 'A user as tier decisions see them, read live from Microsoft Graph.' })
+@ObjectType('TierUser', { simpleResolvers: true, description: 'A user as tier decisions see them, read live from Microsoft Graph.' })
 export class TierUserObject {
   @Field(() => ID, { description: "The user's Entra object id." })
   id!: string;
@@ -90,7 +95,7 @@ export class TierUserObject {
   accountEnabled!: boolean | null;
 }
 
-@ObjectType('TierGroup', { description: 'A mapped group that decided a tier.' })
+@ObjectType('TierGroup', { simpleResolvers: true, description: 'A mapped group that decided a tier.' })
 export class TierGroupObject {
   @Field(() => ID, { description: "The group's Entra object id." })
   id!: string;
@@ -99,7 +104,7 @@ export class TierGroupObject {
   displayName!: string | null;
 }
 
-@ObjectType('AccessTierDecision', { description: "A user's access tier (e.g. at first login), and why." })
+@ObjectType('AccessTierDecision', { simpleResolvers: true, description: "A user's access tier (e.g. at first login), and why." })
 export class AccessTierDecisionObject {
   @Field(() => TierUserObject)
   user!: TierUserObject;

@@ -1,12 +1,13 @@
-/** `createApiKey`, `revokeApiKey` and `apiKeys`: managing the keys callers use (tenants:admin). */
+/** `createApiKey`, `updateApiKey`, `revokeApiKey` and `apiKeys`: managing the keys callers use (tenants:admin). */
 import 'reflect-metadata';
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { GatewayContext } from '../core/context';
 import { Access } from '../core/auth/access';
 import { API_KEY_PAGE } from './api-key.service';
-import { ApiKeyObject, ApiKeyPage, CreateApiKeyInput, CreatedApiKey, toApiKeyObject } from './api-key.types';
+import { ApiKeyObject, ApiKeyPage, CreateApiKeyInput, CreatedApiKey, toApiKeyObject, UpdateApiKeyInput } from './api-key.types';
 import { requireCaller } from '../core/auth/guard';
 import { ApiScope } from '../core/auth/principal';
+import { ErrorCode, GatewayError } from '../core/errors';
 
 @Resolver()
 export class ApiKeyResolver {
@@ -18,6 +19,22 @@ export class ApiKeyResolver {
       requireCaller(ctx),
     );
     return { apiKey: toApiKeyObject(apiKey), secret: key };
+  }
+
+  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'input.tenantIds' })
+  @Mutation(() => ApiKeyObject, {
+    description:
+      "Changes an API key's name, scopes or tenants, with at most the rights of the caller; audited. Every instance applies it within moments; WebSocket connections open with the key are closed (code 4403) when its rights change.",
+  })
+  async updateApiKey(
+    @Arg('id', () => ID, { description: 'The key id.' }) id: string,
+    @Arg('input', () => UpdateApiKeyInput) input: UpdateApiKeyInput,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<ApiKeyObject> {
+    if (input.name === null) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'input.name: expected a name or nothing, received null (a key always has a name)');
+    if (input.scopes === null) throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'input.scopes: expected a list of scopes or nothing, received null');
+    const changes = { name: input.name, scopes: input.scopes, tenantIds: input.tenantIds };
+    return toApiKeyObject(await ctx.services.apiKeys.update(id, changes, requireCaller(ctx)));
   }
 
   @Access(ApiScope.TENANTS_ADMIN)

@@ -29,6 +29,13 @@ export interface CreatedApiKey {
   key: string;
 }
 
+/** A change to a key: each field left out stays as it is; `tenantIds: null` means every tenant. */
+export interface ApiKeyChanges {
+  name?: string;
+  scopes?: Rights['scopes'];
+  tenantIds?: Rights['tenantIds'];
+}
+
 export const API_KEY_PAGE = { default: 50, max: 100 } as const;
 const NAME_MAX = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -165,6 +172,48 @@ export class ApiKeyService {
     }
     const keys = await query.getMany();
     return { keys: keys.slice(0, first), hasNextPage: keys.length > first };
+  }
+
+  /**
+   * Changes a key's name, scopes or tenants. The actor must be able to manage the key as it is (else NOT_FOUND, as
+   * for revoke) and hold every right it gives it (else FORBIDDEN, as for create); a revoked key stays revoked and
+   * unchanged. The change and its audit row (api_key_changes: who, before, after) commit together; the trigger
+   * on api_keys notifies every instance, which drops the key from its cache and closes the key's WebSocket
+   * connections whose rights changed (watch()), as a revocation does.
+   */
+  async update(id: string, changes: ApiKeyChanges, actor: Principal): Promise<ApiKeyRecord> {
+    if (changes.name === undefined && changes.scopes === undefined && changes.tenantIds === undefined) {
+      throw badInput('input: expected at least one of name, scopes and tenantIds to change, received none');
+    }
+    const name = changes.name === undefined ? undefined : changes.name.trim();
+    if (name !== undefined && (name.length === 0 || name.length > NAME_MAX)) {
+      throw badInput(`input.name: expected 1 to ${NAME_MAX} characters, received ${name.length}`);
+    }
+    const updated = await this.dataSource.transaction(async (manager) => {
+      const keys = manager.getRepository(ApiKeyRecord);
+      // Locked: two concurrent changes of one key are applied (and audited) one after the other.
+      const key = await keys.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!key || !this.mayManage(actor, key)) throw new GatewayError(ErrorCode.NOT_FOUND, `API key ${id}: expected an existing key, found none`);
+      if (key.revokedAt) throw badInput(`id: API key ${id} was revoked at ${key.revokedAt.toISOString()}; a revoked key cannot be changed`);
+      const rights = validRights({ scopes: changes.scopes ?? key.scopes, tenantIds: changes.tenantIds === undefined ? key.tenantIds : changes.tenantIds });
+      const exceeding = rightsExceeding(actor, rights);
+      if (exceeding) throw new GatewayError(ErrorCode.FORBIDDEN, exceeding);
+      if (changes.tenantIds !== undefined) await this.requireTenantsExist(rights.tenantIds);
+      const before = { name: key.name, scopes: key.scopes, tenantIds: key.tenantIds };
+      const after = { name: name ?? key.name, scopes: [...rights.scopes], tenantIds: rights.tenantIds && [...rights.tenantIds] };
+      await keys.update({ id }, after);
+      await manager.query(`INSERT INTO api_key_changes (key_id, changed_by, before, after) VALUES ($1, $2, $3::jsonb, $4::jsonb)`, [
+        id,
+        describePrincipal(actor),
+        JSON.stringify(before),
+        JSON.stringify(after),
+      ]);
+      return Object.assign(key, after);
+    });
+    // This instance at once; every instance (this one too) through the trigger's notification.
+    this.cache.delete(id);
+    this.options.logger?.info({ keyId: id, changedBy: describePrincipal(actor), scopes: updated.scopes, tenantIds: updated.tenantIds }, 'API key changed');
+    return updated;
   }
 
   /** Revoking twice is not an error; a key beyond the actor's rights is NOT_FOUND (its existence is not told). */

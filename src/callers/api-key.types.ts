@@ -59,6 +59,18 @@ export class CreateApiKeyInput {
   tenantIds?: string[] | null;
 }
 
+@InputType({ description: 'Changes to an API key; fields left out stay as they are. It may not get more rights than the caller has.' })
+export class UpdateApiKeyInput {
+  @Field(() => String, { nullable: true, description: 'A new name (1 to 100 characters).' })
+  name?: string | null;
+
+  @Field(() => [ApiScope], { nullable: true, description: 'The new scopes (replacing the old ones); at least one.' })
+  scopes?: ApiScope[] | null;
+
+  @Field(() => [ID], { nullable: true, description: 'The new tenants (replacing the old ones); null for every tenant; leave out to keep them.' })
+  tenantIds?: string[] | null;
+}
+
 @ObjectType({ description: 'A freshly created API key and its secret.' })
 export class CreatedApiKey {
   @Field(() => ApiKeyObject, { description: 'The key as listed from now on.' })

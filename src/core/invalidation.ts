@@ -12,8 +12,11 @@
 
 export const INVALIDATION_CHANNEL = 'gateway_invalidation';
 
-/** What changed: an API key (id), a tenant (id), the tier list (a tier id), a tenant's mappings (tenant id). */
-export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings'] as const;
+/**
+ * What changed: an API key (id), a tenant (id), the tier list (a tier id), a tenant's mappings (tenant id), a
+ * tenant's snapshot (tenant id: a sync round committed, or the sync state went away).
+ */
+export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings', 'snapshot'] as const;
 export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
 
 export interface Invalidation {

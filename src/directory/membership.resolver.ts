@@ -78,9 +78,9 @@ export class UserMembershipResolver {
     const { decision, cursor } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields: liveOnly('Group', fields).length > 0, list });
     if (decision.source === AnswerSource.SNAPSHOT) {
       const origin = await snapshot.origin();
-      const page = await snapshot.page<GroupRow, Group>(
+      const page = await snapshot.nestedPage<GroupRow, Group>(
         { ...list, first: top, cursor },
-        (keyset) => userGroupsSql(user.tenantId, user.id, transitive, keyset),
+        { batchKey: String(transitive), parentId: user.id, listSql: (parents, limit) => userGroupsSql(user.tenantId, parents, transitive, limit) },
         (row) => groupFromRow(row, user.tenantId, origin),
       );
       if (decision.fillLiveFields) await fillLiveFields(directory, page.edges.map((e) => e.node), (type) => liveOnly(type, fields));
@@ -148,9 +148,9 @@ export class GroupMembershipResolver {
     const { decision, cursor } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields, list });
     if (decision.source === AnswerSource.SNAPSHOT) {
       const origin = await snapshot.origin();
-      const page = await snapshot.page<MemberRow, User | Group | ServicePrincipal>(
+      const page = await snapshot.nestedPage<MemberRow, User | Group | ServicePrincipal>(
         { ...list, first: top, cursor },
-        (keyset) => groupMembersSql(group.tenantId, group.id, transitive, keyset),
+        { batchKey: String(transitive), parentId: group.id, listSql: (parents, limit) => groupMembersSql(group.tenantId, parents, transitive, limit) },
         (row) => memberFromRow(row, group.tenantId, origin),
       );
       if (decision.fillLiveFields) await fillLiveFields(directory, page.edges.map((e) => e.node), fieldsOf);

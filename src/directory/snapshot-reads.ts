@@ -5,6 +5,7 @@
  * through the request's $batch loader. Resolvers call `ctx.directory(tenantId)` first: that is the
  * authorization (directory:read on the tenant), for snapshot reads exactly as for live ones.
  */
+import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import type { GatewayContext } from '../core/context';
 import { ErrorCode, GatewayError } from '../core/errors';
@@ -18,7 +19,7 @@ import { objectLink } from './directory-queries';
 import type { TenantDirectory } from './graph-access';
 import { AnswerSource, decideSource, DirectorySource, type SnapshotState, type SourceDecision } from './read-source';
 import { graphSelect } from './select';
-import type { Keyset, Sql } from './snapshot-sql';
+import type { Keyset, ParentPage, Sql } from './snapshot-sql';
 import { snapshotStateSql } from './snapshot-sql';
 
 /** Fields of each type the snapshot does not hold: read live for the page's objects when selected. */
@@ -45,6 +46,8 @@ interface SnapshotCursor {
 /** One tenant's snapshot for one request: its state is read once, however many fields ask. */
 export class SnapshotDirectory {
   private state: Promise<SnapshotState> | undefined;
+  /** Nested lists of this request, one loader per list and arguments: a page of parents costs one statement. */
+  private readonly nested = new Map<string, DataLoader<ParentPage, Array<{ parent_ord: number; id: string }>, string>>();
 
   constructor(
     readonly tenantId: string,
@@ -87,14 +90,53 @@ export class SnapshotDirectory {
    * One keyset page: `first` rows after the cursor (one more is read to know whether more follow), each edge's
    * cursor the row's id. `count` runs only on a first page whose totalCount was selected; later pages carry it.
    */
-  async page<R extends { id: string }, N>(
+  page<R extends { id: string }, N>(
     request: { field: string; key: string; first: number; cursor: SnapshotCursor | null; count?: () => Sql },
     pageSql: (keyset: Keyset) => Sql,
     toNode: (row: R) => N,
   ): Promise<SourcedConnection<N>> {
+    return this.assemble(request, (keyset) => this.query<R>(pageSql(keyset)), toNode);
+  }
+
+  /**
+   * One parent's page of a nested list (a group's members, a user's groups), read together with the pages of
+   * every other parent that asks for the same list with the same arguments in this tick: one statement for all
+   * (`listSql` for many parents, snapshot-sql.ts), each parent's rows its own keyset page.
+   */
+  nestedPage<R extends { id: string }, N>(
+    request: { field: string; key: string; first: number; cursor: SnapshotCursor | null },
+    list: { batchKey: string; parentId: string; listSql: (parents: readonly ParentPage[], limit: number) => Sql },
+    toNode: (row: R) => N,
+  ): Promise<SourcedConnection<N>> {
+    const loaderKey = `${request.field}|${list.batchKey}|${request.first + 1}`;
+    let loader = this.nested.get(loaderKey);
+    if (!loader) {
+      const limit = request.first + 1;
+      loader = new DataLoader(
+        async (parents: readonly ParentPage[]) => {
+          const rows = await this.query<{ parent_ord: number; id: string }>(list.listSql(parents, limit));
+          const byParent = parents.map(() => [] as Array<{ parent_ord: number; id: string }>);
+          for (const row of rows) byParent[row.parent_ord - 1].push(row);
+          // Lower-case hex text orders as PostgreSQL orders uuids (byte by byte): the keyset's order.
+          for (const own of byParent) own.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+          return byParent;
+        },
+        { cacheKeyFn: (p) => `${p.parentId}|${p.afterId ?? ''}`, maxBatchSize: 500 },
+      );
+      this.nested.set(loaderKey, loader);
+    }
+    const parentLoader = loader;
+    return this.assemble(request, (keyset) => parentLoader.load({ parentId: list.parentId, afterId: keyset.afterId }) as unknown as Promise<R[]>, toNode);
+  }
+
+  private async assemble<R extends { id: string }, N>(
+    request: { field: string; key: string; first: number; cursor: SnapshotCursor | null; count?: () => Sql },
+    read: (keyset: Keyset) => Promise<R[]>,
+    toNode: (row: R) => N,
+  ): Promise<SourcedConnection<N>> {
     const { field, key, first, cursor } = request;
     const [rows, count, origin] = await Promise.all([
-      this.query<R>(pageSql({ afterId: cursor?.after ?? null, limit: first + 1 })),
+      read({ afterId: cursor?.after ?? null, limit: first + 1 }),
       cursor ? Promise.resolve(cursor.count) : request.count ? this.query<{ count: number }>(request.count()).then(([row]) => row.count) : Promise.resolve(null),
       this.origin(),
     ]);

@@ -153,62 +153,100 @@ export function groupByIdSql(tenantId: string, id: string): Sql {
 const MEMBER_COLUMNS = `m.member_id AS id, m.member_type,
   coalesce(u.display_name, g.display_name) AS display_name, u.user_principal_name, u.mail, u.department, u.job_title, u.account_enabled, u.user_type,
   g.group_types, g.membership_rule, g.security_enabled, g.mail_enabled`;
-const MEMBER_JOINS = `LEFT JOIN snapshot_users u ON m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id
-  LEFT JOIN snapshot_groups g ON m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id`;
+/**
+ * Each member's row, looked up by primary key per membership row, in the memberships' index order. LATERAL with
+ * OFFSET 0 (not pulled up into a join): otherwise, for a batch of parents, the planner plans every group at the
+ * average group's size and may hash-join and sort ALL the members of a big group to return a page of them.
+ */
+const MEMBER_JOINS = `LEFT JOIN LATERAL (SELECT * FROM snapshot_users u WHERE m.member_type = 'user' AND u.tenant_id = m.tenant_id AND u.id = m.member_id OFFSET 0) u ON true
+  LEFT JOIN LATERAL (SELECT * FROM snapshot_groups g WHERE m.member_type = 'group' AND g.tenant_id = m.tenant_id AND g.id = m.member_id OFFSET 0) g ON true`;
 /** Users and groups that exist (not deleted), service principals (the snapshot holds only their id); no other kinds. */
 const VISIBLE_MEMBER = `((m.member_type = 'user' AND u.deleted_at IS NULL AND u.id IS NOT NULL) OR (m.member_type = 'group' AND g.deleted_at IS NULL AND g.id IS NOT NULL) OR m.member_type = 'servicePrincipal')`;
 
+/** One parent of a batched nested list: its id and where its page starts (its own cursor, or none). */
+export interface ParentPage {
+  parentId: string;
+  afterId: string | null;
+}
+
+/** Below every object id: stands for "no cursor" so that one comparison serves every parent of a batch. */
+const NO_CURSOR = '00000000-0000-0000-0000-000000000000';
+
 /**
- * A group's members. Direct: the membership primary key (tenant_id, group_id, member_id) gives the order, O(page).
- * Transitive: the groups nested below (cycle-safe: UNION), then their members once each, in id order; this walks
- * the nested groups' memberships (O(members of the tree)), never the tenant.
+ * A nested list for many parents in ONE statement (the request's loader gathers a page of parents): each parent's
+ * keyset page is a LATERAL subquery, so every parent gets its own `limit` rows after its own cursor, in its own id
+ * order (per-parent Relay paging stays exact), and a parent costs what its page costs, O(page), as if asked alone.
+ * Rows carry `parent_ord`, the parent's 1-based position in `parents`; the caller puts each parent's rows in id
+ * order (no sort node over the whole batch here: the plans test holds pages to index order).
  */
-export function groupMembersSql(tenantId: string, groupId: string, transitive: boolean, keyset: Keyset): Sql {
-  const b = new Binder();
-  b.bind(tenantId);
-  const group = b.bind(groupId);
-  const after = keyset.afterId === null ? '' : `AND m.member_id > ${b.bind(keyset.afterId)}::uuid`;
-  const limit = b.bind(keyset.limit);
-  if (!transitive) {
-    return {
-      text: `SELECT ${MEMBER_COLUMNS} FROM snapshot_memberships m ${MEMBER_JOINS}
-        WHERE m.tenant_id = $1 AND m.group_id = ${group}::uuid ${after} AND ${VISIBLE_MEMBER}
-        ORDER BY m.member_id LIMIT ${limit}`,
-      values: b.values,
-    };
+function perParent(b: Binder, parents: readonly ParentPage[], limit: number, lateral: (parent: string, after: string, limit: string) => string): Sql {
+  if (parents.length === 1) {
+    // One parent (a list asked at the top, or a page of one): its id as a value the planner sees, so that it
+    // plans for THIS group's size (a group holding the whole tenant gets an ordered index scan, not a sort of
+    // its members, which the average group's estimate would give).
+    const [only] = parents;
+    const parent = `${b.bind(only.parentId)}::uuid`;
+    const after = `${b.bind(only.afterId ?? NO_CURSOR)}::uuid`;
+    return { text: `SELECT 1 AS parent_ord, x.* FROM (${lateral(parent, after, b.bind(limit))}) x`, values: b.values };
   }
+  const ids = b.bind(parents.map((p) => p.parentId));
+  const afters = b.bind(parents.map((p) => p.afterId ?? NO_CURSOR));
+  const perPage = b.bind(limit);
   return {
-    text: `WITH RECURSIVE nested(id) AS (
-        SELECT ${group}::uuid
-        UNION
-        SELECT m.member_id FROM snapshot_memberships m JOIN nested n ON m.group_id = n.id
-          JOIN snapshot_groups ng ON ng.tenant_id = m.tenant_id AND ng.id = m.member_id AND ng.deleted_at IS NULL
-         WHERE m.tenant_id = $1 AND m.member_type = 'group'
-      )
-      SELECT DISTINCT ON (m.member_id) ${MEMBER_COLUMNS} FROM snapshot_memberships m JOIN nested n ON m.group_id = n.id ${MEMBER_JOINS}
-       WHERE m.tenant_id = $1 AND m.member_id <> ${group}::uuid ${after} AND ${VISIBLE_MEMBER}
-       ORDER BY m.member_id LIMIT ${limit}`,
+    text: `SELECT p.ord::int AS parent_ord, x.* FROM unnest(${ids}::uuid[], ${afters}::uuid[]) WITH ORDINALITY AS p(parent_id, after_id, ord)
+      CROSS JOIN LATERAL (${lateral('p.parent_id', 'p.after_id', perPage)}) x`,
     values: b.values,
   };
 }
 
 /**
- * The groups a user is in: direct from the memberships (index (tenant_id, member_id, group_id)), transitive from
- * the effective memberships the sync keeps (index (tenant_id, user_id, group_id)); deleted groups never.
+ * Groups' members. Direct: the membership primary key (tenant_id, group_id, member_id) gives the order, O(page).
+ * Transitive: the groups nested below (cycle-safe: UNION), then a merge of their member lists: each nested group's
+ * first page after the cursor (from the same index, in order), then the first page of those, once each. That
+ * reads O(nested groups x page) rows, never all the members of a big group (the page's k smallest ids are each
+ * among the first k of some nested group's own list), nor the tenant.
  */
-export function userGroupsSql(tenantId: string, userId: string, transitive: boolean, keyset: Keyset): Sql {
+export function groupMembersSql(tenantId: string, parents: readonly ParentPage[], transitive: boolean, limit: number): Sql {
   const b = new Binder();
   b.bind(tenantId);
-  const user = b.bind(userId);
+  return perParent(b, parents, limit, (group, after, perPage) =>
+    transitive
+      ? `WITH RECURSIVE nested(id) AS (
+          SELECT ${group}
+          UNION
+          SELECT m.member_id FROM snapshot_memberships m JOIN nested n ON m.group_id = n.id
+            JOIN snapshot_groups ng ON ng.tenant_id = m.tenant_id AND ng.id = m.member_id AND ng.deleted_at IS NULL
+           WHERE m.tenant_id = $1 AND m.member_type = 'group'
+        )
+        SELECT DISTINCT ON (c.id) c.* FROM nested n
+          CROSS JOIN LATERAL (SELECT ${MEMBER_COLUMNS} FROM snapshot_memberships m ${MEMBER_JOINS}
+             WHERE m.tenant_id = $1 AND m.group_id = n.id AND m.member_id <> ${group} AND m.member_id > ${after} AND ${VISIBLE_MEMBER}
+             ORDER BY m.member_id LIMIT ${perPage}) c
+         ORDER BY c.id LIMIT ${perPage}`
+      : `SELECT ${MEMBER_COLUMNS} FROM snapshot_memberships m ${MEMBER_JOINS}
+          WHERE m.tenant_id = $1 AND m.group_id = ${group} AND m.member_id > ${after} AND ${VISIBLE_MEMBER}
+          ORDER BY m.member_id LIMIT ${perPage}`,
+  );
+}
+
+/**
+ * The groups users are in: direct from the memberships (index (tenant_id, member_id, group_id)), transitive from
+ * the effective memberships the sync keeps (index (tenant_id, user_id, group_id)); deleted groups never.
+ */
+export function userGroupsSql(tenantId: string, parents: readonly ParentPage[], transitive: boolean, limit: number): Sql {
+  const b = new Binder();
+  b.bind(tenantId);
   const [table, column] = transitive ? ['snapshot_effective', 'user_id'] : ['snapshot_memberships', 'member_id'];
-  const after = keyset.afterId === null ? '' : `AND r.group_id > ${b.bind(keyset.afterId)}::uuid`;
-  return {
-    text: `SELECT ${GROUP_COLUMNS.split(', ').map((c) => `g.${c}`).join(', ')} FROM ${table} r
-      JOIN snapshot_groups g ON g.tenant_id = r.tenant_id AND g.id = r.group_id AND g.deleted_at IS NULL
-      WHERE r.tenant_id = $1 AND r.${column} = ${user}::uuid ${after}
-      ORDER BY r.group_id LIMIT ${b.bind(keyset.limit)}`,
-    values: b.values,
-  };
+  return perParent(
+    b,
+    parents,
+    limit,
+    // The group by primary key per membership row, in the membership index's order (see MEMBER_JOINS).
+    (user, after, perPage) => `SELECT ${GROUP_COLUMNS.split(', ').map((c) => `g.${c}`).join(', ')} FROM ${table} r
+      JOIN LATERAL (SELECT * FROM snapshot_groups g WHERE g.tenant_id = r.tenant_id AND g.id = r.group_id AND g.deleted_at IS NULL OFFSET 0) g ON true
+      WHERE r.tenant_id = $1 AND r.${column} = ${user} AND r.group_id > ${after}
+      ORDER BY r.group_id LIMIT ${perPage}`,
+  );
 }
 
 /** The tenant's status and its last completed sync round, with the age by the database's clock: one round trip. */

@@ -5,7 +5,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { RequestHandler } from 'express';
@@ -77,6 +77,9 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: express would hash every response body (a GraphQL POST answer is never revalidated; the profile of
+  // issue 10's bench showed it on every request); the explorer's assets are sent with no-store anyway.
+  app.set('etag', false);
   const httpServer = createServer(app);
   const webSocket = attachGraphQLWebSocket({
     httpServer,
@@ -122,6 +125,11 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
       queryLimitsPlugin(config.server.queryLimits, { measures: (ctx) => ctx.principal !== null }),
       // The explorer (explorer.ts, mounted below) is the landing page: GraphiQL from npm, no CDN.
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo's default cache-control plugin runs a hook on every resolved field of every operation (issue 10's
+      // profile) to compute a policy that is always "not cacheable" here (no type or field has a hint): off, and
+      // the header it sent, no-store, is set once below.
+      ApolloServerPluginCacheControlDisabled(),
+      noStore,
     ],
   });
   await apollo.start();
@@ -257,6 +265,17 @@ function drainWebSocket(webSocket: GraphQLWebSocket): ApolloServerPlugin<Gateway
     },
   };
 }
+
+/** What the cache-control plugin answered for every operation (nothing here is cacheable): `cache-control: no-store`. */
+const noStore: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
 
 const errorLogging: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {

@@ -69,6 +69,7 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
     clientFor: (tenantId) => directory.client(tenantId),
     access,
     logger: deps.logger,
+    invalidation,
     afterRound: (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true }),
   });
   const notifications = new NotificationsService({

@@ -8,7 +8,9 @@ import type { AccessService } from '../access/access.service';
 import type { SyncConfig } from '../config';
 import type { GraphClient } from '../graph';
 import type { Logger } from '../logging';
+import type { InvalidationBus } from '../core/invalidation';
 import { SyncStateRecord } from './snapshot.entity';
+import { freshness, SnapshotFactsCache } from './snapshot-facts-cache';
 import { SyncEngine, type SyncEngineOptions, type RoundResult, type SyncHooks } from './sync-engine';
 import { SyncScheduler } from './sync-scheduler';
 
@@ -21,7 +23,12 @@ export interface SyncServiceDeps {
   hooks?: SyncHooks;
   /** After each round that ran (the drift rules). */
   afterRound?: SyncEngineOptions['afterRound'];
+  /** Keeps the per-process snapshot facts cache true; without it (CLI, unit tests) every read is a round trip. */
+  invalidation?: InvalidationBus;
 }
+
+/** Users whose snapshot facts are held per process (each a few hundred bytes plus their groups). */
+const FACTS_CACHE_ENTRIES = 50_000;
 
 export interface SnapshotUserFacts {
   user: { id: string; displayName: string | null; userPrincipalName: string | null; accountEnabled: boolean | null };
@@ -33,10 +40,13 @@ export interface SnapshotUserFacts {
 
 export class SyncService {
   readonly engine: SyncEngine;
+  /** accessTier's facts, per process (snapshot-facts-cache.ts). */
+  readonly facts: SnapshotFactsCache;
   private scheduler: SyncScheduler | undefined;
 
   constructor(private readonly deps: SyncServiceDeps) {
     const logger = deps.logger.child({ component: 'sync' });
+    this.facts = new SnapshotFactsCache(deps.invalidation, FACTS_CACHE_ENTRIES);
     this.engine = new SyncEngine({
       dataSource: deps.dataSource,
       clientFor: deps.clientFor,
@@ -74,26 +84,37 @@ export class SyncService {
    * A user's facts from the snapshot when its last round completed at most `maxAgeSeconds` ago; null when the
    * snapshot is older, missing, or does not hold the user (then the caller reads live).
    *
-   * One round trip: freshness (sync_state), the user (snapshot_users) and their effective groups with names
-   * (snapshot_effective, snapshot_groups) in one named prepared statement sent straight through the pool, so
-   * PostgreSQL plans it once per connection and no ORM builds anything on accessTier's path.
+   * In the steady state no round trip: the facts of a user already answered come from the per-process cache,
+   * which every committed round drops on every instance (snapshot-facts-cache.ts); freshness and age are computed
+   * from the round's completion time at each answer. Otherwise one round trip: freshness (sync_state), the user
+   * (snapshot_users) and their effective groups with names (snapshot_effective, snapshot_groups) in one named
+   * prepared statement sent straight through the pool, so PostgreSQL plans it once per connection and no ORM
+   * builds anything on accessTier's path.
    */
   async userFacts(tenantId: string, ref: { kind: 'id' | 'userPrincipalName'; value: string }, maxAgeSeconds: number): Promise<SnapshotUserFacts | null> {
     if (maxAgeSeconds <= 0) return null;
     const byId = ref.kind === 'id';
     if (byId && !/^[0-9a-f-]{36}$/i.test(ref.value)) return null;
+    const cached = this.facts.get(tenantId, ref);
+    if (cached) {
+      const { fresh, ageSeconds } = freshness(cached.asOf, maxAgeSeconds, Date.now());
+      // Too old now: the statement would say so too (and finds out whether a newer round exists).
+      if (fresh) return { ...cached, ageSeconds };
+    }
+    const version = this.facts.version;
     const statement = byId ? USER_FACTS_BY_ID : USER_FACTS_BY_UPN;
     const pool = (this.deps.dataSource.driver as unknown as { master: Pool }).master;
     const { rows } = await pool.query<UserFactsRow>({ name: statement.name, text: statement.text, values: [tenantId, maxAgeSeconds, ref.value] });
     const [row] = rows;
     // No row: the snapshot is stale or missing; a row without id: fresh, but it does not hold the user.
     if (!row || row.id === null) return null;
-    return {
+    const facts = {
       user: { id: row.id, displayName: row.display_name, userPrincipalName: row.user_principal_name, accountEnabled: row.account_enabled },
       groups: row.groups.map(([id, displayName]) => ({ id, displayName })),
       asOf: row.last_success_at,
-      ageSeconds: Math.max(0, Math.floor(row.age)),
     };
+    this.facts.set(tenantId, ref, facts, version);
+    return { ...facts, ageSeconds: Math.max(0, Math.floor(row.age)) };
   }
 }
 

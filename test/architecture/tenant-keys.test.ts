@@ -10,6 +10,7 @@ const PRODUCT_WIDE: Record<string, string> = {
   tenants: 'the tenant registry itself (its id is the distribution value; a reference table)',
   access_tiers: 'tier definitions shared by every tenant (tier_mappings, per tenant, maps groups to them)',
   api_keys: "a caller's key may span several tenants (tenant_ids array) or all of them",
+  api_key_changes: 'the audit of api_keys changes: product-wide as the keys are (kept beside them)',
   oauth_states:
     'short-lived consent transactions found by the opaque state alone at the callback, before the tenant is known; keep on the coordinator',
   schema_migrations: "TypeORM's record of applied migrations",

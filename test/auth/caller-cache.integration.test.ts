@@ -118,6 +118,22 @@ it("a key's rights changed in the database (by an operator) reach the other inst
   expect(await socket.closed).toMatchObject({ code: 4403, reason: "Forbidden: the API key's rights changed; reconnect" });
 });
 
+it("a key's rights changed through updateApiKey on one instance reach the other within moments: its HTTP requests and its open sockets", async () => {
+  const key = await gwA.mintKey({ scopes: [ApiScope.TENANTS_ADMIN, ApiScope.EVENTS_READ] });
+  const id = keyIdOf(key);
+  expect(codesAt(await overHttp(gwB.graphqlUrl, KEYS_PAGE, bearer(key)), 'apiKeys')).toEqual([]);
+  const socket = await openSocketOnB(key);
+  const heard = heardOnB((m) => m.kind === 'api_key' && m.id === id);
+  const admin = await gwA.mintKey();
+  const update = `mutation($id: ID!) { updateApiKey(id: $id, input: { scopes: [EVENTS_READ] }) { scopes } }`;
+  expect(await overHttp(gwA.graphqlUrl, { query: update, variables: { id } }, bearer(admin))).toEqual({ data: { updateApiKey: { scopes: ['EVENTS_READ'] } } });
+  await heard;
+  expect(codesAt(await overHttp(gwB.graphqlUrl, KEYS_PAGE, bearer(key)), 'apiKeys')).toEqual(['FORBIDDEN']);
+  expect(await socket.closed).toMatchObject({ code: 4403, reason: "Forbidden: the API key's rights changed; reconnect" });
+  // The key itself still works, with its new rights.
+  expect(await overHttp(gwB.graphqlUrl, TYPENAME, bearer(key))).toEqual({ data: { __typename: 'Query' } });
+});
+
 it('a rolled-back change invalidates nothing, and last_used_at writes do not empty the cache', async () => {
   const key = await gwA.mintKey();
   const id = keyIdOf(key);

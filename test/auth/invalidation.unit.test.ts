@@ -9,6 +9,7 @@ describe('invalidation payloads', () => {
     ['tenant:6F1C2E3D-0000-4000-8000-0000000000A1', { kind: 'tenant', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
     ['tier:*', { kind: 'tier', id: '*' }],
     ['mappings:6f1c2e3d-0000-4000-8000-0000000000a1', { kind: 'mappings', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
+    ['snapshot:6F1C2E3D-0000-4000-8000-0000000000A1', { kind: 'snapshot', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
     ['users:1', null],
     ['tenant:', null],
     [':x', null],

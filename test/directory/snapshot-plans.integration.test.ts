@@ -86,6 +86,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
+const one = (parentId: string) => [{ parentId, afterId: null }];
+const biggestGroup = async () => (await q<{ group_id: string }>(`SELECT group_id FROM snapshot_memberships WHERE tenant_id = $1 GROUP BY group_id ORDER BY count(*) DESC LIMIT 1`, [tenant]))[0].group_id;
+
 const noSeqScanOrSort = (types: string[]) => expect(types.filter((t) => t === 'Seq Scan' || t === 'Sort')).toEqual([]);
 
 describe('a page costs O(page)', () => {
@@ -98,7 +101,7 @@ describe('a page costs O(page)', () => {
     ['disabled accounts', () => userPageSql(tenant, { accountEnabled: false }, null, { afterId: null, limit: PAGE })],
     ['department and enabled', () => userPageSql(tenant, { department: 'Sales', accountEnabled: true }, null, { afterId: null, limit: PAGE })],
     ['groups', () => groupPageSql(tenant, null, { afterId: null, limit: PAGE })],
-    ['members of the group holding everyone', async () => groupMembersSql(tenant, (await q(`SELECT group_id FROM snapshot_memberships WHERE tenant_id = $1 GROUP BY group_id ORDER BY count(*) DESC LIMIT 1`, [tenant]))[0].group_id, false, { afterId: null, limit: PAGE })],
+    ['members of the group holding everyone', async () => groupMembersSql(tenant, one(await biggestGroup()), false, PAGE)],
   ])('%s: index scans in id order, no sequential scan or sort, at most a page of rows read', async (_name, build) => {
     const plan = await explain(await build());
     noSeqScanOrSort(plan.types);
@@ -107,10 +110,33 @@ describe('a page costs O(page)', () => {
     expect(plan.rowsRead).toBeLessThanOrEqual(PAGE * 4);
   });
 
+  it('transitive members of the group holding everyone: a merge of the nested lists, a page of rows read, not its 100,000 members', async () => {
+    const plan = await explain(groupMembersSql(tenant, one(await biggestGroup()), true, PAGE));
+    expect(plan.types).not.toContain('Seq Scan');
+    expect(plan.rowsRead).toBeLessThanOrEqual(PAGE * 4);
+  });
+
+  it.each([false, true])('a page of 50 groups, the one holding everyone among them, with their members (transitive %p): one statement, O(groups x page) rows', async (transitive) => {
+    const groups = await q<{ id: string }>(`SELECT id FROM snapshot_groups WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT 49`, [tenant]);
+    const parents = [await biggestGroup(), ...groups.map((g) => g.id)].map((parentId) => ({ parentId, afterId: null }));
+    const nestedPage = 11; // members(first: 10)
+    const plan = await explain(groupMembersSql(tenant, parents, transitive, nestedPage));
+    expect(plan.types).not.toContain('Seq Scan');
+    expect(plan.rowsRead).toBeLessThanOrEqual(parents.length * nestedPage * 4);
+  });
+
+  it('a page of 50 users with their groups (transitive): one statement, O(users x page) rows', async () => {
+    const users = await q<{ id: string }>(`SELECT id FROM snapshot_users WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT 50`, [tenant]);
+    const plan = await explain(userGroupsSql(tenant, users.map((u) => ({ parentId: u.id, afterId: null })), true, 11));
+    expect(plan.types).not.toContain('Seq Scan');
+    expect(plan.indexes).toContain('snapshot_effective_user_group');
+    expect(plan.rowsRead).toBeLessThanOrEqual(50 * 11 * 3);
+  });
+
   it("a user's groups, direct and transitive: from the member index, in group id order", async () => {
     const [{ id }] = await q(`SELECT id FROM snapshot_users WHERE tenant_id = $1 AND deleted_at IS NULL LIMIT 1`, [tenant]);
     for (const transitive of [false, true]) {
-      const plan = await explain(userGroupsSql(tenant, id, transitive, { afterId: null, limit: PAGE }));
+      const plan = await explain(userGroupsSql(tenant, one(id), transitive, PAGE));
       expect(plan.types).not.toContain('Seq Scan');
       expect(plan.indexes).toContain(transitive ? 'snapshot_effective_user_group' : 'snapshot_memberships_member_group');
       expect(plan.rowsRead).toBeLessThanOrEqual(10);

@@ -9,6 +9,7 @@ import { GraphQLClient } from 'graphql-request';
 import { bearer } from '../support/gateway';
 import { connectTenant, graphqlError } from '../tenants/tenant-queries';
 import { startDirectoryBench, tenantReader, VERAFIELD, type DirectoryBench } from './directory-fixtures';
+import { countStatements } from '../auth/support/sql-count';
 
 interface Page<T> {
   source: 'LIVE' | 'SNAPSHOT';
@@ -175,6 +176,61 @@ describe('after a sync round', () => {
     }
     const onCall = await all(`user(id: "${U.onCallEngineer.id}")|groups`, 'transitive: true', 'id', 'SNAPSHOT');
     expect(onCall.nodes.map((g) => g.id)).toContain(G.engineering);
+  }, 180_000);
+
+  it('nested lists of a page of parents cost one statement per list, whatever the page size; each parent keeps its own Relay page', async () => {
+    const counter = countStatements('entra-gateway-test');
+    try {
+      const nested = (first: number) =>
+        `groups(first: ${first}, source: SNAPSHOT) { edges { node { id
+           direct: members(first: 3, source: SNAPSHOT) { edges { cursor node { ${MEMBER_FIELDS} } } pageInfo { hasNextPage endCursor } }
+           nested: members(first: 3, transitive: true, source: SNAPSHOT) { edges { node { ... on User { id } ... on Group { id } } } pageInfo { hasNextPage } } } } }
+         users(first: ${first}, source: SNAPSHOT) { edges { node { id groups(first: 2, transitive: true, source: SNAPSHOT) { edges { node { id } } pageInfo { hasNextPage } } } } }`;
+      type Nested = { groups: { edges: Array<{ node: { id: string; direct: Page<Node>; nested: Page<Node> } }> }; users: { edges: Array<{ node: { id: string; groups: Page<Node> } }> } };
+      const statementsFor = async (first: number) => {
+        await bench.read(nested(first)); // the API key and the tenant are cached; what is counted is the lists
+        await bench.gw.services.apiKeys.flushUsage();
+        counter.reset();
+        const data = await bench.read<Nested>(nested(first));
+        return { data, statements: [...counter.texts] };
+      };
+      const small = await statementsFor(2);
+      const large = await statementsFor(50);
+      expect(large.data.groups.edges.length).toBe(Math.min(50, VERAFIELD.counts.groups));
+      expect(large.data.users.edges).toHaveLength(50);
+      // The tenant, the snapshot state, the two top-level pages, and ONE statement per nested list (3) for the
+      // whole page: the same for 2 parents as for 50 (one per parent would be 2 x 50 + 50 more).
+      const batched = (statements: string[]) => statements.filter((text) => text.includes('CROSS JOIN LATERAL')).length;
+      expect([batched(small.statements), batched(large.statements)]).toEqual([3, 3]);
+      expect(large.statements.length).toBe(small.statements.length);
+      expect(large.statements.length).toBeLessThanOrEqual(7);
+      // Each parent's page is the one it gets asked alone, with a cursor that goes on from there.
+      for (const { node: group } of large.data.groups.edges) {
+        const direct = await all(`group(id: "${group.id}")|members`, 'transitive: false', MEMBER_FIELDS, 'SNAPSHOT', 100);
+        expect({ id: group.id, nodes: group.direct.edges.map((e) => e.node) }).toEqual({ id: group.id, nodes: direct.nodes.slice(0, 3) });
+        expect(group.direct.pageInfo.hasNextPage).toBe(direct.nodes.length > 3);
+        const transitive = await all(`group(id: "${group.id}")|members`, 'transitive: true', '... on User { id } ... on Group { id }', 'SNAPSHOT', 100);
+        expect(group.nested.edges.map((e) => e.node.id)).toEqual(transitive.nodes.slice(0, 3).map((n) => n.id));
+        expect(group.nested.pageInfo.hasNextPage).toBe(transitive.nodes.length > 3);
+        if (group.direct.pageInfo.hasNextPage) {
+          const next = await bench.read<{ group: { members: Page<Node> } }>(
+            `group(id: "${group.id}") { members(first: 100, after: $after, source: SNAPSHOT) { edges { node { ${MEMBER_FIELDS} } } } }`,
+            { after: group.direct.pageInfo.endCursor },
+            '$after: String',
+          );
+          expect(next.group.members.edges.map((e) => e.node)).toEqual(direct.nodes.slice(3, 103));
+        }
+      }
+      for (const { node: user } of large.data.users.edges.slice(0, 10)) {
+        const groups = await all(`user(id: "${user.id}")|groups`, 'transitive: true', 'id', 'SNAPSHOT', 100);
+        expect({ id: user.id, groups: user.groups.edges.map((e) => e.node.id) }).toEqual({ id: user.id, groups: groups.nodes.slice(0, 2).map((n) => n.id) });
+        expect(user.groups.pageInfo.hasNextPage).toBe(groups.nodes.length > 2);
+      }
+      // Some parents have more than a page (the paging above means something).
+      expect(large.data.groups.edges.filter((e) => e.node.direct.pageInfo.hasNextPage).length).toBeGreaterThan(0);
+    } finally {
+      counter.stop();
+    }
   }, 180_000);
 
   it('fields the snapshot does not hold are read live for the objects of the page, in $batch calls, and agree with Graph', async () => {
