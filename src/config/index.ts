@@ -15,6 +15,7 @@ import { RuntimeConfig, runtimeSection } from './runtime.config';
 import { ServerConfig, serverSection } from './server.config';
 import { SimulatorConfig, simulatorEnabled, simulatorSection } from './simulator.config';
 import { SyncConfig, syncSection } from './sync.config';
+import { WebhooksConfig, webhooksSection } from './webhooks.config';
 
 export interface Config {
   runtime: RuntimeConfig;
@@ -30,6 +31,8 @@ export interface Config {
   sync: SyncConfig;
   /** Graph change notifications (issue 16). */
   notifications: NotificationsConfig;
+  /** Webhook delivery (issue 14). */
+  webhooks: WebhooksConfig;
 }
 
 /** Throws ConfigError listing every problem found in `env`. */
@@ -53,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     events: eventsSection(vars),
     sync: syncSection(vars),
     notifications: notificationsSection(vars),
+    webhooks: webhooksSection(vars),
   };
   const problems = Object.values(sections).flatMap((section: SectionResult<unknown>) => (section.ok ? [] : section.problems));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -84,6 +88,7 @@ function deepFreeze<T>(value: T): T {
 export { ConfigError };
 export type { ConfigProblem, Env };
 export type { NotificationsConfig } from './notifications.config';
+export type { WebhooksConfig } from './webhooks.config';
 export type { AdminConfig, DatabaseConfig, EventsConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig, SyncConfig };
 export type { EntraCredentials, SimulatedEntra } from './entra.config';
 export { simulatorEntraConfig } from './entra.config';
