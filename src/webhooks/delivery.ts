@@ -125,8 +125,20 @@ export class WebhookDelivery {
 
   private async deliverEndpoint(endpoint: WebhookEndpointRecord, token: string, log: Logger): Promise<void> {
     const db = this.deps.dataSource;
-    const tenants: string[] =
-      endpoint.tenantIds ?? (await db.query(`SELECT id FROM tenants ORDER BY id`)).map((r: { id: string }) => r.id);
+    // Only the tenants with an event past their cursor (one indexed probe each on (tenant_id, sequence)), so an
+    // endpoint for every tenant costs one query per poll when nothing happened, not two per tenant.
+    const pending: Array<{ id: string }> = await db.query(
+      `SELECT t.id FROM tenants t
+         LEFT JOIN webhook_cursors c ON c.tenant_id = t.id AND c.endpoint_id = $1
+        WHERE ($2::uuid[] IS NULL OR t.id = ANY ($2::uuid[]))
+          AND EXISTS (SELECT 1 FROM directory_events e
+                       WHERE e.tenant_id = t.id AND e.sequence > COALESCE(c.last_sequence, $3::bigint)
+                         AND (cardinality($4::text[]) = 0 OR e.type = ANY ($4::text[])))
+        ORDER BY t.id`,
+      [endpoint.id, endpoint.tenantIds, endpoint.startSequence, endpoint.types],
+    );
+    const tenants = pending.map((r) => r.id);
+    if (tenants.length === 0) return;
     const secrets = this.secretsOf(endpoint);
     let lastRenewal = Date.now();
     for (const tenantId of tenants) {

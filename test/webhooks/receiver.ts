@@ -15,6 +15,8 @@ export interface WebhookReceiver {
   received: Received[];
   /** The status for the next POST to `path`; 200 when it returns undefined. */
   answer: (path: string, count: number) => number | undefined;
+  /** Milliseconds to wait before answering the POST (0 when it returns undefined). */
+  delay: (path: string, count: number) => number | undefined;
   on(path: string): Received[];
   until(predicate: (r: Received[]) => boolean, what: string, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -27,6 +29,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     url: '',
     received: [],
     answer: () => undefined,
+    delay: () => undefined,
     on: (path) => receiver.received.filter((r) => r.path === path),
     until(predicate, what, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
@@ -59,9 +62,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       counts.set(path, count);
       const status = receiver.answer(path, count) ?? 200;
       const rawBody = Buffer.concat(chunks).toString('utf8');
-      receiver.received.push({ path, headers: req.headers as Record<string, string>, rawBody, body: JSON.parse(rawBody), answeredWith: status });
-      res.writeHead(status).end();
-      for (const waiter of [...waiters]) waiter();
+      const wait = receiver.delay(path, count) ?? 0;
+      setTimeout(() => {
+        receiver.received.push({ path, headers: req.headers as Record<string, string>, rawBody, body: JSON.parse(rawBody), answeredWith: status });
+        if (!res.destroyed) res.writeHead(status).end();
+        for (const waiter of [...waiters]) waiter();
+      }, wait);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

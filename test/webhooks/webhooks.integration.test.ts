@@ -10,6 +10,9 @@ import { GraphQLClient, gql } from 'graphql-request';
 import { appendEvents } from '../../src/events/event-log';
 import { DirectoryEventType } from '../../src/events/event.types';
 import { createDataSource } from '../../src/db/data-source';
+import { ALL_SCOPES } from '../../src/core/auth/principal';
+import { createLogger } from '../../src/logging';
+import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { Tenant } from '../../src/tenants/tenant.entity';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, startTestGateway, type TestGateway } from '../support/gateway';
@@ -29,7 +32,7 @@ const ENV = {
   WEBHOOK_RETRY_BASE_MS: '50',
   WEBHOOK_RETRY_MAX_MS: '200',
   WEBHOOK_DISABLE_AFTER_FAILURES: '3',
-  WEBHOOK_TIMEOUT_MS: '2000',
+  WEBHOOK_TIMEOUT_MS: '1000',
   WEBHOOK_LEASE_SECONDS: '5',
   WEBHOOK_BATCH_SIZE: '4',
   ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
@@ -234,6 +237,19 @@ it('disables an endpoint after N consecutive failures, with an event saying so, 
   expect(delivered(receiver.on('/down')).map((r) => r.body.data.sequence)).toEqual([seq]);
 }, 60_000);
 
+it('counts a receiver slower than WEBHOOK_TIMEOUT_MS as a failure and retries', async () => {
+  const t = await newTenant('Slow');
+  receiver.delay = (path, count) => (path === '/slow' && count === 1 ? 1_500 : undefined);
+  const hook = await register('/slow', [t]);
+  const [seq] = await append(t, 1);
+  await logged(hook.id, 2);
+  const log = (await deliveries(hook.id)).edges.map((e) => e.node).reverse();
+  expect(log.map((d) => [d.eventSequence, d.attempt, d.outcome, d.statusCode, d.error])).toEqual([
+    [seq, 1, 'FAILED', null, 'timed out after 1000 ms'],
+    [seq, 2, 'DELIVERED', 200, null],
+  ]);
+}, 60_000);
+
 it('signs with both secrets during a rotation', async () => {
   const t = await newTenant('Rotate');
   const hook = await register('/rotate', [t]);
@@ -287,6 +303,38 @@ it('refuses URLs it may not call, with a clear message', async () => {
   const endpoints = await db.dataSource.query(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE $1 = ANY (tenant_ids)`, [t]);
   expect(endpoints[0].n).toBe(0);
 });
+
+it('outside development, refuses an endpoint resolving to a private address at registration, and at delivery when DNS changes', async () => {
+  // The shared gateway (development) must not deliver these endpoints: only the production-mode worker below does.
+  await gw.services.webhooks.delivery.close();
+  const t = await newTenant('Rebind');
+  const answers: Record<string, string[]> = { 'hooks.example.test': ['93.184.216.34'], 'metadata.example.test': ['169.254.169.254'] };
+  const production = new WebhooksService({
+    config: { ...gw.services.config, runtime: { ...gw.services.config.runtime, production: true } },
+    dataSource: db.dataSource,
+    encryptor: gw.services.encryptor,
+    cursors: gw.services.events.cursors,
+    logger: createLogger({ level: 'silent' }),
+    resolve: async (host) => (answers[host] ?? []).map((address) => ({ address, family: 4 })),
+  });
+  const operator = { kind: 'cli' as const, id: 'test', scopes: new Set(ALL_SCOPES), tenants: 'ALL' as const };
+  const refused = (url: string) => production.register(operator, { url, tenantIds: [t] }).then(() => 'accepted', (e: Error) => e.message);
+  expect(await refused('https://metadata.example.test/x')).toBe('url: metadata.example.test resolves to 169.254.169.254, a link-local address; webhooks go to public addresses only');
+  expect(await refused(`${receiver.url}/x`)).toBe(`url: expected https, got http://${new URL(receiver.url).host}`);
+  expect(await refused('https://nowhere.example.test/x')).toBe('url: nowhere.example.test resolves to no address');
+  const { endpoint } = await production.register(operator, { url: 'https://hooks.example.test/x', tenantIds: [t] });
+  answers['hooks.example.test'] = ['10.1.2.3'];
+  const [seq] = await append(t, 1);
+  await production.delivery.tick();
+  const [attempt] = (await deliveries(endpoint.id)).edges.map((e) => e.node);
+  expect(attempt).toMatchObject({
+    eventSequence: seq,
+    outcome: 'FAILED',
+    statusCode: null,
+    error: 'refused: url: hooks.example.test resolves to 10.1.2.3, a private address; webhooks go to public addresses only',
+  });
+  await production.close();
+}, 60_000);
 
 it('a limited caller registers for its own tenants only and sees only those endpoints', async () => {
   const [mine, other] = [await newTenant('Mine'), await newTenant('Other')];
