@@ -11,6 +11,8 @@
  * delivery ran is the same window: the other instance may send the event again.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import { hostname } from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { WebhooksConfig } from '../config';
@@ -41,6 +43,11 @@ export interface DeliveryHooks {
 }
 
 class LeaseLost extends Error {}
+
+interface Agents {
+  http: http.Agent;
+  https: https.Agent;
+}
 
 export class WebhookDelivery {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -140,6 +147,19 @@ export class WebhookDelivery {
     const tenants = pending.map((r) => r.id);
     if (tenants.length === 0) return;
     const secrets = this.secretsOf(endpoint);
+    // One connection reused for the round's POSTs (to the address checked when it was opened; every POST is checked
+    // again before it is sent), closed when the round ends.
+    const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 1 }), https: new https.Agent({ keepAlive: true, maxSockets: 1 }) };
+    try {
+      await this.deliverTenants(endpoint, token, tenants, secrets, agents, log);
+    } finally {
+      agents.http.destroy();
+      agents.https.destroy();
+    }
+  }
+
+  private async deliverTenants(endpoint: WebhookEndpointRecord, token: string, tenants: string[], secrets: string[], agents: Agents, log: Logger): Promise<void> {
+    const db = this.deps.dataSource;
     let lastRenewal = Date.now();
     for (const tenantId of tenants) {
       for (;;) {
@@ -158,7 +178,7 @@ export class WebhookDelivery {
             await this.renew(endpoint.id, token);
             lastRenewal = Date.now();
           }
-          const result = await this.post(endpoint, secrets, event);
+          const result = await this.post(endpoint, secrets, event, agents);
           if (this.closed) return;
           await this.hooks.afterPost?.(event, result);
           if (this.closed) return; // stopped between the answer and the commit: the documented duplicate window
@@ -177,7 +197,7 @@ export class WebhookDelivery {
     }
   }
 
-  private async post(endpoint: WebhookEndpointRecord, secrets: string[], event: StoredEvent): Promise<PostResult> {
+  private async post(endpoint: WebhookEndpointRecord, secrets: string[], event: StoredEvent, agents: Agents): Promise<PostResult> {
     const target = await resolveEndpoint(endpoint.url, { development: this.deps.development, resolve: this.deps.resolve });
     if (!target.ok) return { status: null, latencyMs: 0, error: `refused: ${target.reason}` };
     const webhookId = webhookIdOf(event);
@@ -198,7 +218,7 @@ export class WebhookDelivery {
       'webhook-timestamp': String(timestamp),
       'webhook-signature': signatureHeader(secrets, webhookId, timestamp, body),
     };
-    return postPinned(target.url, target, headers, body, this.deps.config.timeoutMs, this.abort.signal);
+    return postPinned(target.url, target, headers, body, this.deps.config.timeoutMs, this.abort.signal, target.url.protocol === 'https:' ? agents.https : agents.http);
   }
 
   private async renew(endpointId: string, token: string): Promise<void> {
@@ -229,22 +249,39 @@ export class WebhookDelivery {
     );
   }
 
-  /** False when the cursor was no longer `previous` (a replay moved it): nothing is advanced then. */
-  private recordSuccess(endpoint: WebhookEndpointRecord, token: string, event: StoredEvent, previous: string, result: PostResult): Promise<boolean> {
-    return this.deps.dataSource.transaction(async (tx) => {
-      await this.holdLease(tx, endpoint.id, token);
-      const moved: any[] = await tx.query(
-        `INSERT INTO webhook_cursors AS c (tenant_id, endpoint_id, last_sequence) VALUES ($1, $2, $3)
+  /**
+   * One statement (atomic without a surrounding transaction; one round trip): lock the endpoint row and check our
+   * lease token (fencing), move the cursor only if it is still `previous`, log the attempt, reset the failure run.
+   * False when the cursor was no longer `previous` (a replay moved it): nothing is written then.
+   */
+  private async recordSuccess(endpoint: WebhookEndpointRecord, token: string, event: StoredEvent, previous: string, result: PostResult): Promise<boolean> {
+    const rows: Array<{ leased: number; moved: number }> = await this.deps.dataSource.query(
+      `WITH lease AS (
+         SELECT id FROM webhook_endpoints WHERE id = $2 AND lease_token = $5 FOR UPDATE
+       ), moved AS (
+         INSERT INTO webhook_cursors AS c (tenant_id, endpoint_id, last_sequence)
+         SELECT $1, $2, $3 FROM lease
          ON CONFLICT (tenant_id, endpoint_id) DO UPDATE SET last_sequence = EXCLUDED.last_sequence, updated_at = now()
            WHERE c.last_sequence = $4
-         RETURNING last_sequence`,
-        [event.tenantId, endpoint.id, event.sequence, previous],
-      );
-      if (returnedRows(moved).length === 0) return false;
-      await this.insertAttempt(tx, endpoint, event, result, 'DELIVERED');
-      await tx.query(`UPDATE webhook_endpoints SET consecutive_failures = 0, next_attempt_at = NULL WHERE id = $1`, [endpoint.id]);
-      return true;
-    });
+         RETURNING 1
+       ), logged AS (
+         INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_sequence, webhook_id, attempt, outcome, status_code, latency_ms)
+         SELECT $1, $2, $3, $6,
+                1 + (SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2 AND event_sequence = $3),
+                'DELIVERED', $7, $8
+           FROM moved
+         RETURNING 1
+       ), reset AS (
+         UPDATE webhook_endpoints SET consecutive_failures = 0, next_attempt_at = NULL
+          WHERE id = $2 AND EXISTS (SELECT 1 FROM moved) AND (consecutive_failures <> 0 OR next_attempt_at IS NOT NULL)
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM lease)::int AS leased, (SELECT count(*) FROM moved)::int AS moved,
+              (SELECT count(*) FROM logged)::int + (SELECT count(*) FROM reset)::int AS written`,
+      [event.tenantId, endpoint.id, event.sequence, previous, token, webhookIdOf(event), result.status, result.latencyMs],
+    );
+    if (rows[0].leased === 0) throw new LeaseLost();
+    return rows[0].moved > 0;
   }
 
   private recordFailure(endpoint: WebhookEndpointRecord, token: string, event: StoredEvent, result: PostResult, log: Logger): Promise<void> {

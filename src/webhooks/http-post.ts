@@ -15,7 +15,7 @@ export interface PostResult {
 
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-export function postPinned(url: URL, pinned: { address: string; family: 4 | 6 }, headers: Record<string, string>, body: string, timeoutMs: number, signal?: AbortSignal): Promise<PostResult> {
+export function postPinned(url: URL, pinned: { address: string; family: 4 | 6 }, headers: Record<string, string>, body: string, timeoutMs: number, signal?: AbortSignal, agent?: http.Agent): Promise<PostResult> {
   const started = process.hrtime.bigint();
   const elapsed = () => Math.round(Number(process.hrtime.bigint() - started) / 1e6);
   return new Promise((resolve) => {
@@ -37,7 +37,8 @@ export function postPinned(url: URL, pinned: { address: string; family: 4 | 6 },
           if (options?.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
           else callback(null, pinned.address, pinned.family);
         }) as never,
-        agent: false,
+        // A keep-alive agent of the caller's (one delivery round) or a fresh connection.
+        agent: agent ?? false,
       },
       (res) => {
         let read = 0;
