@@ -86,6 +86,8 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   const events = new EventsService({ ...deps, invalidation });
   events.start();
   const webhooks = new WebhooksService({ ...deps, encryptor: tenantServices.encryptor, cursors: events.cursors });
+  // Delivery looks at once when events are committed (the events' LISTEN connection), else every WEBHOOK_POLL_MS.
+  events.hub.onNotified(() => webhooks.delivery.wake());
   webhooks.start();
   return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, webhooks, ...tenantServices };
 }

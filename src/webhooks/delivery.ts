@@ -52,6 +52,9 @@ interface Agents {
 export class WebhookDelivery {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private timer: NodeJS.Timeout | null = null;
+  private started = false;
+  /** A wake() arrived during a tick: run the next one at once. */
+  private again = false;
   private running: Promise<void> | null = null;
   private closed = false;
   private readonly abort = new AbortController();
@@ -64,16 +67,32 @@ export class WebhookDelivery {
   }
 
   start(): void {
-    if (this.timer || this.closed) return;
-    const loop = () => {
-      this.running = this.tick()
-        .catch((error: unknown) => this.log.error({ err: error }, 'webhook delivery tick failed'))
-        .finally(() => {
-          this.running = null;
-          if (!this.closed) this.timer = setTimeout(loop, this.deps.config.pollMs).unref();
-        });
-    };
-    this.timer = setTimeout(loop, 0).unref();
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** New events were committed (a NOTIFY): look now instead of at the next poll. */
+  wake(): void {
+    if (!this.started || this.closed) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.loop(), delayMs).unref();
+  }
+
+  private loop(): void {
+    this.timer = null;
+    this.again = false;
+    this.running = this.tick()
+      .catch((error: unknown) => this.log.error({ err: error }, 'webhook delivery tick failed'))
+      .finally(() => {
+        this.running = null;
+        if (!this.closed) this.schedule(this.again ? 0 : this.deps.config.pollMs);
+      });
   }
 
   /** Stops polling, aborts deliveries in flight (not recorded: they are sent again, see the duplicate window). */
