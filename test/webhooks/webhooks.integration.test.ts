@@ -250,6 +250,20 @@ it('counts a receiver slower than WEBHOOK_TIMEOUT_MS as a failure and retries', 
   ]);
 }, 60_000);
 
+it('does not follow a redirect: a 3xx is a failed attempt', async () => {
+  const t = await newTenant('Redirect');
+  receiver.answer = (path, count) => (path === '/redirect' && count === 1 ? 302 : undefined);
+  const hook = await register('/redirect', [t]);
+  const [seq] = await append(t, 1);
+  await logged(hook.id, 2);
+  const log = (await deliveries(hook.id)).edges.map((e) => e.node).reverse();
+  expect(log.map((d) => [d.eventSequence, d.outcome, d.statusCode, d.error])).toEqual([
+    [seq, 'FAILED', 302, 'redirect to (none) not followed'],
+    [seq, 'DELIVERED', 200, null],
+  ]);
+  expect(receiver.on('/redirect')).toHaveLength(2);
+}, 60_000);
+
 it('signs with both secrets during a rotation', async () => {
   const t = await newTenant('Rotate');
   const hook = await register('/rotate', [t]);
