@@ -18,7 +18,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { WebhooksConfig } from '../config';
 import type { Logger } from '../logging';
 import type { Encryptor } from '../identity';
-import { appendEvents, readEvents, type StoredEvent } from '../events/event-log';
+import { appendEvents, purgedThrough, readEvents, type StoredEvent } from '../events/event-log';
 import { DirectoryEventType } from '../events/event.types';
 import { afterFailure, isDelivered } from './decisions';
 import { ENDPOINT_COLUMNS, returnedRows, secretAad, toEndpoint, type WebhookEndpointRecord } from './endpoint-store';
@@ -41,6 +41,9 @@ export interface DeliveryHooks {
   /** Tests: runs after the receiver answered and before the delivery is recorded (close() here simulates a crash). */
   afterPost?: (event: StoredEvent, result: PostResult) => Promise<void>;
 }
+
+/** Batches of WEBHOOK_BATCH_SIZE events one round delivers at most before it lets the endpoint go. */
+const ROUND_BATCHES = 10;
 
 class LeaseLost extends Error {}
 
@@ -180,14 +183,28 @@ export class WebhookDelivery {
   private async deliverTenants(endpoint: WebhookEndpointRecord, token: string, tenants: string[], secrets: string[], agents: Agents, log: Logger): Promise<void> {
     const db = this.deps.dataSource;
     let lastRenewal = Date.now();
+    // A round ends after this many events, so one busy endpoint cannot hold a tick (and the others) for ever.
+    let budget = this.deps.config.batchSize * ROUND_BATCHES;
     for (const tenantId of tenants) {
+      let first = true;
       for (;;) {
         if (this.closed) return;
+        if (budget <= 0) {
+          this.again = true;
+          return;
+        }
         const cursorRows: Array<{ last_sequence: string }> = await db.query(
           `SELECT last_sequence FROM webhook_cursors WHERE tenant_id = $1 AND endpoint_id = $2`,
           [tenantId, endpoint.id],
         );
         const cursor = cursorRows.length > 0 ? String(cursorRows[0].last_sequence) : endpoint.startSequence;
+        if (first) {
+          first = false;
+          const purged = await purgedThrough(db, tenantId);
+          if (BigInt(purged) > BigInt(cursor)) {
+            log.warn({ tenantId, cursor, purgedThrough: purged }, 'webhook endpoint fell behind the event retention: events up to purgedThrough were deleted before delivery');
+          }
+        }
         const events = await readEvents(db, { tenantId, afterSequence: cursor, types: endpoint.types, limit: this.deps.config.batchSize });
         if (events.length === 0) break;
         let previous = cursor;
@@ -205,6 +222,7 @@ export class WebhookDelivery {
             const advanced = await this.recordSuccess(endpoint, token, event, previous, result);
             if (!advanced) break; // the cursor moved under us (a replay): start this tenant again from it
             previous = event.sequence;
+            budget -= 1;
           } else {
             await this.recordFailure(endpoint, token, event, result, log);
             return;
