@@ -12,5 +12,6 @@ import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 import { syncBenchmark } from './sync.bench';
 import { syncTenantsBenchmark } from './sync-tenants.bench';
+import { webhooksBenchmark } from './webhooks.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark, observabilityBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark, observabilityBenchmark, webhooksBenchmark];

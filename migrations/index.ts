@@ -18,6 +18,7 @@ import { CacheInvalidation1795860000000 } from './1795860000000-CacheInvalidatio
 import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscriptions';
 import { SnapshotInvalidation1795920000000 } from './1795920000000-SnapshotInvalidation';
 import { ApiKeyChanges1795920001000 } from './1795920001000-ApiKeyChanges';
+import { Webhooks1795990000000 } from './1795990000000-Webhooks';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -36,4 +37,5 @@ export const migrations: Function[] = [
   GraphSubscriptions1795900000000,
   SnapshotInvalidation1795920000000,
   ApiKeyChanges1795920001000,
+  Webhooks1795990000000,
 ];

@@ -16,6 +16,7 @@ import { RuntimeConfig, runtimeSection } from './runtime.config';
 import { ServerConfig, serverSection } from './server.config';
 import { SimulatorConfig, simulatorEnabled, simulatorSection } from './simulator.config';
 import { SyncConfig, syncSection } from './sync.config';
+import { WebhooksConfig, webhooksSection } from './webhooks.config';
 
 export interface Config {
   runtime: RuntimeConfig;
@@ -33,6 +34,8 @@ export interface Config {
   notifications: NotificationsConfig;
   /** /metrics and OpenTelemetry traces (issue 14). */
   observability: ObservabilityConfig;
+  /** Webhook delivery (issue 14). */
+  webhooks: WebhooksConfig;
 }
 
 /** Throws ConfigError listing every problem found in `env`. */
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     sync: syncSection(vars),
     notifications: notificationsSection(vars),
     observability: observabilitySection(vars, ctx),
+    webhooks: webhooksSection(vars),
   };
   const problems = Object.values(sections).flatMap((section: SectionResult<unknown>) => (section.ok ? [] : section.problems));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -89,6 +93,7 @@ export { ConfigError };
 export type { ConfigProblem, Env };
 export type { NotificationsConfig } from './notifications.config';
 export type { MetricsConfig, ObservabilityConfig, TracingConfig } from './observability.config';
+export type { WebhooksConfig } from './webhooks.config';
 export type { AdminConfig, DatabaseConfig, EventsConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig, SyncConfig };
 export type { EntraCredentials, SimulatedEntra } from './entra.config';
 export { simulatorEntraConfig } from './entra.config';

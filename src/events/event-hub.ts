@@ -65,6 +65,7 @@ export class EventHub {
   private sleepTimer: NodeJS.Timeout | null = null;
   private connectedWaiters: Array<() => void> = [];
   private readonly readListeners = new Set<(tenantId: string, events: StoredEvent[]) => void>();
+  private readonly notifyListeners = new Set<(tenantId: string) => void>();
   /** How many times the LISTEN connection was (re)established: tests and metrics. */
   connections = 0;
 
@@ -120,6 +121,12 @@ export class EventHub {
     }
     // Read synchronously after `ready`: no feed read can interleave between this and the caller's next step.
     return { since: joined.last!, leave };
+  }
+
+  /** Calls `listener` with the tenant of every event NOTIFY this process receives (webhook delivery wakes on it). */
+  onNotified(listener: (tenantId: string) => void): () => void {
+    this.notifyListeners.add(listener);
+    return () => this.notifyListeners.delete(listener);
   }
 
   /** Calls `listener` with every batch a feed read and handed to its sinks (tests: "this process has seen it"). */
@@ -223,7 +230,10 @@ export class EventHub {
       client.on('error', (error) => lost(error));
       client.on('end', () => lost(new Error('LISTEN connection ended')));
       client.on('notification', (message) => {
-        if (message.channel === EVENTS_CHANNEL && message.payload) this.poke(message.payload);
+        if (message.channel === EVENTS_CHANNEL && message.payload) {
+          this.poke(message.payload);
+          for (const listener of this.notifyListeners) listener(message.payload);
+        }
         else if (message.channel === INVALIDATION_CHANNEL) this.opts.invalidation?.deliver(message.payload);
       });
       try {

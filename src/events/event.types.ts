@@ -14,6 +14,8 @@ export enum DirectoryEventType {
   DRIFT_RESOLVED = 'DRIFT_RESOLVED',
   TENANT_STATUS_CHANGED = 'TENANT_STATUS_CHANGED',
   SYNC_COMPLETED = 'SYNC_COMPLETED',
+  /** A webhook endpoint covering the tenant was disabled after a run of failed deliveries (src/webhooks). */
+  WEBHOOK_ENDPOINT_DISABLED = 'WEBHOOK_ENDPOINT_DISABLED',
 }
 
 /** What a writer hands to the event log; the log assigns the sequence and the time. */

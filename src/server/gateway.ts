@@ -221,6 +221,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
         removeScrapeSource?.();
         await metricsListener?.close();
         services.directory.close();
+        // Webhook deliveries in flight are aborted, not recorded: sent again by whichever instance delivers next.
+        await services.webhooks.close();
         // After the WebSocket drain (subscriptions are complete): the LISTEN connection and the purge timer.
         await services.events.close();
         // Pending last_used_at writes, while the pool is still open.

@@ -18,6 +18,7 @@ import { Authenticator } from '../callers/authenticator';
 import { createJwtVerifier } from '../callers/jwt';
 import { InvalidationDispatcher } from '../core/invalidation';
 import { NotificationsService } from '../notifications/notifications.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;
@@ -40,6 +41,8 @@ export interface GatewayServices extends TenantServices {
   invalidation: InvalidationDispatcher;
   /** Graph change notifications (issue 16): the endpoint's handlers, the round trigger, the subscription manager. */
   notifications: NotificationsService;
+  /** Webhook endpoints and their delivery worker (issue 14); delivery started here, stopped by the gateway's stop(). */
+  webhooks: WebhooksService;
 }
 
 export interface ServiceDeps {
@@ -83,5 +86,9 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   // Started here (LISTEN connection, purge timer); the gateway's stop() closes it.
   const events = new EventsService({ ...deps, invalidation });
   events.start();
-  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, ...tenantServices };
+  const webhooks = new WebhooksService({ ...deps, encryptor: tenantServices.encryptor, cursors: events.cursors });
+  // Delivery looks at once when events are committed (the events' LISTEN connection), else every WEBHOOK_POLL_MS.
+  events.hub.onNotified(() => webhooks.delivery.wake());
+  webhooks.start();
+  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, webhooks, ...tenantServices };
 }

@@ -14,6 +14,8 @@ const PRODUCT_WIDE: Record<string, string> = {
   oauth_states:
     'short-lived consent transactions found by the opaque state alone at the callback, before the tenant is known; keep on the coordinator',
   schema_migrations: "TypeORM's record of applied migrations",
+  webhook_endpoints:
+    'an endpoint covers a list of tenants or every tenant (tenant_ids NULL), like an API key; its per-tenant state (webhook_cursors, webhook_deliveries) is keyed by tenant',
 };
 
 let db: TestDatabase;

@@ -48,6 +48,9 @@ function expectCode(outcome: Outcome, walked: Walked, code: string): string | nu
  */
 const NOT_PRODUCT_WIDE: Record<string, string> = {
   revokeApiKey: "a limited caller may revoke only keys within its own rights (rightsExceeding in the key service)",
+  rotateWebhookSecret: 'a limited caller manages only endpoints whose tenants it may all touch (mayManage in src/webhooks)',
+  enableWebhookEndpoint: 'a limited caller manages only endpoints whose tenants it may all touch (mayManage in src/webhooks)',
+  deleteWebhookEndpoint: 'a limited caller manages only endpoints whose tenants it may all touch (mayManage in src/webhooks)',
 };
 
 describe('every root field checks its caller', () => {
