@@ -229,7 +229,7 @@ export function recordEventsAppended(types: readonly string[]): void {
   for (const type of types) eventsAppended.inc({ type });
 }
 
-/** Subscriptions call this per event taken; webhook delivery is meant to call it with 'webhook' per delivery. */
+/** Subscriptions call this per event taken; webhook delivery per event delivered (the cursor moved past it). */
 export function recordEventsDelivered(channel: 'subscription' | 'webhook', count = 1): void {
   if (!recording) return;
   eventsDelivered.inc({ channel }, count);

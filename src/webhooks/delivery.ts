@@ -25,6 +25,7 @@ import { ENDPOINT_COLUMNS, returnedRows, secretAad, toEndpoint, type WebhookEndp
 import { resolveEndpoint, type Resolver } from './address';
 import { postPinned, type PostResult } from './http-post';
 import { signatureHeader } from './signing';
+import { recordEventsDelivered } from '../observability/metrics';
 
 export interface DeliveryDeps {
   dataSource: DataSource;
@@ -318,6 +319,7 @@ export class WebhookDelivery {
       [event.tenantId, endpoint.id, event.sequence, previous, token, webhookIdOf(event), result.status, result.latencyMs],
     );
     if (rows[0].leased === 0) throw new LeaseLost();
+    if (rows[0].moved > 0) recordEventsDelivered('webhook');
     return rows[0].moved > 0;
   }
 
