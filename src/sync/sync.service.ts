@@ -44,6 +44,7 @@ export class SyncService {
       logger,
       leaseSeconds: deps.config.leaseSeconds,
       defaultIntervalSeconds: deps.config.defaultIntervalSeconds,
+      completedHeartbeatSeconds: deps.config.completedHeartbeatSeconds,
       hooks: deps.hooks,
       afterRound: deps.afterRound,
     });
