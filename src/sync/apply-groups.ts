@@ -6,6 +6,7 @@
  */
 import { groupKind } from '../directory/directory-object.mapping';
 import type { ObjectChange } from './apply-objects';
+import { REMOVED_REASON } from './apply-users';
 import type { GroupValues } from './delta-buffer';
 
 export interface GroupEvent {
@@ -34,8 +35,6 @@ export interface GroupView {
 
 /** The fields GROUP_UPDATED reports, in this order. */
 export const GROUP_EVENT_FIELDS = ['displayName', 'kind', 'dynamic', 'membershipRule', 'mail'] as const;
-
-const REMOVED_REASON: Record<string, string> = { changed: 'SOFT_DELETED', deleted: 'DELETED', absent: 'ABSENT_FROM_FULL_SYNC' };
 
 export function groupView(g: Partial<GroupValues>): GroupView {
   const types = g.groupTypes ?? [];
