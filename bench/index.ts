@@ -11,5 +11,6 @@ import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 import { syncBenchmark } from './sync.bench';
 import { syncTenantsBenchmark } from './sync-tenants.bench';
+import { tierChangesBenchmark } from './tier-changes.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark, tierChangesBenchmark];
