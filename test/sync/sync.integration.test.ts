@@ -131,6 +131,10 @@ describe('changes', () => {
     const engineering = await access.defineTier({ name: 'Engineering', rank: 30, description: null });
     await access.setMapping({ tenantId, groupId: G.finance, groupDisplayName: 'Finance', tierId: finance.id, createdBy: 'test' });
     await access.setMapping({ tenantId, groupId: G.engineering, groupDisplayName: 'Engineering', tierId: engineering.id, createdBy: 'test' });
+    // The mappings themselves moved the groups' users (from the snapshot, in their own transactions).
+    const mapped = await newEvents();
+    expect(mapped.length).toBeGreaterThan(0);
+    expect(mapped.every((e) => e.type === 'ACCESS_TIER_CHANGED' && e.payload.reason === 'MAPPING_CHANGED')).toBe(true);
 
     // Into Data Team, which is nested in Engineering.
     await bench.sim.control.moveUser(SIM_TENANT, U.financeEmployee.id, G.finance, G.dataTeam);
