@@ -13,5 +13,6 @@ import { simulatorBenchmark } from './simulator.bench';
 import { syncBenchmark } from './sync.bench';
 import { syncTenantsBenchmark } from './sync-tenants.bench';
 import { webhooksBenchmark } from './webhooks.bench';
+import { tierChangesBenchmark } from './tier-changes.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark, observabilityBenchmark, webhooksBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark, tierChangesBenchmark, observabilityBenchmark, webhooksBenchmark];

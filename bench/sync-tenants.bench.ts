@@ -163,7 +163,7 @@ export const syncTenantsBenchmark: Benchmark = {
           'SQL statements': statements.toFixed(1),
         },
       ]);
-      console.log('"DB after streams" is the applying transaction of a round that found nothing (lease fence, bookkeeping, SYNC_COMPLETED); its Graph part (two delta requests) is the baseline.');
+      console.log('"DB after streams" is the applying transaction of a round that found nothing (lease fence, bookkeeping; no SYNC_COMPLETED before the hourly heartbeat); its Graph part (two delta requests) is the baseline.');
       figure({ bench: 'sync-tenants', figure: 'rounds-per-minute', size: TENANTS, value: roundsPerMinute, unit: 'rounds/min', baseline: askedPerMinute, baselineName: 'asked by the intervals' });
       figure({ bench: 'sync-tenants', figure: 'instance-a-share', size: TENANTS, value: byInstance[0] / Math.max(1, recorded.length), unit: 'fraction', baseline: 0.5, baselineName: 'even split' });
       figure({ bench: 'sync-tenants', figure: 'tenants-outside-expected-rounds', size: TENANTS, value: outside, unit: 'tenants', baseline: 0, baselineName: 'none starved' });

@@ -19,7 +19,7 @@ const SIZES = (process.env.SYNC_BENCH_SIZES ?? '10000,100000,500000').split(',')
 const CHANGES = 10;
 
 /** Connects a scale tenant through admin consent as its global administrator (user 0); returns our tenant id. */
-async function connectScaleTenant(rig: GatewayRig, simTenantId: string, users: number): Promise<string> {
+export async function connectScaleTenant(rig: GatewayRig, simTenantId: string, users: number): Promise<string> {
   const admin = rig.sim.ctx.store.requireTenant(simTenantId).users.values().next().value!;
   // The preset disables 2% of accounts at random; its administrator must be able to sign in.
   if (!admin.accountEnabled) await rig.sim.control.updateUser(simTenantId, admin.id, { accountEnabled: true });

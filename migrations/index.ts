@@ -18,6 +18,7 @@ import { CacheInvalidation1795860000000 } from './1795860000000-CacheInvalidatio
 import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscriptions';
 import { SnapshotInvalidation1795920000000 } from './1795920000000-SnapshotInvalidation';
 import { ApiKeyChanges1795920001000 } from './1795920001000-ApiKeyChanges';
+import { TierChangeEvents1795940000000 } from './1795940000000-TierChangeEvents';
 import { Webhooks1795990000000 } from './1795990000000-Webhooks';
 
 export const migrations: Function[] = [
@@ -37,5 +38,6 @@ export const migrations: Function[] = [
   GraphSubscriptions1795900000000,
   SnapshotInvalidation1795920000000,
   ApiKeyChanges1795920001000,
+  TierChangeEvents1795940000000,
   Webhooks1795990000000,
 ];

@@ -14,6 +14,7 @@ import { guidArg, proposedMappingsArg, rankArg, tierDescriptionArg, tierNameArg,
 import { readGroup, readUserWithGroups, transitiveUsers, type LiveUser } from './access-graph';
 import type { AccessTierRecord, TierMappingRecord } from './access-tier.entity';
 import type { AccessService, TierFields } from './access.service';
+import type { Actor } from './tier-events';
 import {
   AccessTierDecisionObject,
   AccessTierObject,
@@ -29,6 +30,11 @@ import { previewMappingChange, resolveTier, type PreviewUser } from './tier-reso
 const READERS = [ApiScope.DIRECTORY_READ, ApiScope.TENANTS_ADMIN] as const;
 /** Tiers are the product's, shared by every tenant's mappings: a caller limited to some tenants may not change them. */
 const CHANGING_TIERS = 'changing the access tiers (shared by every tenant)';
+
+/** Who the audit rows of a mapping or tier change name. */
+function actorOf(ctx: GatewayContext): Actor {
+  return { principal: describePrincipal(ctx.principal!), requestId: ctx.requestId };
+}
 
 function access(ctx: GatewayContext): AccessService {
   return ctx.services.access;
@@ -72,11 +78,11 @@ export class AccessTierResolver {
       rank: rankArg('input.rank', input.rank),
       description: tierDescriptionArg('input.description', input.description),
     };
-    return access(ctx).defineTier(fields);
+    return access(ctx).defineTier(fields, actorOf(ctx));
   }
 
   @Access(ApiScope.TENANTS_ADMIN, { productWide: CHANGING_TIERS })
-  @Mutation(() => AccessTierObject, { description: "Changes a tier's name, rank or description (tenants:admin, on every tenant). Mappings keep pointing at it." })
+  @Mutation(() => AccessTierObject, { description: "Changes a tier's name, rank or description (tenants:admin, on every tenant). Mappings keep pointing at it. A rank change writes ACCESS_TIER_CHANGED (reason MAPPING_CHANGED) for every user whose tier it moves, in every tenant (see tierChanges); audited in every tenant." })
   async updateAccessTier(
     @Arg('id', () => ID, { description: 'The tier id.' }) id: string,
     @Arg('input', () => UpdateAccessTierInput) input: UpdateAccessTierInput,
@@ -87,13 +93,13 @@ export class AccessTierResolver {
     if (input.name != null) changes.name = tierNameArg('input.name', input.name);
     if (input.rank != null) changes.rank = rankArg('input.rank', input.rank);
     if (input.description !== undefined) changes.description = tierDescriptionArg('input.description', input.description);
-    return access(ctx).updateTier(tierId, changes);
+    return access(ctx).updateTier(tierId, changes, actorOf(ctx));
   }
 
   @Access(ApiScope.TENANTS_ADMIN, { productWide: CHANGING_TIERS })
-  @Mutation(() => AccessTierObject, { description: 'Deletes a tier (tenants:admin, on every tenant); refused while any tenant maps a group to it. Returns the deleted tier.' })
+  @Mutation(() => AccessTierObject, { description: 'Deletes a tier (tenants:admin, on every tenant); refused while any tenant maps a group to it, so it moves nobody (removing the mappings wrote their ACCESS_TIER_CHANGED). Audited in every tenant. Returns the deleted tier.' })
   async deleteAccessTier(@Arg('id', () => ID, { description: 'The tier id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<AccessTierRecord> {
-    return access(ctx).deleteTier(guidArg('id', id));
+    return access(ctx).deleteTier(guidArg('id', id), actorOf(ctx));
   }
 
   @Access([...READERS], { tenantArg: 'tenantId' })
@@ -107,7 +113,7 @@ export class AccessTierResolver {
   @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
   @Mutation(() => TierMappingObject, {
     description:
-      "Maps a group of the tenant to a tier (tenants:admin), or moves an existing mapping to another tier. The group is read live from Graph: it must exist; dynamic groups may be mapped. Its current name is recorded.",
+      "Maps a group of the tenant to a tier (tenants:admin), or moves an existing mapping to another tier. The group is read live from Graph: it must exist; dynamic groups may be mapped. Its current name is recorded. In the same transaction: ACCESS_TIER_CHANGED (reason MAPPING_CHANGED) for every user of the tenant's snapshot whose tier moves, and an audit row; tierChanges says how many and how fresh the snapshot was.",
   })
   async setTierMapping(
     @Arg('tenantId', () => ID) tenantId: string,
@@ -119,11 +125,11 @@ export class AccessTierResolver {
     await requireTenant(ctx, ids.tenantId);
     await access(ctx).requireTier(ids.tierId);
     const group = await readGroup(directoryFor(ctx, ids.tenantId), ids.groupId);
-    return access(ctx).setMapping({ ...ids, groupDisplayName: group.displayName ?? group.id, createdBy: describePrincipal(ctx.principal!) });
+    return access(ctx).setMapping({ ...ids, groupDisplayName: group.displayName ?? group.id, createdBy: describePrincipal(ctx.principal!) }, actorOf(ctx));
   }
 
   @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
-  @Mutation(() => TierMappingObject, { nullable: true, description: 'Removes a group\'s mapping (tenants:admin). Returns it; null when the group was not mapped.' })
+  @Mutation(() => TierMappingObject, { nullable: true, description: 'Removes a group\'s mapping (tenants:admin). Returns it, with tierChanges (ACCESS_TIER_CHANGED written for its users, as setTierMapping); null when the group was not mapped.' })
   async removeTierMapping(
     @Arg('tenantId', () => ID) tenantId: string,
     @Arg('groupId', () => ID, { description: "The group's Entra object id." }) groupId: string,
@@ -132,7 +138,7 @@ export class AccessTierResolver {
     const tenant = guidArg('tenantId', tenantId);
     const group = guidArg('groupId', groupId);
     await requireTenant(ctx, tenant);
-    return access(ctx).removeMapping(tenant, group);
+    return access(ctx).removeMapping(tenant, group, actorOf(ctx));
   }
 
   @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId' })

@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { PreviewWarningCode, TierReason } from './tier-resolution';
+import { PreviewWarningCode, SnapshotState, TierReason } from './tier-resolution';
 
 registerEnumType(TierReason, {
   name: 'TierReason',
@@ -41,6 +41,40 @@ registerEnumType(TierSource, {
   },
 });
 
+registerEnumType(SnapshotState, {
+  name: 'SnapshotState',
+  description: "How fresh a tenant's directory snapshot was when a mapping or tier change computed whose tier it moves.",
+  valuesConfig: {
+    FRESH: { description: 'The last sync round completed within ACCESS_TIER_MAX_AGE_SECONDS: the events written are complete.' },
+    STALE: { description: 'Older: the events follow what the snapshot held; the next sync round emits ACCESS_TIER_CHANGED for what it was missing.' },
+    NEVER_SYNCED: { description: 'No sync round completed yet: no event could be computed; the first load is the baseline and emits none.' },
+  },
+});
+
+@ObjectType('TenantTierChanges', { description: "What a mapping or tier change did to one tenant's users, in its own transaction." })
+export class TenantTierChangesObject {
+  @Field(() => ID)
+  tenantId!: string;
+
+  @Field(() => Int, { description: 'ACCESS_TIER_CHANGED events written (reason MAPPING_CHANGED), one per user whose tier moved.' })
+  usersChanged!: number;
+
+  @Field(() => SnapshotState)
+  snapshot!: SnapshotState;
+
+  @Field(() => Date, { nullable: true, description: "When the snapshot's last sync round completed; null before the first." })
+  snapshotAsOf!: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  snapshotAgeSeconds!: number | null;
+}
+
+const TIER_CHANGES = {
+  nullable: true,
+  description:
+    "Only on the result of the mutation that made the change (null when read): per tenant whose users' tiers it could move, the ACCESS_TIER_CHANGED events it wrote and how fresh the snapshot they were computed from was.",
+};
+
 @ObjectType('AccessTier', { simpleResolvers: true, description: "One of the product's access tiers (the same for every tenant)." })
 export class AccessTierObject {
   @Field(() => ID)
@@ -57,6 +91,9 @@ export class AccessTierObject {
 
   @Field({ description: 'When the tier was defined.' })
   createdAt!: Date;
+
+  @Field(() => [TenantTierChangesObject], TIER_CHANGES)
+  tierChanges?: TenantTierChangesObject[] | null;
 }
 
 @ObjectType('TierMapping', { description: "A tenant's group mapped to an access tier: the group's members, nested ones included, get the tier." })
@@ -78,6 +115,9 @@ export class TierMappingObject {
 
   @Field({ description: 'Who set it: "api_key:<id>", "jwt:<subject>", "bootstrap" or "cli".' })
   createdBy!: string;
+
+  @Field(() => [TenantTierChangesObject], TIER_CHANGES)
+  tierChanges?: TenantTierChangesObject[] | null;
 }
 
 @ObjectType('TierUser', { simpleResolvers: true, description: 'A user as tier decisions see them, read live from Microsoft Graph.' })

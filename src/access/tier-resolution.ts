@@ -154,3 +154,91 @@ export function previewMappingChange<U extends PreviewUser, T extends TierDef>(
   }
   return { tiers: ordered, changes, usersConsidered: users.length, warnings };
 }
+
+/** Tiers and mappings at one moment: what a tier decision needs besides the user. */
+export interface TierState<T extends TierDef = TierDef> {
+  mappings: readonly GroupTierMapping[];
+  tiers: readonly T[];
+}
+
+export interface TierTransition<U extends PreviewUser = PreviewUser, T extends TierDef = TierDef> extends TierChange<U, T> {
+  /** The new decision's deciding groups and reason. */
+  decidingGroups: string[];
+  resolution: TierReason;
+}
+
+/**
+ * The users whose tier differs between two states of mappings and tiers (a mapping set or removed, a tier's
+ * rank changed, a tier deleted), in the order given. The same rule as previewMappingChange, which takes one tier
+ * list: a rank change needs the tiers before and after.
+ */
+export function tierTransitions<U extends PreviewUser, T extends TierDef>(users: readonly U[], before: TierState<T>, after: TierState<T>): TierTransition<U, T>[] {
+  const out: TierTransition<U, T>[] = [];
+  for (const user of users) {
+    const from = resolveTier(user, before.mappings, before.tiers).tier;
+    const next = resolveTier(user, after.mappings, after.tiers);
+    if ((from ? key(from.id) : null) === (next.tier ? key(next.tier.id) : null)) continue;
+    out.push({ user, from, to: next.tier, decidingGroups: next.decidingGroups, resolution: next.reason });
+  }
+  return out;
+}
+
+export const SnapshotState = {
+  /** The tenant's last sync round completed within the freshness bound: the changes emitted are complete. */
+  FRESH: 'FRESH',
+  /** Older: the changes were computed from what the snapshot held; the next round emits what is left. */
+  STALE: 'STALE',
+  /** No round completed yet: nothing could be computed; the first load emits no events (it is the baseline). */
+  NEVER_SYNCED: 'NEVER_SYNCED',
+} as const;
+export type SnapshotState = (typeof SnapshotState)[keyof typeof SnapshotState];
+
+/** How fresh a tenant's snapshot is, from the age of its last completed round (null: none yet). */
+export function snapshotState(ageSeconds: number | null, maxAgeSeconds: number): SnapshotState {
+  if (ageSeconds === null) return SnapshotState.NEVER_SYNCED;
+  return ageSeconds <= maxAgeSeconds ? SnapshotState.FRESH : SnapshotState.STALE;
+}
+
+export const TierChangeKind = {
+  MAPPING_SET: 'MAPPING_SET',
+  MAPPING_REMOVED: 'MAPPING_REMOVED',
+  TIER_RANK_CHANGED: 'TIER_RANK_CHANGED',
+  TIER_DELETED: 'TIER_DELETED',
+} as const;
+export type TierChangeKind = (typeof TierChangeKind)[keyof typeof TierChangeKind];
+
+export interface TierSummary {
+  id: string;
+  name: string;
+  rank: number;
+}
+
+/** The mapping or tier change that moved users (ACCESS_TIER_CHANGED's why.mappingChange). */
+export interface TierChangeCause {
+  kind: TierChangeKind;
+  /** The mapped group (mapping changes); null for tier changes. */
+  groupId: string | null;
+  groupDisplayName: string | null;
+  /** The group's tier after (MAPPING_SET), the changed tier after (TIER_RANK_CHANGED); null when removed/deleted. */
+  tier: TierSummary | null;
+  /** The group's tier before (null when it was not mapped), the changed tier before. */
+  previousTier: TierSummary | null;
+}
+
+export const tierSummary = (t: TierDef | null): TierSummary | null => (t ? { id: t.id, name: t.name, rank: t.rank } : null);
+
+/**
+ * ACCESS_TIER_CHANGED's payload for a user moved by a mapping or tier change: the shape the sync's tier changes
+ * have (userId, old, new, decidingGroups, why), with reason MAPPING_CHANGED and the cause in why.mappingChange.
+ */
+export function mappingChangePayload(t: TierTransition, cause: TierChangeCause, snapshotAsOf: Date | null): Record<string, unknown> {
+  return {
+    userId: t.user.id,
+    old: tierSummary(t.from),
+    new: tierSummary(t.to),
+    reason: 'MAPPING_CHANGED',
+    resolution: t.resolution,
+    decidingGroups: t.decidingGroups,
+    why: { mappingChange: cause, snapshotAsOf: snapshotAsOf?.toISOString() ?? null },
+  };
+}

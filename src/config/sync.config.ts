@@ -8,6 +8,7 @@ const schema = z.object({
   SYNC_LEASE_SECONDS: integer(10, 3_600, 'seconds').default(120),
   SYNC_TICK_MS: integer(100, 600_000, 'milliseconds').default(5_000),
   ACCESS_TIER_MAX_AGE_SECONDS: integer(0, 86_400 * 7, 'seconds').default(900),
+  SYNC_COMPLETED_HEARTBEAT_SECONDS: integer(0, 86_400 * 7, 'seconds').default(3_600),
   DRIFT_CREDENTIAL_DAYS: integer(1, 3_650, 'days').default(30),
   DRIFT_POLICY_INTERVAL_SECONDS: integer(0, 7 * 86_400, 'seconds').default(3_600),
   DRIFT_SYNC_FAILURE_THRESHOLD: integer(1, 1_000, 'consecutive failures').default(3),
@@ -24,6 +25,8 @@ export interface SyncConfig {
   tickMs: number;
   /** accessTier answers from the snapshot when its last round is at most this old; 0 = always live. */
   accessTierMaxAgeSeconds: number;
+  /** A round that changed nothing writes SYNC_COMPLETED only when the tenant's last one is at least this old; 0 = every round. */
+  completedHeartbeatSeconds: number;
   drift: DriftSettings;
 }
 
@@ -48,6 +51,7 @@ export function syncSection(env: Env): SectionResult<SyncConfig> {
       leaseSeconds: v.SYNC_LEASE_SECONDS,
       tickMs: v.SYNC_TICK_MS,
       accessTierMaxAgeSeconds: v.ACCESS_TIER_MAX_AGE_SECONDS,
+      completedHeartbeatSeconds: v.SYNC_COMPLETED_HEARTBEAT_SECONDS,
       drift: {
         credentialDays: v.DRIFT_CREDENTIAL_DAYS,
         policyIntervalSeconds: v.DRIFT_POLICY_INTERVAL_SECONDS,

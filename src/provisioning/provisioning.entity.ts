@@ -5,7 +5,17 @@
 import 'reflect-metadata';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AuditOperation = 'CREATE_USER' | 'UPDATE_USER' | 'ADD_GROUP_MEMBER' | 'REMOVE_GROUP_MEMBER';
+export type AuditOperation =
+  | 'CREATE_USER'
+  | 'UPDATE_USER'
+  | 'ADD_GROUP_MEMBER'
+  | 'REMOVE_GROUP_MEMBER'
+  // Mapping and tier changes (written by src/access/tier-events.ts).
+  | 'SET_TIER_MAPPING'
+  | 'REMOVE_TIER_MAPPING'
+  | 'DEFINE_ACCESS_TIER'
+  | 'UPDATE_ACCESS_TIER'
+  | 'DELETE_ACCESS_TIER';
 export type AuditResult = 'SUCCESS' | 'NO_OP' | 'FAILED';
 
 @Entity({ name: 'audit_log' })

@@ -33,6 +33,12 @@ export enum AuditOperationEnum {
   UPDATE_USER = 'UPDATE_USER',
   ADD_GROUP_MEMBER = 'ADD_GROUP_MEMBER',
   REMOVE_GROUP_MEMBER = 'REMOVE_GROUP_MEMBER',
+  /** Mapping and tier changes (src/access/tier-events.ts); tier changes are audited in every tenant. */
+  SET_TIER_MAPPING = 'SET_TIER_MAPPING',
+  REMOVE_TIER_MAPPING = 'REMOVE_TIER_MAPPING',
+  DEFINE_ACCESS_TIER = 'DEFINE_ACCESS_TIER',
+  UPDATE_ACCESS_TIER = 'UPDATE_ACCESS_TIER',
+  DELETE_ACCESS_TIER = 'DELETE_ACCESS_TIER',
 }
 registerEnumType(AuditOperationEnum, { name: 'AuditOperation' });
 

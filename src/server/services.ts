@@ -63,7 +63,7 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   });
   const tenantServices = createTenantServices({ ...deps, invalidation });
   const directory = new DirectoryAccess({ config: deps.config, tenantTokens: tenantServices.tenantTokens, logger: deps.logger });
-  const access = new AccessService(deps.dataSource, { invalidation });
+  const access = new AccessService(deps.dataSource, { invalidation, snapshotMaxAgeSeconds: deps.config.sync.accessTierMaxAgeSeconds });
   const provisioning = new ProvisioningService(deps.dataSource, deps.config);
   const drift = new DriftService({ config: deps.config, dataSource: deps.dataSource, directory, logger: deps.logger, settings: deps.config.sync.drift });
   const sync = new SyncService({

@@ -37,7 +37,8 @@ const values = (u: Partial<UserValues>): UserValues => ({
   userType: u.userType ?? null,
 });
 
-const REMOVED_REASON: Record<string, string> = { changed: 'SOFT_DELETED', deleted: 'DELETED', absent: 'ABSENT_FROM_FULL_SYNC' };
+/** A removed object's reason in events, from Graph's @removed reason (or 'absent' from a full round). */
+export const REMOVED_REASON: Record<string, string> = { changed: 'SOFT_DELETED', deleted: 'DELETED', absent: 'ABSENT_FROM_FULL_SYNC' };
 
 export function userOutcome(changes: readonly ObjectChange[]): UserOutcome {
   const out: UserOutcome = { events: [], enabledChanges: new Map(), created: 0, deleted: 0 };

@@ -29,6 +29,7 @@ export const GROUP_COLUMNS: readonly ColumnSpec[] = [
   { field: 'membershipRule', column: 'membership_rule', type: 'text' },
   { field: 'securityEnabled', column: 'security_enabled', type: 'boolean' },
   { field: 'mailEnabled', column: 'mail_enabled', type: 'boolean' },
+  { field: 'mail', column: 'mail', type: 'text' },
 ];
 
 // The specs must name exactly the properties we $select and fold.

@@ -6,7 +6,7 @@
  */
 
 export const USER_FIELDS = ['displayName', 'userPrincipalName', 'mail', 'department', 'jobTitle', 'accountEnabled', 'userType'] as const;
-export const GROUP_FIELDS = ['displayName', 'groupTypes', 'membershipRule', 'securityEnabled', 'mailEnabled'] as const;
+export const GROUP_FIELDS = ['displayName', 'groupTypes', 'membershipRule', 'securityEnabled', 'mailEnabled', 'mail'] as const;
 
 export type UserField = (typeof USER_FIELDS)[number];
 export type GroupField = (typeof GROUP_FIELDS)[number];
@@ -27,6 +27,7 @@ export interface GroupValues {
   membershipRule: string | null;
   securityEnabled: boolean | null;
   mailEnabled: boolean | null;
+  mail: string | null;
 }
 
 /** "changed" = soft-deleted (restorable), "deleted" = gone for good. */
@@ -90,6 +91,7 @@ function groupFields(item: Json): Partial<GroupValues> {
   if ('membershipRule' in item) out.membershipRule = str(item.membershipRule);
   if ('securityEnabled' in item) out.securityEnabled = bool(item.securityEnabled);
   if ('mailEnabled' in item) out.mailEnabled = bool(item.mailEnabled);
+  if ('mail' in item) out.mail = str(item.mail);
   return out;
 }
 

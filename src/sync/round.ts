@@ -18,8 +18,8 @@
  *
  * Cost. A delta round's statements read the rows of what changed (apply-objects.ts, apply-memberships.ts,
  * effective-sql.ts, tier-changes.ts); totals are kept from the previous round's plus this round's changes; a
- * round that staged nothing writes only its bookkeeping (sync_state, SYNC_COMPLETED). The first round is the
- * full load: it emits no event but SYNC_COMPLETED. An expired or reset delta token restarts that stream with a
+ * round that staged nothing writes only its bookkeeping (sync_state; SYNC_COMPLETED only at the heartbeat). The
+ * first round is the full load: it emits no event but SYNC_COMPLETED. An expired or reset delta token restarts that stream with a
  * full round diffed against the snapshot, so only real differences become events.
  */
 import { hostname } from 'node:os';
@@ -33,12 +33,13 @@ import type { Logger } from '../logging';
 import { recordSyncRound, type SyncModeLabel } from '../observability/metrics';
 import { inSpan, type Span } from '../observability/tracing';
 import { Tenant } from '../tenants/tenant.entity';
+import { groupOutcome, type GroupOutcome } from './apply-groups';
 import { applyMemberships, type EdgeChange } from './apply-memberships';
 import { applyObjects, diffObjects, stageAbsent } from './apply-objects';
 import { userOutcome, type EnabledChange } from './apply-users';
 import type { EffectiveRow } from './effective';
 import { affectedUsers, rebuildAll, recomputeUsers } from './effective-sql';
-import { nextRunDelaySeconds } from './schedule';
+import { nextRunDelaySeconds, shouldWriteSyncCompleted } from './schedule';
 import type { SyncCounts } from './snapshot.entity';
 import { newMeter, Sql, type SqlMeter } from './sql';
 import { clearStage, streamToStage, type Resource, type StreamResult } from './stream';
@@ -79,6 +80,11 @@ export interface SyncEngineOptions {
   leaseSeconds?: number;
   /** Interval used when a tenant has none; default 300 s. */
   defaultIntervalSeconds?: number;
+  /**
+   * A round that changed nothing writes SYNC_COMPLETED only when the tenant's last one is at least this old
+   * (SYNC_COMPLETED_HEARTBEAT_SECONDS); 0 = after every round. Default 3600.
+   */
+  completedHeartbeatSeconds?: number;
   /** Log a progress line every this many pages; default 25. */
   progressEveryPages?: number;
   hooks?: SyncHooks;
@@ -101,6 +107,8 @@ export type RoundResult =
       objects: number;
       /** Change events (SYNC_COMPLETED not counted). */
       events: number;
+      /** Whether the round wrote SYNC_COMPLETED (a quiet round writes it only at the heartbeat). */
+      completedEvent: boolean;
       durationMs: number;
       /** Of durationMs: until both streams reached their deltaLinks (pages were written meanwhile). */
       fetchMs: number;
@@ -146,6 +154,7 @@ export class SyncEngine {
   private readonly leaseSeconds: number;
   private readonly defaultInterval: number;
   private readonly progressEvery: number;
+  private readonly heartbeatSeconds: number;
   private readonly random: () => number;
   private readonly aborter = new AbortController();
   /** Staged rows of committed rounds being deleted in the background. */
@@ -156,6 +165,7 @@ export class SyncEngine {
     this.leaseSeconds = opts.leaseSeconds ?? 120;
     this.defaultInterval = opts.defaultIntervalSeconds ?? 300;
     this.progressEvery = opts.progressEveryPages ?? 25;
+    this.heartbeatSeconds = opts.completedHeartbeatSeconds ?? 3_600;
     this.random = opts.random ?? Math.random;
   }
 
@@ -370,7 +380,11 @@ export class SyncEngine {
     const { tenantId, token } = round;
     const { mode } = r;
     // Fencing: the round's token is re-checked under a row lock; a round that lost the lease must not commit.
-    const [lease] = await sql.rows(`SELECT lease_token, counts, users_delta_link, groups_delta_link FROM sync_state WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
+    const [lease] = await sql.rows(
+      `SELECT lease_token, counts, users_delta_link, groups_delta_link, extract(epoch FROM now() - last_completed_event_at)::float8 AS since_completed
+         FROM sync_state WHERE tenant_id = $1 FOR UPDATE`,
+      [tenantId],
+    );
     if (lease?.lease_token !== token) throw new LeaseLostError(tenantId, this.owner);
 
     const emit = mode !== 'INITIAL';
@@ -386,6 +400,7 @@ export class SyncEngine {
     };
 
     let userEvents: ReturnType<typeof userOutcome> = { events: [], enabledChanges: new Map<string, EnabledChange>(), created: 0, deleted: 0 };
+    let groupEvents: GroupOutcome = { events: [], created: 0, deleted: 0 };
     let groupsCreated = 0;
     let groupsGone = 0;
     let edges = { added: [] as EdgeChange[], removed: [] as EdgeChange[], addedCount: 0, removedCount: 0 };
@@ -404,12 +419,8 @@ export class SyncEngine {
 
       if (r.groups.full) await stageAbsent(sql, 'group', tenantId, token);
       if (emit) {
-        const [c] = await sql.rows(
-          `SELECT count(*)::int AS n FROM sync_stage_groups st LEFT JOIN snapshot_groups s ON s.tenant_id = st.tenant_id AND s.id = st.id
-            WHERE st.tenant_id = $1 AND st.round_id = $2 AND st.removed IS NULL AND (s.id IS NULL OR s.deleted_at IS NOT NULL)`,
-          [tenantId, token],
-        );
-        groupsCreated = c.n;
+        groupEvents = groupOutcome(await diffObjects(sql, 'group', tenantId, token));
+        groupsCreated = groupEvents.created;
       }
       groupsGone = (await applyObjects(sql, 'group', tenantId, token)).gone;
       step('groups');
@@ -440,6 +451,7 @@ export class SyncEngine {
     if (emit) {
       const push = (type: DirectoryEventType, subjectId: string | null, payload: Record<string, unknown>) => events.push({ tenantId, type, subjectId, payload });
       for (const e of userEvents.events) push(DirectoryEventType[e.type], e.userId, e.payload);
+      for (const e of groupEvents.events) push(DirectoryEventType[e.type], e.groupId, e.payload);
       const direct = (c: EdgeChange) => ({ scope: 'DIRECT', groupId: c.groupId, groupDisplayName: names.get(c.groupId) ?? null, memberId: c.memberId, memberType: c.memberType, path: [c.groupId], reason: c.reason });
       for (const c of edges.removed) push(DirectoryEventType.MEMBERSHIP_REMOVED, c.memberId, direct(c));
       for (const c of edges.added) push(DirectoryEventType.MEMBERSHIP_ADDED, c.memberId, direct(c));
@@ -465,8 +477,9 @@ export class SyncEngine {
     const pages = r.users.pages + r.groups.pages;
     const changeEvents = events.length;
     const summary: SyncCounts = { ...counts, mode, pages, objects, events: changeEvents, graphRequests: r.graphRequests };
-    // SYNC_COMPLETED is emitted for every round, the first included.
-    events.push({
+    // SYNC_COMPLETED: after a round that changed something or the first load, else only at the heartbeat.
+    const completedEvent = shouldWriteSyncCompleted({ changeEvents, initial: mode === 'INITIAL', secondsSinceLast: lease.since_completed, heartbeatSeconds: this.heartbeatSeconds });
+    if (completedEvent) events.push({
       tenantId,
       type: DirectoryEventType.SYNC_COMPLETED,
       subjectId: null,
@@ -486,9 +499,10 @@ export class SyncEngine {
     const delay = nextRunDelaySeconds({ ok: true, consecutiveFailures: 0, intervalSeconds: round.interval, random: this.random() });
     await sql.exec(
       `UPDATE sync_state SET users_delta_link = $2, groups_delta_link = $3, last_success_at = now(), last_error = NULL,
-              consecutive_failures = 0, last_duration_ms = $4, counts = $5::jsonb, next_run_at = now() + make_interval(secs => $6)
+              consecutive_failures = 0, last_duration_ms = $4, counts = $5::jsonb, next_run_at = now() + make_interval(secs => $6),
+              last_completed_event_at = CASE WHEN $8::boolean THEN now() ELSE last_completed_event_at END
         WHERE tenant_id = $1 AND lease_token = $7`,
-      [tenantId, r.users.deltaLink, r.groups.deltaLink, durationMs, JSON.stringify(summary), delay, token],
+      [tenantId, r.users.deltaLink, r.groups.deltaLink, durationMs, JSON.stringify(summary), delay, token, completedEvent],
     );
     // Late in the transaction: appendEvents serialises event writers of a tenant from here to commit.
     await appendEvents(sql.runner.manager, events);
@@ -500,7 +514,7 @@ export class SyncEngine {
       links: { from: r.from, stored: { users: lease.users_delta_link, groups: lease.groups_delta_link }, next: { users: r.users.deltaLink, groups: r.groups.deltaLink } },
       query: (text, params = []) => sql.runner.query(text, params),
     });
-    return { ran: true, roundId: token, mode, pages, objects, events: changeEvents, durationMs, fetchMs: r.fetchMs, graphRequests: r.graphRequests, counts: summary, sql: { ...round.meter } };
+    return { ran: true, roundId: token, mode, pages, objects, events: changeEvents, completedEvent, durationMs, fetchMs: r.fetchMs, graphRequests: r.graphRequests, counts: summary, sql: { ...round.meter } };
   }
 }
 

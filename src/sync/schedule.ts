@@ -32,3 +32,24 @@ export function nextRunDelaySeconds(input: NextRunInput): number {
   const retryAfter = input.retryAfterSeconds !== undefined && Number.isFinite(input.retryAfterSeconds) && input.retryAfterSeconds > 0 ? Math.ceil(input.retryAfterSeconds) : 0;
   return Math.max(delay, retryAfter);
 }
+
+export interface CompletedEventInput {
+  /** The round's change events (SYNC_COMPLETED not counted). */
+  changeEvents: number;
+  initial: boolean;
+  /** Seconds since the tenant's last SYNC_COMPLETED was written; null when none ever was. */
+  secondsSinceLast: number | null;
+  /** SYNC_COMPLETED_HEARTBEAT_SECONDS: 0 writes one after every round. */
+  heartbeatSeconds: number;
+}
+
+/**
+ * Whether a round writes SYNC_COMPLETED: when it changed something, when it is the tenant's first load (its
+ * end is worth knowing even though it emits nothing else), and otherwise only at the heartbeat, so a quiet tenant
+ * synced every 5 minutes writes 24 rows a day instead of 288. sync_state.last_success_at keeps every round's time
+ * either way (freshness does not depend on this event).
+ */
+export function shouldWriteSyncCompleted(input: CompletedEventInput): boolean {
+  if (input.changeEvents > 0 || input.initial || input.heartbeatSeconds <= 0 || input.secondsSinceLast === null) return true;
+  return input.secondsSinceLast >= input.heartbeatSeconds;
+}

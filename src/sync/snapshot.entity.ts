@@ -61,6 +61,9 @@ export class SnapshotGroup {
   @Column({ name: 'mail_enabled', type: 'boolean', nullable: true })
   mailEnabled!: boolean | null;
 
+  @Column({ type: 'text', nullable: true })
+  mail!: string | null;
+
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt!: Date | null;
 }

@@ -54,6 +54,7 @@ export class SyncService {
       logger,
       leaseSeconds: deps.config.leaseSeconds,
       defaultIntervalSeconds: deps.config.defaultIntervalSeconds,
+      completedHeartbeatSeconds: deps.config.completedHeartbeatSeconds,
       hooks: deps.hooks,
       afterRound: deps.afterRound,
     });

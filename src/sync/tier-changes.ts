@@ -2,6 +2,11 @@
  * ACCESS_TIER_CHANGED for the users whose effective groups or account state changed in a round and whose
  * tier differs (the tier decision itself is access/tier-resolution.ts). Reads the mappings, the tiers and the
  * candidate users' rows only.
+ *
+ * "Before" and "after" both use the mappings and tiers of this moment: a mapping or tier change already wrote
+ * ACCESS_TIER_CHANGED for what the snapshot held when it committed (access/tier-events.ts), and it commits
+ * strictly before or after this round (both lock the tenant's sync_state row first), so the round emits only what
+ * its own directory changes add: the rest of a change made while the snapshot was stale, nothing twice.
  */
 import type { EntityManager } from 'typeorm';
 import type { AccessService } from '../access/access.service';

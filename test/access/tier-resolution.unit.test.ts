@@ -1,5 +1,15 @@
 /** Tier decisions as tables: resolveTier and previewMappingChange over plain data, no server. */
-import { previewMappingChange, PreviewWarningCode, resolveTier, TierReason, type TierDef } from '../../src/access/tier-resolution';
+import {
+  mappingChangePayload,
+  previewMappingChange,
+  PreviewWarningCode,
+  resolveTier,
+  snapshotState,
+  TierChangeKind,
+  tierTransitions,
+  TierReason,
+  type TierDef,
+} from '../../src/access/tier-resolution';
 
 const T = {
   basic: { id: 'a0000000-0000-4000-8000-000000000001', name: 'Basic', rank: 10 },
@@ -147,5 +157,70 @@ describe('previewMappingChange', () => {
     const preview = previewMappingChange([], [{ groupId: G.empty, tierId: T.basic.id }], [], TIERS);
     expect(preview.warnings.map((w) => w.code)).toEqual([PreviewWarningCode.TIER_LEFT_EMPTY]);
     expect(preview.warnings[0].message).toBe('tier "Basic" is mapped but its groups hold no enabled users');
+  });
+});
+
+describe('tierTransitions (what a mapping or tier change moves)', () => {
+  const user = (id: string, groups: string[], accountEnabled: boolean | null = true) => ({ id, accountEnabled, effectiveGroupIds: groups });
+  const users = [
+    user('u-finance', [G.finance]),
+    user('u-both', [G.finance, G.engineering]),
+    user('u-all', [G.all]),
+    user('u-disabled', [G.finance], false),
+    user('u-none', ['g-other']),
+  ];
+  const without = (groupId: string) => MAPPINGS.filter((m) => m.groupId !== groupId);
+  const withRank = (tier: TierDef, rank: number) => TIERS.map((t) => (t.id === tier.id ? { ...t, rank } : t));
+
+  it.each([
+    ['the same state: nobody', MAPPINGS, TIERS, MAPPINGS, TIERS, []],
+    ['a mapping removed: its users fall to their next tier, or none', MAPPINGS, TIERS, without(G.finance), TIERS, [['u-finance', 'Finance', null]]],
+    ['a mapping added', without(G.finance), TIERS, MAPPINGS, TIERS, [['u-finance', null, 'Finance']]],
+    [
+      'a mapping pointed at another tier',
+      MAPPINGS,
+      TIERS,
+      [...without(G.all), { groupId: G.all, tierId: T.finance.id }],
+      TIERS,
+      [['u-all', 'Basic', 'Finance']],
+    ],
+    ['a rank change that reorders two tiers moves who reaches both', MAPPINGS, TIERS, MAPPINGS, withRank(T.finance, 40), [['u-both', 'Engineering', 'Finance']]],
+    ['a rank change that keeps the order moves nobody', MAPPINGS, TIERS, MAPPINGS, withRank(T.finance, 25), []],
+    ['a tier deleted with its mappings', MAPPINGS, TIERS, MAPPINGS.filter((m) => m.tierId !== T.finance.id), TIERS.filter((t) => t.id !== T.finance.id), [['u-finance', 'Finance', null]]],
+  ] as const)('%s', (_name, beforeMappings, beforeTiers, afterMappings, afterTiers, expected) => {
+    const moved = tierTransitions(users, { mappings: beforeMappings, tiers: beforeTiers }, { mappings: afterMappings, tiers: afterTiers });
+    expect(moved.map((t) => [t.user.id, t.from?.name ?? null, t.to?.name ?? null])).toEqual(expected);
+  });
+
+  it('agrees with previewMappingChange for mapping changes', () => {
+    const proposed = [...without(G.finance), { groupId: 'g-other', tierId: T.basic.id }];
+    const preview = previewMappingChange(MAPPINGS, proposed, users, TIERS);
+    const moved = tierTransitions(users, { mappings: MAPPINGS, tiers: TIERS }, { mappings: proposed, tiers: TIERS });
+    expect(moved.map((t) => [t.user.id, t.from, t.to])).toEqual(preview.changes.map((c) => [c.user.id, c.from, c.to]));
+  });
+
+  it('builds the ACCESS_TIER_CHANGED payload: reason MAPPING_CHANGED, the cause, the new decision', () => {
+    const [t] = tierTransitions([users[0]], { mappings: MAPPINGS, tiers: TIERS }, { mappings: without(G.finance), tiers: TIERS });
+    const cause = { kind: TierChangeKind.MAPPING_REMOVED, groupId: G.finance, groupDisplayName: 'Finance', tier: null, previousTier: T.finance };
+    expect(mappingChangePayload(t, cause, new Date('2026-12-04T20:00:00Z'))).toEqual({
+      userId: 'u-finance',
+      old: T.finance,
+      new: null,
+      reason: 'MAPPING_CHANGED',
+      resolution: TierReason.NO_MAPPED_GROUP,
+      decidingGroups: [],
+      why: { mappingChange: cause, snapshotAsOf: '2026-12-04T20:00:00.000Z' },
+    });
+  });
+});
+
+describe('snapshotState', () => {
+  it.each([
+    [null, 900, 'NEVER_SYNCED'],
+    [0, 900, 'FRESH'],
+    [900, 900, 'FRESH'],
+    [901, 900, 'STALE'],
+  ] as const)('age %p, bound %p -> %p', (age, bound, expected) => {
+    expect(snapshotState(age, bound)).toBe(expected);
   });
 });

@@ -66,6 +66,8 @@ export async function startTwoProcessBench(): Promise<TwoProcessBench> {
       ENTRA_CLIENT_SECRET: app.secrets[0]!.secretText,
       ENTRA_CA_CERT_PATH: caPath,
       ENCRYPTION_KEYS: `1:${randomBytes(32).toString('base64')}`,
+      // The tests delimit each round's events by its SYNC_COMPLETED, quiet rounds included: one after every round.
+      SYNC_COMPLETED_HEARTBEAT_SECONDS: '0',
     };
     const database = await createTestDatabase();
     // (startTestGateway drops the database it was given when it fails to start.)

@@ -9,6 +9,7 @@ describe('sync configuration', () => {
       leaseSeconds: 120,
       tickMs: 5000,
       accessTierMaxAgeSeconds: 900,
+      completedHeartbeatSeconds: 3600,
       drift: { credentialDays: 30, policyIntervalSeconds: 3600, syncFailureThreshold: 3 },
     });
   });
@@ -21,6 +22,7 @@ describe('sync configuration', () => {
         SYNC_LEASE_SECONDS: '30',
         SYNC_TICK_MS: '1000',
         ACCESS_TIER_MAX_AGE_SECONDS: '0',
+        SYNC_COMPLETED_HEARTBEAT_SECONDS: '0',
         DRIFT_CREDENTIAL_DAYS: '14',
         DRIFT_POLICY_INTERVAL_SECONDS: '0',
         DRIFT_SYNC_FAILURE_THRESHOLD: '5',
@@ -31,6 +33,7 @@ describe('sync configuration', () => {
       leaseSeconds: 30,
       tickMs: 1000,
       accessTierMaxAgeSeconds: 0,
+      completedHeartbeatSeconds: 0,
       drift: { credentialDays: 14, policyIntervalSeconds: 0, syncFailureThreshold: 5 },
     });
   });
@@ -38,12 +41,12 @@ describe('sync configuration', () => {
   it('lists every bad value', () => {
     let error: unknown;
     try {
-      loadConfig({ SYNC_ENABLED: 'maybe', SYNC_DEFAULT_INTERVAL: '5', SYNC_LEASE_SECONDS: 'x' });
+      loadConfig({ SYNC_ENABLED: 'maybe', SYNC_DEFAULT_INTERVAL: '5', SYNC_LEASE_SECONDS: 'x', SYNC_COMPLETED_HEARTBEAT_SECONDS: '-1' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const variables = (error as ConfigError).problems.map((p) => p.variable).sort();
-    expect(variables).toEqual(['SYNC_DEFAULT_INTERVAL', 'SYNC_ENABLED', 'SYNC_LEASE_SECONDS']);
+    expect(variables).toEqual(['SYNC_COMPLETED_HEARTBEAT_SECONDS', 'SYNC_DEFAULT_INTERVAL', 'SYNC_ENABLED', 'SYNC_LEASE_SECONDS']);
   });
 });

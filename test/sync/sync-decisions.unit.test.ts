@@ -3,7 +3,7 @@ import { changedFields, DeltaBuffer } from '../../src/sync/delta-buffer';
 import { diffEffective, diffUsersEffective, effectiveOfUser, effectiveUsers, withAncestors } from '../../src/sync/effective';
 import { userOutcome } from '../../src/sync/apply-users';
 import type { ObjectChange } from '../../src/sync/apply-objects';
-import { FAILURE_BASE_SECONDS, FAILURE_CAP_SECONDS, nextRunDelaySeconds } from '../../src/sync/schedule';
+import { FAILURE_BASE_SECONDS, FAILURE_CAP_SECONDS, nextRunDelaySeconds, shouldWriteSyncCompleted } from '../../src/sync/schedule';
 
 const user = (id: string) => ({ '@odata.type': '#microsoft.graph.user', id });
 const group = (id: string) => ({ '@odata.type': '#microsoft.graph.group', id });
@@ -86,6 +86,23 @@ describe('effective membership', () => {
       removed: [{ groupId: 'eng', userId: 'u5', path: ['eng'] }],
       rerouted: [{ groupId: 'eng', userId: 'u2', path: ['eng', 'platform'] }],
     });
+  });
+});
+
+describe('shouldWriteSyncCompleted (the heartbeat of a quiet tenant)', () => {
+  it.each([
+    // changeEvents, initial, secondsSinceLast, heartbeat, expected
+    [3, false, 10, 3600, true], // a round that changed something always reports
+    [0, true, null, 3600, true], // the first load reports its end
+    [0, true, 10, 3600, true],
+    [0, false, null, 3600, true], // none ever written (a tenant synced before the heartbeat existed)
+    [0, false, 10, 3600, false], // quiet, last one recent
+    [0, false, 3599.9, 3600, false],
+    [0, false, 3600, 3600, true], // quiet, the heartbeat is due
+    [0, false, 90_000, 3600, true],
+    [0, false, 1, 0, true], // heartbeat 0: every round
+  ])('changes=%p initial=%p since=%p heartbeat=%p -> %p', (changeEvents, initial, secondsSinceLast, heartbeatSeconds, expected) => {
+    expect(shouldWriteSyncCompleted({ changeEvents, initial, secondsSinceLast, heartbeatSeconds })).toBe(expected);
   });
 });
 

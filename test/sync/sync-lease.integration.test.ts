@@ -47,7 +47,8 @@ it('scheduler and repeated syncNow in two engines with slow rounds: never two ro
     },
   };
   const engine = (owner: string) =>
-    new SyncEngine({ dataSource: bench.gw.database.dataSource, clientFor: (t) => bench.gw.services.directory.client(t), access: bench.gw.services.access, logger, owner, hooks });
+    // SYNC_COMPLETED after every round (heartbeat 0), so that each commit leaves one to count below.
+    new SyncEngine({ dataSource: bench.gw.database.dataSource, clientFor: (t) => bench.gw.services.directory.client(t), access: bench.gw.services.access, logger, owner, hooks, completedHeartbeatSeconds: 0 });
   const a = engine('process-a');
   const b = engine('process-b');
   const initial = await a.runRound(tenantId);

@@ -28,7 +28,7 @@ let lastSequence = '0';
 
 const logger = createLogger({ level: 'silent' });
 
-function engine(opts: { owner?: string; hooks?: SyncHooks; leaseSeconds?: number; logger?: typeof logger; progressEveryPages?: number } = {}): SyncEngine {
+function engine(opts: { owner?: string; hooks?: SyncHooks; leaseSeconds?: number; logger?: typeof logger; progressEveryPages?: number; completedHeartbeatSeconds?: number } = {}): SyncEngine {
   return new SyncEngine({
     dataSource: bench.gw.database.dataSource,
     clientFor: (t) => bench.gw.services.directory.client(t),
@@ -103,9 +103,23 @@ describe('initial load', () => {
     expect(events[0].payload).toMatchObject({ mode: 'INITIAL', counts: { users: VERAFIELD.counts.users, groups: VERAFIELD.counts.groups } });
   });
 
-  it('a round with nothing changed reads only deltaLinks and emits nothing but SYNC_COMPLETED', async () => {
+  it('a round with nothing changed reads only deltaLinks and writes no event (SYNC_COMPLETED only at the heartbeat); its time is kept', async () => {
+    const success = async () => (await q(`SELECT last_success_at FROM sync_state WHERE tenant_id = $1`, [tenantId]))[0].last_success_at as Date;
+    const before = await success();
     const result = ran(await engine().runRound(tenantId));
-    expect(result).toMatchObject({ mode: 'INCREMENTAL', events: 0, objects: 0, graphRequests: 2 });
+    expect(result).toMatchObject({ mode: 'INCREMENTAL', events: 0, objects: 0, graphRequests: 2, completedEvent: false });
+    expect((await newEvents()).map((e) => e.type)).toEqual([]);
+    // Freshness (accessTier's snapshot answers, syncStatus) follows every round, quiet or not.
+    expect((await success()).getTime()).toBeGreaterThan(before.getTime());
+
+    // The heartbeat: once the last SYNC_COMPLETED is an hour old, a quiet round writes one.
+    await q(`UPDATE sync_state SET last_completed_event_at = last_completed_event_at - interval '3601 seconds' WHERE tenant_id = $1`, [tenantId]);
+    expect(ran(await engine().runRound(tenantId)).completedEvent).toBe(true);
+    const [beat] = await newEvents();
+    expect(beat).toMatchObject({ type: 'SYNC_COMPLETED', payload: { mode: 'INCREMENTAL', events: 0 } });
+    expect(ran(await engine().runRound(tenantId)).completedEvent).toBe(false);
+    // SYNC_COMPLETED_HEARTBEAT_SECONDS=0: after every round.
+    expect(ran(await engine({ completedHeartbeatSeconds: 0 }).runRound(tenantId)).completedEvent).toBe(true);
     expect((await newEvents()).map((e) => e.type)).toEqual(['SYNC_COMPLETED']);
   });
 });
@@ -117,6 +131,10 @@ describe('changes', () => {
     const engineering = await access.defineTier({ name: 'Engineering', rank: 30, description: null });
     await access.setMapping({ tenantId, groupId: G.finance, groupDisplayName: 'Finance', tierId: finance.id, createdBy: 'test' });
     await access.setMapping({ tenantId, groupId: G.engineering, groupDisplayName: 'Engineering', tierId: engineering.id, createdBy: 'test' });
+    // The mappings themselves moved the groups' users (from the snapshot, in their own transactions).
+    const mapped = await newEvents();
+    expect(mapped.length).toBeGreaterThan(0);
+    expect(mapped.every((e) => e.type === 'ACCESS_TIER_CHANGED' && e.payload.reason === 'MAPPING_CHANGED')).toBe(true);
 
     // Into Data Team, which is nested in Engineering.
     await bench.sim.control.moveUser(SIM_TENANT, U.financeEmployee.id, G.finance, G.dataTeam);
@@ -199,6 +217,56 @@ describe('changes', () => {
   });
 });
 
+describe('group events', () => {
+  it('GROUP_CREATED, GROUP_UPDATED (each field before/after) and GROUP_DELETED, from the rounds that saw them; filterable by type', async () => {
+    const created = await bench.sim.control.createGroup(SIM_TENANT, { displayName: 'Audit Committee', mailNickname: 'audit', securityEnabled: true, mailEnabled: false, groupTypes: [] });
+    ran(await engine().runRound(tenantId));
+    let events = await newEvents();
+    expect(events.map((e) => [e.type, e.subject_id])).toEqual([
+      ['GROUP_CREATED', created.id],
+      ['SYNC_COMPLETED', null],
+    ]);
+    expect(events[0].payload).toEqual({
+      groupId: created.id,
+      displayName: 'Audit Committee',
+      restored: false,
+      group: { displayName: 'Audit Committee', kind: 'SECURITY', dynamic: false, membershipRule: null, mail: null },
+    });
+
+    // Renamed, made dynamic and mail-enabled in one round: one GROUP_UPDATED naming each field.
+    const rule = '(user.department -eq "Finance")';
+    await bench.sim.control.updateGroup(SIM_TENANT, created.id, {
+      displayName: 'Audit & Risk Committee', groupTypes: ['DynamicMembership'], membershipRule: rule, membershipRuleProcessingState: 'On', mailEnabled: true, mail: 'audit@verafield.com',
+    });
+    ran(await engine().runRound(tenantId));
+    events = (await newEvents()).filter((e) => e.type.startsWith('GROUP_'));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'GROUP_UPDATED',
+      subject_id: created.id,
+      payload: {
+        groupId: created.id,
+        displayName: 'Audit & Risk Committee',
+        changedFields: ['displayName', 'kind', 'dynamic', 'membershipRule', 'mail'],
+        before: { displayName: 'Audit Committee', kind: 'SECURITY', dynamic: false, membershipRule: null, mail: null },
+        after: { displayName: 'Audit & Risk Committee', kind: 'MAIL_ENABLED_SECURITY', dynamic: true, membershipRule: rule, mail: 'audit@verafield.com' },
+      },
+    });
+
+    await bench.sim.control.deleteGroup(SIM_TENANT, created.id);
+    ran(await engine().runRound(tenantId));
+    events = (await newEvents()).filter((e) => e.type.startsWith('GROUP_'));
+    expect(events.map((e) => [e.type, e.subject_id, e.payload.reason, e.payload.displayName])).toEqual([['GROUP_DELETED', created.id, 'SOFT_DELETED', 'Audit & Risk Committee']]);
+    // Nothing twice: the next round has nothing to say about the group.
+    ran(await engine().runRound(tenantId));
+    expect((await newEvents()).filter((e) => e.type.startsWith('GROUP_'))).toEqual([]);
+
+    // A subscriber's types filter selects them like any other type.
+    const page = await bench.gw.services.events.page({ tenantId, types: ['GROUP_UPDATED' as never], after: null, first: 50 });
+    expect(page.edges.map((e) => [e.node.type, e.node.subjectId])).toEqual([['GROUP_UPDATED', created.id]]);
+  });
+});
+
 describe('resync', () => {
   it('a reset delta token leads to a full resync that emits only the real differences', async () => {
     await bench.sim.control.resetDelta(SIM_TENANT);
@@ -216,7 +284,8 @@ describe('resync', () => {
     ]);
     expect(result.mode).toBe('RESYNC');
     expect(result.events).toBe(0);
-    expect((await newEvents()).map((e) => e.type)).toEqual(['SYNC_COMPLETED']);
+    // Nothing differed: a quiet round.
+    expect((await newEvents()).map((e) => e.type)).toEqual([]);
 
     // A change made while the token is void is the only thing the resync reports.
     await bench.sim.control.resetDelta(SIM_TENANT);
@@ -236,7 +305,7 @@ describe('resync', () => {
     await bench.sim.control.advanceClock(8 * 24 * 60 * 60 * 1000);
     const result = ran(await engine().runRound(tenantId));
     expect(result).toMatchObject({ mode: 'RESYNC', events: 0 });
-    expect((await newEvents()).map((e) => e.type)).toEqual(['SYNC_COMPLETED']);
+    expect((await newEvents()).map((e) => e.type)).toEqual([]);
   });
 });
 
@@ -285,8 +354,8 @@ describe('crash mid-round', () => {
     );
     const [after] = await q(`SELECT consecutive_failures, last_error FROM sync_state WHERE tenant_id = $1`, [tenantId]);
     expect(after).toEqual({ consecutive_failures: 0, last_error: null });
-    // Nothing left to replay.
-    ran(await engine().runRound(tenantId));
+    // Nothing left to replay (a round with SYNC_COMPLETED after every round shows it ran).
+    ran(await engine({ completedHeartbeatSeconds: 0 }).runRound(tenantId));
     expect((await newEvents()).map((e) => e.type)).toEqual(['SYNC_COMPLETED']);
   });
 });
@@ -348,7 +417,8 @@ describe('lease', () => {
     const running = stalled.runRound(tenantId);
     await atPage;
     await q(`UPDATE sync_state SET lease_expires_at = now() - interval '1 second' WHERE tenant_id = $1`, [tenantId]);
-    expect(ran(await engine({ owner: 'successor' }).runRound(tenantId)).mode).toBe('INCREMENTAL');
+    // The successor writes SYNC_COMPLETED after every round: its one event proves the stalled round committed nothing.
+    expect(ran(await engine({ owner: 'successor', completedHeartbeatSeconds: 0 }).runRound(tenantId)).mode).toBe('INCREMENTAL');
     release();
     await expect(running).rejects.toThrow(/no longer holds the lease/);
     expect((await newEvents()).map((e) => e.type)).toEqual(['SYNC_COMPLETED']);
@@ -358,7 +428,7 @@ describe('lease', () => {
 describe('scheduler', () => {
   it('runs a due ACTIVE tenant, then schedules the next round an interval (with jitter) later', async () => {
     await q(`UPDATE sync_state SET next_run_at = now() - interval '1 second' WHERE tenant_id = $1`, [tenantId]);
-    const scheduler = new SyncScheduler({ engine: engine({ owner: 'scheduler' }), dataSource: bench.gw.database.dataSource, logger });
+    const scheduler = new SyncScheduler({ engine: engine({ owner: 'scheduler', completedHeartbeatSeconds: 0 }), dataSource: bench.gw.database.dataSource, logger });
     await scheduler.tick();
     await scheduler.stop();
     expect((await newEvents()).map((e) => e.type)).toEqual(['SYNC_COMPLETED']);
@@ -366,7 +436,7 @@ describe('scheduler', () => {
     expect(state.delay).toBeGreaterThanOrEqual(state.interval * 0.9 - 1);
     expect(state.delay).toBeLessThanOrEqual(state.interval * 1.1 + 1);
     // Not due any more: a second look runs nothing.
-    const again = new SyncScheduler({ engine: engine({ owner: 'scheduler' }), dataSource: bench.gw.database.dataSource, logger });
+    const again = new SyncScheduler({ engine: engine({ owner: 'scheduler', completedHeartbeatSeconds: 0 }), dataSource: bench.gw.database.dataSource, logger });
     await again.tick();
     await again.stop();
     expect(await newEvents()).toEqual([]);
