@@ -9,7 +9,12 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type AuditOperation =
   | 'ADD_GROUP_MEMBER'
   | 'CREATE_USER'
+  | 'DEFINE_ACCESS_TIER'
+  | 'DELETE_ACCESS_TIER'
   | 'REMOVE_GROUP_MEMBER'
+  | 'REMOVE_TIER_MAPPING'
+  | 'SET_TIER_MAPPING'
+  | 'UPDATE_ACCESS_TIER'
   | 'UPDATE_USER';
 
 export type AuditResult =
@@ -94,13 +99,17 @@ export type DirectoryEventType =
   | 'ACCESS_TIER_CHANGED'
   | 'DRIFT_DETECTED'
   | 'DRIFT_RESOLVED'
+  | 'GROUP_CREATED'
+  | 'GROUP_DELETED'
+  | 'GROUP_UPDATED'
   | 'MEMBERSHIP_ADDED'
   | 'MEMBERSHIP_REMOVED'
   | 'SYNC_COMPLETED'
   | 'TENANT_STATUS_CHANGED'
   | 'USER_CREATED'
   | 'USER_DELETED'
-  | 'USER_UPDATED';
+  | 'USER_UPDATED'
+  | 'WEBHOOK_ENDPOINT_DISABLED';
 
 /** Where a directory read should be answered from. */
 export type DirectorySource =
