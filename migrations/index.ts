@@ -16,6 +16,7 @@ import { TenantKeys1795840001000 } from './1795840001000-TenantKeys';
 import { SnapshotReadIndexes1795850000000 } from './1795850000000-SnapshotReadIndexes';
 import { CacheInvalidation1795860000000 } from './1795860000000-CacheInvalidation';
 import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscriptions';
+import { Portal1795980000000 } from './1795980000000-Portal';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -32,4 +33,5 @@ export const migrations: Function[] = [
   SnapshotReadIndexes1795850000000,
   CacheInvalidation1795860000000,
   GraphSubscriptions1795900000000,
+  Portal1795980000000,
 ];

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { TenantDirectory } from '../directory/graph-access';
 import { Access } from '../core/auth/access';
-import { ApiScope, describePrincipal } from '../core/auth/principal';
+import { ApiScope, describePrincipal, PortalStep } from '../core/auth/principal';
 import type { GatewayContext } from '../core/context';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { guidArg, proposedMappingsArg, rankArg, tierDescriptionArg, tierNameArg, userRefArg } from './access-input';
@@ -46,6 +46,13 @@ function directoryFor(ctx: GatewayContext, tenantId: string): TenantDirectory {
   return ctx.principal?.scopes.has(ApiScope.DIRECTORY_READ) ? ctx.directory(tenantId) : new TenantDirectory(tenantId, ctx.services.directory);
 }
 
+/** Mapping changes are audited like provisioning's writes (who: the API key, JWT subject or portal session). */
+async function auditMapping(ctx: GatewayContext, operation: 'SET_TIER_MAPPING' | 'REMOVE_TIER_MAPPING', tenantId: string, target: string, changed: boolean): Promise<void> {
+  await ctx.services.provisioning.audit([
+    { tenantId, principal: describePrincipal(ctx.principal!), operation, target, result: changed ? 'SUCCESS' : 'NO_OP', requestId: ctx.requestId },
+  ]);
+}
+
 /** Graph's 404 for a group that is only in the current mappings: deleted since; it gives nobody a tier now. */
 async function emptyWhenDeleted(read: Promise<LiveUser[]>): Promise<LiveUser[]> {
   try {
@@ -58,7 +65,7 @@ async function emptyWhenDeleted(read: Promise<LiveUser[]>): Promise<LiveUser[]> 
 
 @Resolver()
 export class AccessTierResolver {
-  @Access([...READERS])
+  @Access([...READERS], { portal: [PortalStep.MAP_GROUPS, PortalStep.STATUS] })
   @Query(() => [AccessTierObject], { description: "The product's access tiers, highest rank first (directory:read or tenants:admin)." })
   async accessTiers(@Ctx() ctx: GatewayContext): Promise<AccessTierRecord[]> {
     return access(ctx).listTiers();
@@ -96,7 +103,7 @@ export class AccessTierResolver {
     return access(ctx).deleteTier(guidArg('id', id));
   }
 
-  @Access([...READERS], { tenantArg: 'tenantId' })
+  @Access([...READERS], { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS, PortalStep.STATUS] })
   @Query(() => [TierMappingObject], { description: "The tenant's group-to-tier mappings, highest tier first (directory:read or tenants:admin)." })
   async tierMappings(@Arg('tenantId', () => ID) tenantId: string, @Ctx() ctx: GatewayContext): Promise<TierMappingRecord[]> {
     const tenant = guidArg('tenantId', tenantId);
@@ -104,7 +111,7 @@ export class AccessTierResolver {
     return access(ctx).listMappings(tenant);
   }
 
-  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
+  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS] })
   @Mutation(() => TierMappingObject, {
     description:
       "Maps a group of the tenant to a tier (tenants:admin), or moves an existing mapping to another tier. The group is read live from Graph: it must exist; dynamic groups may be mapped. Its current name is recorded.",
@@ -119,10 +126,12 @@ export class AccessTierResolver {
     await requireTenant(ctx, ids.tenantId);
     await access(ctx).requireTier(ids.tierId);
     const group = await readGroup(directoryFor(ctx, ids.tenantId), ids.groupId);
-    return access(ctx).setMapping({ ...ids, groupDisplayName: group.displayName ?? group.id, createdBy: describePrincipal(ctx.principal!) });
+    const mapping = await access(ctx).setMapping({ ...ids, groupDisplayName: group.displayName ?? group.id, createdBy: describePrincipal(ctx.principal!) });
+    await auditMapping(ctx, 'SET_TIER_MAPPING', ids.tenantId, `group:${ids.groupId}/tier:${ids.tierId}`, true);
+    return mapping;
   }
 
-  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
+  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS] })
   @Mutation(() => TierMappingObject, { nullable: true, description: 'Removes a group\'s mapping (tenants:admin). Returns it; null when the group was not mapped.' })
   async removeTierMapping(
     @Arg('tenantId', () => ID) tenantId: string,
@@ -132,10 +141,12 @@ export class AccessTierResolver {
     const tenant = guidArg('tenantId', tenantId);
     const group = guidArg('groupId', groupId);
     await requireTenant(ctx, tenant);
-    return access(ctx).removeMapping(tenant, group);
+    const removed = await access(ctx).removeMapping(tenant, group);
+    await auditMapping(ctx, 'REMOVE_TIER_MAPPING', tenant, `group:${group}`, removed !== null);
+    return removed;
   }
 
-  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId' })
+  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS] })
   @Query(() => TierMappingPreviewObject, {
     description:
       "What replacing the tenant's mappings with `mappings` (the whole proposed set) would do: users per tier, users changing tier, warnings. Reads the transitive members of every current and proposed group live from Graph (directory:read). Saves nothing.",

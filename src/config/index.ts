@@ -10,6 +10,7 @@ import { EventsConfig, eventsSection } from './events.config';
 import { Env, SectionContext, SectionResult, withoutEmptyValues } from './env';
 import { JwtConfig, jwtSection } from './jwt.config';
 import { NotificationsConfig, notificationsSection } from './notifications.config';
+import { PortalConfig, portalSection } from './portal.config';
 import { ConfigError, ConfigProblem } from './problems';
 import { RuntimeConfig, runtimeSection } from './runtime.config';
 import { ServerConfig, serverSection } from './server.config';
@@ -30,6 +31,8 @@ export interface Config {
   sync: SyncConfig;
   /** Graph change notifications (issue 16). */
   notifications: NotificationsConfig;
+  /** The hosted admin portal (issue 15): link and session lifetimes, branding. */
+  portal: PortalConfig;
 }
 
 /** Throws ConfigError listing every problem found in `env`. */
@@ -53,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     events: eventsSection(vars),
     sync: syncSection(vars),
     notifications: notificationsSection(vars),
+    portal: portalSection(vars, ctx),
   };
   const problems = Object.values(sections).flatMap((section: SectionResult<unknown>) => (section.ok ? [] : section.problems));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -84,6 +88,7 @@ function deepFreeze<T>(value: T): T {
 export { ConfigError };
 export type { ConfigProblem, Env };
 export type { NotificationsConfig } from './notifications.config';
+export type { PortalBranding, PortalConfig } from './portal.config';
 export type { AdminConfig, DatabaseConfig, EventsConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig, SyncConfig };
 export type { EntraCredentials, SimulatedEntra } from './entra.config';
 export { simulatorEntraConfig } from './entra.config';

@@ -5,7 +5,16 @@
 import 'reflect-metadata';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AuditOperation = 'CREATE_USER' | 'UPDATE_USER' | 'ADD_GROUP_MEMBER' | 'REMOVE_GROUP_MEMBER';
+export type AuditOperation =
+  | 'CREATE_USER'
+  | 'UPDATE_USER'
+  | 'ADD_GROUP_MEMBER'
+  | 'REMOVE_GROUP_MEMBER'
+  // Changes outside Graph, made by the product or through the hosted portal (src/portal).
+  | 'SET_TIER_MAPPING'
+  | 'REMOVE_TIER_MAPPING'
+  | 'REQUEST_CONSENT'
+  | 'OPEN_PORTAL_SESSION';
 export type AuditResult = 'SUCCESS' | 'NO_OP' | 'FAILED';
 
 @Entity({ name: 'audit_log' })

@@ -33,8 +33,20 @@ export enum AuditOperationEnum {
   UPDATE_USER = 'UPDATE_USER',
   ADD_GROUP_MEMBER = 'ADD_GROUP_MEMBER',
   REMOVE_GROUP_MEMBER = 'REMOVE_GROUP_MEMBER',
+  SET_TIER_MAPPING = 'SET_TIER_MAPPING',
+  REMOVE_TIER_MAPPING = 'REMOVE_TIER_MAPPING',
+  REQUEST_CONSENT = 'REQUEST_CONSENT',
+  OPEN_PORTAL_SESSION = 'OPEN_PORTAL_SESSION',
 }
-registerEnumType(AuditOperationEnum, { name: 'AuditOperation' });
+registerEnumType(AuditOperationEnum, {
+  name: 'AuditOperation',
+  valuesConfig: {
+    SET_TIER_MAPPING: { description: 'A group mapped to an access tier (target "group:<id>/tier:<id>").' },
+    REMOVE_TIER_MAPPING: { description: "A group's tier mapping removed." },
+    REQUEST_CONSENT: { description: 'A consent URL requested through the hosted portal.' },
+    OPEN_PORTAL_SESSION: { description: 'A portal link opened: a portal session began (target "portal-link:<id>").' },
+  },
+});
 
 export enum AuditResultEnum {
   SUCCESS = 'SUCCESS',

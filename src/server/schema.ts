@@ -19,6 +19,7 @@ import { SyncResolver } from '../sync/sync.resolver';
 import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
 import { EventsResolver } from '../events/events.resolver';
 import { ChangeNotificationsResolver } from '../notifications/notifications.resolver';
+import { PortalResolver } from '../portal/portal.resolver';
 
 export const gatewayResolvers: NonEmptyArray<Function> = [
   AboutResolver,
@@ -35,6 +36,7 @@ export const gatewayResolvers: NonEmptyArray<Function> = [
   DriftResolver,
   EventsResolver,
   ChangeNotificationsResolver,
+  PortalResolver,
 ];
 
 export type GatewayPubSub = ReturnType<typeof createPubSub>;

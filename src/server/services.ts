@@ -18,6 +18,7 @@ import { Authenticator } from '../callers/authenticator';
 import { createJwtVerifier } from '../callers/jwt';
 import { InvalidationDispatcher } from '../core/invalidation';
 import { NotificationsService } from '../notifications/notifications.service';
+import { PortalService } from '../portal/portal.service';
 
 export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;
@@ -40,6 +41,8 @@ export interface GatewayServices extends TenantServices {
   invalidation: InvalidationDispatcher;
   /** Graph change notifications (issue 16): the endpoint's handlers, the round trigger, the subscription manager. */
   notifications: NotificationsService;
+  /** The hosted admin portal (issue 15): links, sessions. */
+  portal: PortalService;
 }
 
 export interface ServiceDeps {
@@ -82,5 +85,6 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   // Started here (LISTEN connection, purge timer); the gateway's stop() closes it.
   const events = new EventsService({ ...deps, invalidation });
   events.start();
-  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, ...tenantServices };
+  const portal = new PortalService({ dataSource: deps.dataSource, config: deps.config, tenants: tenantServices.tenants, provisioning });
+  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, portal, ...tenantServices };
 }
