@@ -39,7 +39,8 @@ export function GroupsStep({ session, heading, next, go }) {
   /** groupId -> tierId as saved, and as proposed. */
   const [saved, setSaved] = useState(new Map());
   const [proposed, setProposed] = useState(new Map());
-  const [names, setNames] = useState(new Map());
+  /** Every group seen (search results, current mappings), by id: mapped rows keep their details between searches. */
+  const [known, setKnown] = useState(new Map());
   const [search, setSearch] = useState('');
   const [kind, setKind] = useState('');
   const [groups, setGroups] = useState(null);
@@ -56,7 +57,7 @@ export function GroupsStep({ session, heading, next, go }) {
     const current = new Map(data.tierMappings.map((m) => [m.groupId, m.tier.id]));
     setSaved(current);
     setProposed(new Map(current));
-    setNames((old) => new Map([...old, ...data.tierMappings.map((m) => [m.groupId, m.groupDisplayName])]));
+    setKnown((old) => new Map([...data.tierMappings.map((m) => [m.groupId, { id: m.groupId, displayName: m.groupDisplayName }]), ...old]));
   };
 
   useEffect(() => {
@@ -74,7 +75,7 @@ export function GroupsStep({ session, heading, next, go }) {
       .then((data) => {
         const found = data.tenant?.groups?.edges.map((e) => e.node) ?? [];
         setGroups(found);
-        setNames((old) => new Map([...old, ...found.map((g) => [g.id, g.displayName ?? g.id])]));
+        setKnown((old) => new Map([...old, ...found.map((g) => [g.id, g])]));
       })
       .catch((err) => setError(err.message));
   }, [query, kind]);
@@ -157,7 +158,7 @@ export function GroupsStep({ session, heading, next, go }) {
       </div>
       <ul class="groups" aria-label="Groups" aria-busy={groups === null ? 'true' : 'false'}>
         {mappedNotListed.map((id) => (
-          <GroupRow key={id} group={{ id, displayName: names.get(id) ?? id }} tiers={tiers} value={proposed.get(id) ?? ''} onChoose={choose} />
+          <GroupRow key={id} group={known.get(id) ?? { id, displayName: id }} tiers={tiers} value={proposed.get(id) ?? ''} onChoose={choose} />
         ))}
         {groups === null ? <li class="loading">Searching…</li> : null}
         {groups?.length === 0 ? <li class="loading">No group matches.</li> : null}
@@ -221,7 +222,7 @@ export function GroupsStep({ session, heading, next, go }) {
         <ul class="summary">
           {[...proposed].map(([groupId, tierId]) => (
             <li key={groupId}>
-              {names.get(groupId) ?? groupId} → <strong>{tierName(tierId)}</strong>
+              {known.get(groupId)?.displayName ?? groupId} → <strong>{tierName(tierId)}</strong>
             </li>
           ))}
         </ul>
@@ -259,8 +260,10 @@ function GroupRow({ group, tiers, value, onChoose }) {
           {typeof group.memberCount === 'number' ? <span class="members">{group.memberCount} members</span> : null}
         </span>
       </div>
-      <label class="tier-choice" for={id}>
-        <span class="visually-hidden">Tier for {group.displayName ?? group.id}</span>
+      <div class="tier-choice">
+        <label class="visually-hidden" for={id}>
+          Tier for {group.displayName ?? group.id}
+        </label>
         <select id={id} value={value} onChange={(e) => onChoose(group.id, e.currentTarget.value)}>
           <option value="">No tier</option>
           {tiers.map((t) => (
@@ -269,7 +272,7 @@ function GroupRow({ group, tiers, value, onChoose }) {
             </option>
           ))}
         </select>
-      </label>
+      </div>
     </li>
   );
 }
