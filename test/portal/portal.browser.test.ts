@@ -157,8 +157,8 @@ describeWithBrowser('the hosted admin portal', () => {
     expect(await page.locator('.changes-count strong').textContent()).toBe(String(engineering.size + finance.size));
     // Each group row says what it is and how many members it has.
     const row = (name: string) => page.locator('.group').filter({ has: page.locator('.group-name', { hasText: new RegExp(`^${name}$`) }) });
-    expect(await row('Engineering').locator('.badges').textContent()).toMatch(/^Security\d+ members$/);
-    expect(await row('Finance').locator('.badges').textContent()).toMatch(/^Security\d+ members$/);
+    expect(await row('Engineering').locator('.badges').textContent()).toMatch(/^Security\d+ direct members$/);
+    expect(await row('Finance').locator('.badges').textContent()).toMatch(/^Security\d+ direct members$/);
     await shot(page, '4-map-groups-preview');
 
     await page.getByRole('button', { name: 'Save mapping' }).click();

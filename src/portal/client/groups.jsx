@@ -36,6 +36,7 @@ function useDebounced(value, ms) {
 export function GroupsStep({ session, heading, next, go }) {
   const tenantId = session.tenantId;
   const [tiers, setTiers] = useState([]);
+  const [loaded, setLoaded] = useState(false);
   /** groupId -> tierId as saved, and as proposed. */
   const [saved, setSaved] = useState(new Map());
   const [proposed, setProposed] = useState(new Map());
@@ -54,6 +55,7 @@ export function GroupsStep({ session, heading, next, go }) {
   const load = async () => {
     const data = await gql(LOAD, { tenantId });
     setTiers(data.accessTiers);
+    setLoaded(true);
     const current = new Map(data.tierMappings.map((m) => [m.groupId, m.tier.id]));
     setSaved(current);
     setProposed(new Map(current));
@@ -140,6 +142,9 @@ export function GroupsStep({ session, heading, next, go }) {
         <p class="notice error" role="alert">
           {error}
         </p>
+      ) : null}
+      {loaded && tiers.length === 0 ? (
+        <p class="notice warning">{session.branding.productName} has not defined its access tiers yet, so there is nothing to map groups to. Ask its support.</p>
       ) : null}
       <div class="filters">
         <label>
@@ -257,7 +262,7 @@ function GroupRow({ group, tiers, value, onChoose }) {
         <span class="badges">
           {group.kind ? <span class="badge">{KINDS[group.kind] ?? group.kind}</span> : null}
           {group.dynamic ? <span class="badge">Dynamic</span> : null}
-          {typeof group.memberCount === 'number' ? <span class="members">{group.memberCount} members</span> : null}
+          {typeof group.memberCount === 'number' ? <span class="members">{group.memberCount} direct members</span> : null}
         </span>
       </div>
       <div class="tier-choice">
