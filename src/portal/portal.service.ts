@@ -137,6 +137,12 @@ export class PortalService {
       // Another request claimed it (or it expired) between the read and the claim.
       return { ok: false, refusal: linkRefusal({ tenantId: link.tenant_id, expiresAt: link.expires_at, usedAt: new Date() }, tenantInUrl, new Date())! };
     }
+    // Links (and, through the foreign key, their sessions) a day past their expiry go, a tenant at a time.
+    await this.deps.dataSource.query(
+      `DELETE FROM portal_links l WHERE l.tenant_id = $1 AND l.expires_at < now() - interval '1 day'
+         AND NOT EXISTS (SELECT 1 FROM portal_sessions s WHERE s.tenant_id = l.tenant_id AND s.link_id = l.id AND s.expires_at > now() - interval '1 day')`,
+      [session.tenantId],
+    );
     await this.deps.provisioning.audit([
       { tenantId: session.tenantId, principal: `portal:${session.id}`, operation: 'OPEN_PORTAL_SESSION', target: `portal-link:${link.id}`, result: 'SUCCESS', requestId },
     ]);

@@ -49,10 +49,10 @@ describeWithBrowser('the hosted admin portal', () => {
         { i: { displayName, authMode: 'APPLICATION', features: FEATURES, steps: ['MAP_GROUPS', 'STATUS'], returnUrl: bench.product.url() } },
       )
     ).createPortalLinkForNewConnection;
-  const linkFor = async (tenantId: string): Promise<Link> =>
+  const linkFor = async (tenantId: string, steps = ['CONNECT', 'MAP_GROUPS', 'STATUS']): Promise<Link> =>
     (
       await bench.admin.request<{ createPortalLink: Link }>(`mutation($i: CreatePortalLinkInput!) { createPortalLink(input: $i) { url tenantId } }`, {
-        i: { tenantId, steps: ['CONNECT', 'MAP_GROUPS', 'STATUS'], returnUrl: bench.product.url() },
+        i: { tenantId, steps, returnUrl: bench.product.url() },
       })
     ).createPortalLink;
 
@@ -246,6 +246,34 @@ describeWithBrowser('the hosted admin portal', () => {
     expect((await page.goto(swapped.toString()))?.status()).toBe(403);
     expect(await page.locator('h1').textContent()).toBe('This link is for another organisation');
     await shot(page, '11-refused-other-tenant');
+    await page.close();
+  }, 120_000);
+
+  it('offers re-consent on the status page when Microsoft no longer grants the permissions, and reconnects', async () => {
+    await bench.sim.control.revokeConsent(VERAFIELD.tenantId, bench.sim.apps[0]!.clientId);
+    const check = await bench.admin.request<{ verifyTenantConnection: { tenant: { status: string } } }>(`mutation($t: ID!) { verifyTenantConnection(id: $t) { tenant { status } } }`, { t: tenantId });
+    expect(check.verifyTenantConnection.tenant.status).toBe('RECONSENT_REQUIRED');
+    const page = await newPage();
+    await page.goto((await linkFor(tenantId, ['STATUS'])).url);
+    await page.getByRole('heading', { name: 'Connection status' }).waitFor();
+    expect(await page.locator('.state').textContent()).toBe('Consent needed again');
+    await shot(page, '12-reconsent-needed');
+    await page.getByRole('button', { name: 'Consent again' }).click();
+    await page.waitForURL((url) => url.toString().startsWith(bench.sim.baseUrl));
+    await page.locator('#login').fill(GLOBAL_ADMIN);
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await page.waitForURL(`${bench.gw.url}/portal/`);
+    await page.getByRole('heading', { name: 'Connection status' }).waitFor();
+    await page.locator('.state').waitFor();
+    expect(await page.locator('.state').textContent()).toBe('Connected');
+    await shot(page, '13-reconsented');
+    // Asking for consent through the portal is audited with the session as principal.
+    const audit = await bench.admin.request<{ auditLog: { edges: Array<{ node: { principal: string; operation: string } }> } }>(
+      `query($t: ID!) { auditLog(tenantId: $t, first: 50) { edges { node { principal operation } } } }`,
+      { t: tenantId },
+    );
+    expect(audit.auditLog.edges.map((e) => e.node).filter((n) => n.operation === 'REQUEST_CONSENT').every((n) => n.principal.startsWith('portal:'))).toBe(true);
+    expect(audit.auditLog.edges.filter((e) => e.node.operation === 'REQUEST_CONSENT')).toHaveLength(2);
     await page.close();
     expect(pageErrors).toEqual([]);
     expect(external).toEqual([]);
