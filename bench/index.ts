@@ -6,10 +6,11 @@ import { directorySnapshotBenchmark } from './directory-snapshot.bench';
 import { eventsBenchmark } from './events.bench';
 import { graphBatchingBenchmark } from './graph-batching.bench';
 import { notificationsBenchmark } from './notifications.bench';
+import { portalBenchmark } from './portal.bench';
 import { provisioningBenchmark } from './provisioning.bench';
 import type { Benchmark } from './report';
 import { simulatorBenchmark } from './simulator.bench';
 import { syncBenchmark } from './sync.bench';
 import { syncTenantsBenchmark } from './sync-tenants.bench';
 
-export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark];
+export const benchmarks: Benchmark[] = [simulatorBenchmark, graphBatchingBenchmark, directoryReadsBenchmark, accessTierBenchmark, provisioningBenchmark, syncBenchmark, eventsBenchmark, deltaPagesBenchmark, syncTenantsBenchmark, directorySnapshotBenchmark, notificationsBenchmark, portalBenchmark];
