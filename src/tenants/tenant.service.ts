@@ -91,6 +91,8 @@ export class TenantService {
    * the administrator is ready. `then` runs in the same transaction (the portal link is stored with the tenant).
    */
   async createPending<T>(input: Omit<ConnectTenantFields, 'returnUrl' | 'loginHint'>, createdBy: string, then: (tenant: Tenant, manager: EntityManager) => Promise<T>): Promise<T> {
+    // No consent request is stored yet, so no returnUrl is kept: an allowed origin stands in for the check (the
+    // portal validates its own returnUrl before calling this).
     const valid = validateConnect({ ...input, returnUrl: this.deps.rules.allowedReturnOrigins[0] ?? '' }, this.deps.rules);
     this.requireConsent();
     return this.deps.dataSource.transaction(async (manager) => then(await this.insertPending(manager, valid, createdBy), manager));
