@@ -19,6 +19,7 @@ import { GraphSubscriptions1795900000000 } from './1795900000000-GraphSubscripti
 import { SnapshotInvalidation1795920000000 } from './1795920000000-SnapshotInvalidation';
 import { ApiKeyChanges1795920001000 } from './1795920001000-ApiKeyChanges';
 import { TierChangeEvents1795940000000 } from './1795940000000-TierChangeEvents';
+import { Portal1795980000000 } from './1795980000000-Portal';
 import { Webhooks1795990000000 } from './1795990000000-Webhooks';
 
 export const migrations: Function[] = [
@@ -39,5 +40,6 @@ export const migrations: Function[] = [
   SnapshotInvalidation1795920000000,
   ApiKeyChanges1795920001000,
   TierChangeEvents1795940000000,
+  Portal1795980000000,
   Webhooks1795990000000,
 ];

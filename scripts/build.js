@@ -7,7 +7,8 @@
  * Type checking is separate: `npm run typecheck` (tsc --noEmit), which CI runs.
  *
  * Also bundles the development explorer (src/server/explorer/app.tsx, GraphiQL from npm) with esbuild when its
- * sources changed, so the page needs no CDN.
+ * sources changed, so the page needs no CDN; likewise the hosted admin portal (src/portal/client, Preact) into
+ * dist/portal (scripts/build-portal.js).
  *
  *   node scripts/build.js            build what is stale, print a summary line
  *   node scripts/build.js --clean    rebuild everything from scratch
@@ -130,7 +131,9 @@ async function build({ clean = false, log = () => undefined } = {}) {
   const copies = assets().filter((rel) => clean || mtime(path.join(ROOT, rel)) > mtime(path.join(DIST, rel)));
   const explorer = optionalRequire('./build-explorer');
   const explorerStale = explorer ? explorer.isStale(clean) : false;
-  if (stale.length === 0 && copies.length === 0 && !explorerStale) return { compiled: 0, total: all.length, ms: Date.now() - started };
+  const portal = optionalRequire('./build-portal');
+  const portalStale = portal ? portal.isStale(clean) : false;
+  if (stale.length === 0 && copies.length === 0 && !explorerStale && !portalStale) return { compiled: 0, total: all.length, ms: Date.now() - started };
 
   const swc = optionalRequire('@swc/core');
   if (!swc) {
@@ -152,7 +155,11 @@ async function build({ clean = false, log = () => undefined } = {}) {
     log('bundling the GraphQL explorer with esbuild...');
     await explorer.bundle();
   }
-  return { compiled: stale.length, total: all.length, ms: Date.now() - started, explorer: explorerStale };
+  if (portalStale) {
+    log('bundling the admin portal with esbuild...');
+    await portal.bundle();
+  }
+  return { compiled: stale.length, total: all.length, ms: Date.now() - started, explorer: explorerStale, portal: portalStale };
 }
 
 module.exports = { build, assets, ROOT, DIST };
@@ -163,7 +170,7 @@ if (require.main === module) {
   const log = (line) => process.stderr.write(`${line}\n`);
   build({ clean: args.has('--clean'), log })
     .then((result) => {
-      if (!quiet || result.compiled) log(`build: ${result.compiled} of ${result.total} files compiled${result.explorer ? ', explorer bundled' : ''} in ${result.ms} ms`);
+      if (!quiet || result.compiled) log(`build: ${result.compiled} of ${result.total} files compiled${result.explorer ? ', explorer bundled' : ''}${result.portal ? ', portal bundled' : ''} in ${result.ms} ms`);
     })
     .catch((error) => {
       log(error instanceof Error ? error.message : String(error));

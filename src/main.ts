@@ -138,6 +138,7 @@ function banner(
       `  product app id    ${DEFAULT_PRODUCT_APP_ID} (the product's app registration in Verafield, for mfaEnforcement)`,
       `  local API key     ${access.apiKey}`,
       `  request headers   { "Authorization": "Bearer ${access.apiKey}" } (pre-filled in the explorer)`,
+      `  admin portal      ${access.portalUrl} (Verafield's onboarding wizard; opens once, within ${Math.round(config.portal.linkTtlSeconds / 60)} min)`,
     );
   }
   return lines.join('\n');

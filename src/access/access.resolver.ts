@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { TenantDirectory } from '../directory/graph-access';
 import { Access } from '../core/auth/access';
-import { ApiScope, describePrincipal } from '../core/auth/principal';
+import { ApiScope, describePrincipal, PortalStep } from '../core/auth/principal';
 import type { GatewayContext } from '../core/context';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { guidArg, proposedMappingsArg, rankArg, tierDescriptionArg, tierNameArg, userRefArg } from './access-input';
@@ -64,7 +64,7 @@ async function emptyWhenDeleted(read: Promise<LiveUser[]>): Promise<LiveUser[]> 
 
 @Resolver()
 export class AccessTierResolver {
-  @Access([...READERS])
+  @Access([...READERS], { portal: [PortalStep.MAP_GROUPS, PortalStep.STATUS] })
   @Query(() => [AccessTierObject], { description: "The product's access tiers, highest rank first (directory:read or tenants:admin)." })
   async accessTiers(@Ctx() ctx: GatewayContext): Promise<AccessTierRecord[]> {
     return access(ctx).listTiers();
@@ -102,7 +102,7 @@ export class AccessTierResolver {
     return access(ctx).deleteTier(guidArg('id', id), actorOf(ctx));
   }
 
-  @Access([...READERS], { tenantArg: 'tenantId' })
+  @Access([...READERS], { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS, PortalStep.STATUS] })
   @Query(() => [TierMappingObject], { description: "The tenant's group-to-tier mappings, highest tier first (directory:read or tenants:admin)." })
   async tierMappings(@Arg('tenantId', () => ID) tenantId: string, @Ctx() ctx: GatewayContext): Promise<TierMappingRecord[]> {
     const tenant = guidArg('tenantId', tenantId);
@@ -110,7 +110,7 @@ export class AccessTierResolver {
     return access(ctx).listMappings(tenant);
   }
 
-  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
+  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS] })
   @Mutation(() => TierMappingObject, {
     description:
       "Maps a group of the tenant to a tier (tenants:admin), or moves an existing mapping to another tier. The group is read live from Graph: it must exist; dynamic groups may be mapped. Its current name is recorded. In the same transaction: ACCESS_TIER_CHANGED (reason MAPPING_CHANGED) for every user of the tenant's snapshot whose tier moves, and an audit row; tierChanges says how many and how fresh the snapshot was.",
@@ -128,7 +128,7 @@ export class AccessTierResolver {
     return access(ctx).setMapping({ ...ids, groupDisplayName: group.displayName ?? group.id, createdBy: describePrincipal(ctx.principal!) }, actorOf(ctx));
   }
 
-  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId' })
+  @Access(ApiScope.TENANTS_ADMIN, { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS] })
   @Mutation(() => TierMappingObject, { nullable: true, description: 'Removes a group\'s mapping (tenants:admin). Returns it, with tierChanges (ACCESS_TIER_CHANGED written for its users, as setTierMapping); null when the group was not mapped.' })
   async removeTierMapping(
     @Arg('tenantId', () => ID) tenantId: string,
@@ -141,7 +141,7 @@ export class AccessTierResolver {
     return access(ctx).removeMapping(tenant, group, actorOf(ctx));
   }
 
-  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId' })
+  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId', portal: [PortalStep.MAP_GROUPS] })
   @Query(() => TierMappingPreviewObject, {
     description:
       "What replacing the tenant's mappings with `mappings` (the whole proposed set) would do: users per tier, users changing tier, warnings. Reads the transitive members of every current and proposed group live from Graph (directory:read). Saves nothing.",

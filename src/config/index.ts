@@ -11,6 +11,7 @@ import { Env, SectionContext, SectionResult, withoutEmptyValues } from './env';
 import { JwtConfig, jwtSection } from './jwt.config';
 import { NotificationsConfig, notificationsSection } from './notifications.config';
 import { ObservabilityConfig, observabilitySection } from './observability.config';
+import { PortalConfig, portalSection } from './portal.config';
 import { ConfigError, ConfigProblem } from './problems';
 import { RuntimeConfig, runtimeSection } from './runtime.config';
 import { ServerConfig, serverSection } from './server.config';
@@ -36,6 +37,8 @@ export interface Config {
   observability: ObservabilityConfig;
   /** Webhook delivery (issue 14). */
   webhooks: WebhooksConfig;
+  /** The hosted admin portal (issue 15): link and session lifetimes, branding. */
+  portal: PortalConfig;
 }
 
 /** Throws ConfigError listing every problem found in `env`. */
@@ -61,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Readonly<Config> {
     notifications: notificationsSection(vars),
     observability: observabilitySection(vars, ctx),
     webhooks: webhooksSection(vars),
+    portal: portalSection(vars, ctx),
   };
   const problems = Object.values(sections).flatMap((section: SectionResult<unknown>) => (section.ok ? [] : section.problems));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -94,6 +98,7 @@ export type { ConfigProblem, Env };
 export type { NotificationsConfig } from './notifications.config';
 export type { MetricsConfig, ObservabilityConfig, TracingConfig } from './observability.config';
 export type { WebhooksConfig } from './webhooks.config';
+export type { PortalBranding, PortalConfig } from './portal.config';
 export type { AdminConfig, DatabaseConfig, EventsConfig, JwtConfig, EncryptionConfig, EntraConfig, RuntimeConfig, ServerConfig, SimulatorConfig, SyncConfig };
 export type { EntraCredentials, SimulatedEntra } from './entra.config';
 export { simulatorEntraConfig } from './entra.config';

@@ -10,12 +10,14 @@ export type AuditOperation =
   | 'UPDATE_USER'
   | 'ADD_GROUP_MEMBER'
   | 'REMOVE_GROUP_MEMBER'
-  // Mapping and tier changes (written by src/access/tier-events.ts).
+  // Mapping and tier changes (src/access/tier-events.ts) and changes made through the hosted portal (src/portal).
   | 'SET_TIER_MAPPING'
   | 'REMOVE_TIER_MAPPING'
   | 'DEFINE_ACCESS_TIER'
   | 'UPDATE_ACCESS_TIER'
-  | 'DELETE_ACCESS_TIER';
+  | 'DELETE_ACCESS_TIER'
+  | 'REQUEST_CONSENT'
+  | 'OPEN_PORTAL_SESSION';
 export type AuditResult = 'SUCCESS' | 'NO_OP' | 'FAILED';
 
 @Entity({ name: 'audit_log' })

@@ -39,8 +39,22 @@ export enum AuditOperationEnum {
   DEFINE_ACCESS_TIER = 'DEFINE_ACCESS_TIER',
   UPDATE_ACCESS_TIER = 'UPDATE_ACCESS_TIER',
   DELETE_ACCESS_TIER = 'DELETE_ACCESS_TIER',
+  /** Through the hosted portal (src/portal). */
+  REQUEST_CONSENT = 'REQUEST_CONSENT',
+  OPEN_PORTAL_SESSION = 'OPEN_PORTAL_SESSION',
 }
-registerEnumType(AuditOperationEnum, { name: 'AuditOperation' });
+registerEnumType(AuditOperationEnum, {
+  name: 'AuditOperation',
+  valuesConfig: {
+    SET_TIER_MAPPING: { description: 'A group mapped to an access tier (target "group:<id>/tier:<id>").' },
+    REMOVE_TIER_MAPPING: { description: "A group's tier mapping removed." },
+    DEFINE_ACCESS_TIER: { description: 'An access tier defined (audited in every tenant).' },
+    UPDATE_ACCESS_TIER: { description: 'An access tier renamed or re-ranked (audited in every tenant).' },
+    DELETE_ACCESS_TIER: { description: 'An access tier deleted (audited in every tenant).' },
+    REQUEST_CONSENT: { description: 'A consent URL requested through the hosted portal.' },
+    OPEN_PORTAL_SESSION: { description: 'A portal link opened: a portal session began (target "portal-link:<id>").' },
+  },
+});
 
 export enum AuditResultEnum {
   SUCCESS = 'SUCCESS',

@@ -17,11 +17,14 @@ import { VERAFIELD } from '../simulator/generator';
 import type { SimulatorEndpoint } from '../simulator/browser';
 import type { Logger } from '../logging';
 import { ALL_SCOPES, CLI_OPERATOR } from '../core/auth/principal';
+import { ALL_PORTAL_STEPS } from '../portal/portal-decisions';
 import type { GatewayServices } from './services';
 
 export interface DevelopmentAccess {
   apiKey: string;
   tenantId: string;
+  /** A fresh single-use link to the hosted admin portal for Verafield (every step), printed in the banner. */
+  portalUrl: string;
 }
 
 const KEY_FILE = 'dev-api-key';
@@ -35,7 +38,15 @@ export async function bootstrapDevelopment(deps: {
 }): Promise<DevelopmentAccess> {
   const apiKey = await developmentKey(deps.services, deps.dataDir);
   const tenantId = await connectedVerafield(deps);
-  return { apiKey, tenantId };
+  return { apiKey, tenantId, portalUrl: await portalLink(deps.services, tenantId) };
+}
+
+/** "Back to the application" leads to the gateway's own home page when its origin is allowed (the default). */
+async function portalLink(services: GatewayServices, tenantId: string): Promise<string> {
+  const { publicUrl, allowedReturnOrigins } = services.config.server;
+  const home = allowedReturnOrigins.includes(new URL(publicUrl).origin) ? new URL(publicUrl).origin : allowedReturnOrigins[0];
+  const link = await services.portal.createLink(tenantId, { steps: ALL_PORTAL_STEPS, returnUrl: `${home}/`, createdBy: CLI_OPERATOR.id });
+  return link.url;
 }
 
 async function developmentKey(services: GatewayServices, dataDir: string): Promise<string> {

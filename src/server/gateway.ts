@@ -16,6 +16,7 @@ import type { Config } from '../config';
 import { Logger, runWithRequestContext } from '../logging';
 import { directoryAccessor } from '../directory/graph-access';
 import { oauthCallbackRouter } from '../tenants/oauth-callback.router';
+import { portalRouter } from '../portal/portal.router';
 import { principalOf, refusalOf } from '../callers/authenticator';
 import { credentialFromHeaders } from '../callers/credentials';
 import type { CredentialRefusal, Principal } from '../core/auth/principal';
@@ -142,6 +143,8 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
   const metrics = config.observability.metrics;
   if (metrics.enabled && metrics.port === null) app.use(metricsRouter(metrics, logger));
   app.use(oauthCallbackRouter(services.consentCallbacks, logger));
+  // The hosted admin portal (src/portal): link exchange, the wizard's page and its bundle.
+  app.use(portalRouter({ portal: services.portal, config: config.portal, logger: logger.child({ component: 'portal' }) }));
   // Microsoft Graph's change and lifecycle notifications (src/notifications): answered 202 at once.
   app.use(services.notifications.router());
   const explorer = explorerRouter({
@@ -167,7 +170,15 @@ export async function createGateway(config: Readonly<Config>, deps: GatewayDeps)
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         // A bad credential does not fail the request: its fields answer UNAUTHENTICATED, as for a missing one.
-        const authentication = await services.authenticator.authenticate(credentialFromHeaders(req.headers));
+        const credential = credentialFromHeaders(req.headers);
+        // Without a header credential, the hosted portal's session cookie (with its CSRF header) may speak for the
+        // browser; WebSocket connections never read cookies.
+        if (credential.kind === 'none') {
+          const portal = await services.portal.authenticate(req.headers);
+          if (portal.kind === 'session') return contextFor(res.locals.requestId as string, logger, portal.principal);
+          if (portal.kind === 'refused') return contextFor(res.locals.requestId as string, logger, null, portal.refusal);
+        }
+        const authentication = await services.authenticator.authenticate(credential);
         return contextFor(res.locals.requestId as string, logger, principalOf(authentication), refusalOf(authentication));
       },
     }),

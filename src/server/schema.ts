@@ -20,6 +20,7 @@ import { ProvisioningResolver } from '../provisioning/provisioning.resolver';
 import { EventsResolver } from '../events/events.resolver';
 import { ChangeNotificationsResolver } from '../notifications/notifications.resolver';
 import { WebhooksResolver } from '../webhooks/webhooks.resolver';
+import { PortalResolver } from '../portal/portal.resolver';
 
 export const gatewayResolvers: NonEmptyArray<Function> = [
   AboutResolver,
@@ -37,6 +38,7 @@ export const gatewayResolvers: NonEmptyArray<Function> = [
   EventsResolver,
   ChangeNotificationsResolver,
   WebhooksResolver,
+  PortalResolver,
 ];
 
 export type GatewayPubSub = ReturnType<typeof createPubSub>;

@@ -19,6 +19,7 @@ import { createJwtVerifier } from '../callers/jwt';
 import { InvalidationDispatcher } from '../core/invalidation';
 import { NotificationsService } from '../notifications/notifications.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { PortalService } from '../portal/portal.service';
 
 export interface GatewayServices extends TenantServices {
   config: Readonly<Config>;
@@ -43,6 +44,8 @@ export interface GatewayServices extends TenantServices {
   notifications: NotificationsService;
   /** Webhook endpoints and their delivery worker (issue 14); delivery started here, stopped by the gateway's stop(). */
   webhooks: WebhooksService;
+  /** The hosted admin portal (issue 15): links, sessions. */
+  portal: PortalService;
 }
 
 export interface ServiceDeps {
@@ -90,5 +93,6 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   // Delivery looks at once when events are committed (the events' LISTEN connection), else every WEBHOOK_POLL_MS.
   events.hub.onNotified(() => webhooks.delivery.wake());
   webhooks.start();
-  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, webhooks, ...tenantServices };
+  const portal = new PortalService({ dataSource: deps.dataSource, config: deps.config, tenants: tenantServices.tenants, provisioning });
+  return { config: deps.config, apiKeys, authenticator, directory, access, sync, provisioning, drift, events, invalidation, notifications, webhooks, portal, ...tenantServices };
 }

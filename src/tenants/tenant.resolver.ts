@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Access, ANY_CALLER } from '../core/auth/access';
 import { authorize } from '../core/auth/guard';
-import { ApiScope, describePrincipal, type Principal } from '../core/auth/principal';
+import { ApiScope, describePrincipal, PortalStep, type Principal } from '../core/auth/principal';
 import type { GatewayContext } from '../core/context';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { missingPermissions, type Feature } from './features';
@@ -57,7 +57,7 @@ export class TenantResolver {
     return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
-  @Access(ANY_CALLER, { tenantArg: 'id' })
+  @Access(ANY_CALLER, { tenantArg: 'id', portal: [PortalStep.CONNECT, PortalStep.MAP_GROUPS, PortalStep.STATUS] })
   @Query(() => TenantObject, { nullable: true, description: 'One tenant (tenants:admin or directory:read); null when it does not exist.' })
   async tenant(@Arg('id', () => ID, { description: 'The tenant id.' }) id: string, @Ctx() ctx: GatewayContext): Promise<Tenant | null> {
     authorizeRead(ctx, id);

@@ -4,7 +4,7 @@
  * Hot read paths (accessTier) use getCached: tenant records held in process, bounded, and dropped on every
  * instance when the row changes (a trigger notifies; src/core/invalidation.ts). Everything else reads the row.
  */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { TenantTokenCache } from '../identity';
 import { ErrorCode, GatewayError } from '../core/errors';
 import { BoundedCache, type InvalidationBus } from '../core/invalidation';
@@ -80,23 +80,40 @@ export class TenantService {
     const valid = validateConnect(input, this.deps.rules);
     const consent = this.requireConsent();
     return this.deps.dataSource.transaction(async (manager) => {
-      const tenants = manager.getRepository(Tenant);
-      const tenant = await tenants.save(
-        tenants.create({
-          displayName: valid.displayName,
-          entraTenantId: null,
-          cloud: valid.cloud,
-          authMode: valid.authMode,
-          status: TenantStatus.PENDING_CONSENT,
-          grantedScopes: [],
-          features: valid.features,
-          syncIntervalSeconds: SYNC_INTERVAL_SECONDS.default,
-        }),
-      );
-      await recordStatus(manager, tenant.id, null, TenantStatus.PENDING_CONSENT, `connect requested by ${createdBy}`);
+      const tenant = await this.insertPending(manager, valid, createdBy);
       const consentUrl = await consent.consentUrl(tenant, { returnUrl: valid.returnUrl, createdBy, loginHint: valid.loginHint }, manager);
       return { tenant, consentUrl };
     });
+  }
+
+  /**
+   * A PENDING_CONSENT tenant without a consent request yet: the hosted portal (src/portal) asks for consent when
+   * the administrator is ready. `then` runs in the same transaction (the portal link is stored with the tenant).
+   */
+  async createPending<T>(input: Omit<ConnectTenantFields, 'returnUrl' | 'loginHint'>, createdBy: string, then: (tenant: Tenant, manager: EntityManager) => Promise<T>): Promise<T> {
+    // No consent request is stored yet, so no returnUrl is kept: an allowed origin stands in for the check (the
+    // portal validates its own returnUrl before calling this).
+    const valid = validateConnect({ ...input, returnUrl: this.deps.rules.allowedReturnOrigins[0] ?? '' }, this.deps.rules);
+    this.requireConsent();
+    return this.deps.dataSource.transaction(async (manager) => then(await this.insertPending(manager, valid, createdBy), manager));
+  }
+
+  private async insertPending(manager: EntityManager, valid: Pick<ConnectTenantFields, 'displayName' | 'cloud' | 'authMode' | 'features'>, createdBy: string): Promise<Tenant> {
+    const tenants = manager.getRepository(Tenant);
+    const tenant = await tenants.save(
+      tenants.create({
+        displayName: valid.displayName,
+        entraTenantId: null,
+        cloud: valid.cloud,
+        authMode: valid.authMode,
+        status: TenantStatus.PENDING_CONSENT,
+        grantedScopes: [],
+        features: valid.features,
+        syncIntervalSeconds: SYNC_INTERVAL_SECONDS.default,
+      }),
+    );
+    await recordStatus(manager, tenant.id, null, TenantStatus.PENDING_CONSENT, `connect requested by ${createdBy}`);
+    return tenant;
   }
 
   /** Null for an unknown id, and for anything that is not a tenant id at all. */
@@ -136,6 +153,17 @@ export class TenantService {
       throw invalidInput('id', `tenant ${tenant.id} is DISCONNECTED: connect it again with connectTenant`);
     }
     return this.requireConsent().consentUrl(tenant, { returnUrl: checked, createdBy });
+  }
+
+  /**
+   * A consent URL whose callback returns to one of the gateway's own pages (the hosted portal): `returnUrl` is
+   * built by the gateway from PUBLIC_URL, so it is not held to ALLOWED_RETURN_ORIGINS.
+   */
+  async consentUrlToGatewayPage(tenant: Tenant, gatewayPage: string, createdBy: string): Promise<string> {
+    if (tenant.status === TenantStatus.DISCONNECTED) {
+      throw invalidInput('tenantId', `tenant ${tenant.id} is DISCONNECTED: it must be connected again by the application`);
+    }
+    return this.requireConsent().consentUrl(tenant, { returnUrl: gatewayPage, createdBy });
   }
 
   /** DISCONNECTED, with its token cache and pending consent requests deleted in the same transaction. */

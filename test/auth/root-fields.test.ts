@@ -13,6 +13,7 @@ import { Tenant } from '../../src/tenants/tenant.entity';
 import { bearer, startTestGateway, TestGateway } from '../support/gateway';
 import { codesAt, Outcome, overHttp, overWebSocket, wsClient } from './support/clients';
 import { operationFor, tenantPaths, WalkOperation } from './support/operations';
+import { ALL_PORTAL_STEPS, csrfTokenFor } from '../../src/portal/portal-decisions';
 
 interface Walked {
   name: string;
@@ -25,6 +26,10 @@ interface Walked {
   productWide: string | undefined;
   /** The operation aimed at tenant B. */
   op: WalkOperation;
+  /** The same operation aimed at tenant A. */
+  opOnA: WalkOperation;
+  /** The portal steps whose sessions may use the field (AccessRule.portal); empty: no portal session may. */
+  portalSteps: readonly string[];
 }
 
 /** Runs `check` for every walked field and lists the fields where it did not hold. */
@@ -61,6 +66,8 @@ describe('every root field checks its caller', () => {
   let tenantB: string;
   /** Every scope, tenant A only. */
   let keyForA: string;
+  /** Headers of a portal session on tenant A, every step. */
+  let portalSession: Record<string, string>;
   /** Keys holding every scope but those of a field, for every tenant; by field name. */
   const lackingKeys = new Map<string, string>();
   const sockets: Client[] = [];
@@ -81,6 +88,11 @@ describe('every root field checks its caller', () => {
       );
     [tenantA, tenantB] = (await Promise.all([tenant('Tenant A'), tenant('Tenant B')])).map((t) => t.id);
     keyForA = await gw.mintKey({ tenantIds: [tenantA] });
+    // A hosted-portal session on tenant A with every step, as a browser holds it: the cookie and the page's CSRF token.
+    const link = await gw.services.portal.createLink(tenantA, { steps: ALL_PORTAL_STEPS, returnUrl: `${gw.services.config.server.allowedReturnOrigins[0]}/`, createdBy: 'test' });
+    const opened = await gw.services.portal.open(tenantA, new URL(link.url).searchParams.get('token')!, null);
+    if (!opened.ok) throw new Error(`expected the portal link to open, got ${JSON.stringify(opened.refusal)}`);
+    portalSession = { cookie: `portal_session=${opened.secret}`, 'x-portal-csrf': csrfTokenFor(opened.secret) };
 
     fields = [];
     for (const { operation, field } of rootFields(schema)) {
@@ -94,6 +106,8 @@ describe('every root field checks its caller', () => {
         takesTenant: !!rule?.tenantArg,
         productWide: rule?.productWide,
         op: operationFor(operation, field, tenantB),
+        opOnA: operationFor(operation, field, tenantA),
+        portalSteps: rule?.portal ?? [],
       });
       const lacking = scopes && ALL_SCOPES.filter((scope) => !scopes.includes(scope));
       if (lacking?.length) lackingKeys.set(field.name, await gw.mintKey({ scopes: lacking }));
@@ -170,6 +184,36 @@ describe('every root field checks its caller', () => {
             : `expected FORBIDDEN naming "${f.productWide}", received ${JSON.stringify(outcome)}`;
         }),
       ).toEqual([]);
+    });
+  });
+
+  describe('a hosted-portal session (tenant A, every step) over HTTP', () => {
+    it('is FORBIDDEN on every field that lists no portal step, even on its own tenant', async () => {
+      const closed = fields.filter((f) => f.portalSteps.length === 0);
+      expect(closed.length).toBeGreaterThan(20);
+      expect(await failuresOf(closed, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.opOnA, portalSession), f, 'FORBIDDEN'))).toEqual([]);
+    });
+
+    it('is FORBIDDEN on tenant B on every field it may use on tenant A', async () => {
+      const open = fields.filter((f) => f.portalSteps.length > 0 && f.takesTenant);
+      expect(open.map((f) => f.name)).toEqual(expect.arrayContaining(['query.tenant', 'query.previewTierMapping', 'mutation.setTierMapping', 'mutation.startPortalConsent']));
+      expect(await failuresOf(open, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.op, portalSession), f, 'FORBIDDEN'))).toEqual([]);
+    });
+
+    it('passes the access check on its own tenant on the fields its steps list', async () => {
+      const open = fields.filter((f) => f.portalSteps.length > 0);
+      expect(
+        await failuresOf(open, async (f) => {
+          const outcome = await overHttp(gw.graphqlUrl, f.opOnA, portalSession);
+          const codes = codesAt(outcome, f.field.name);
+          return codes.some((code) => code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') ? `expected no access refusal, received ${JSON.stringify(outcome)}` : null;
+        }),
+      ).toEqual([]);
+    });
+
+    it('is UNAUTHENTICATED everywhere without the CSRF header', async () => {
+      const cookieOnly = { cookie: portalSession.cookie };
+      expect(await failuresOf(fields, async (f) => expectCode(await overHttp(gw.graphqlUrl, f.opOnA, cookieOnly), f, 'UNAUTHENTICATED'))).toEqual([]);
     });
   });
 

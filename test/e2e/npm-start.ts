@@ -20,6 +20,8 @@ export interface Banner {
   productAppId: string;
   apiKey: string;
   simulatorKey?: string;
+  /** The single-use link to Verafield's hosted admin portal. */
+  portalUrl?: string;
 }
 
 export interface NpmStart {
@@ -51,7 +53,7 @@ export function parseBanner(stdout: string): Banner | undefined {
   const graphqlUrl = /^Entra Gateway ready: \S+ (\S+)/m.exec(stdout)?.[1];
   const [simulatorUrl, tenantId, productAppId, apiKey] = ['Entra simulator', 'Verafield tenant', 'product app id', 'local API key'].map(field);
   if (!graphqlUrl || !simulatorUrl || !tenantId || !productAppId || !apiKey) return undefined;
-  return { graphqlUrl, simulatorUrl, tenantId, productAppId, apiKey, simulatorKey: field('simulator key') };
+  return { graphqlUrl, simulatorUrl, tenantId, productAppId, apiKey, simulatorKey: field('simulator key'), portalUrl: field('admin portal') };
 }
 
 export async function npmStart(opts: { env?: Record<string, string>; dataDir?: string; database?: TestDatabase } = {}): Promise<NpmStart> {

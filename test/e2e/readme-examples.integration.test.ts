@@ -60,6 +60,13 @@ describe('README.md GraphQL examples', () => {
     await start?.cleanup();
   });
 
+  it("prints a link to Verafield's admin portal that opens once", async () => {
+    expect(start.banner.portalUrl).toMatch(new RegExp(`^${start.publicUrl}/portal/open\\?tenant=${values.tenantId}&token=`));
+    const first = await fetch(start.banner.portalUrl!, { redirect: 'manual' });
+    expect([first.status, first.headers.get('location'), first.headers.get('set-cookie')?.split('=')[0]]).toEqual([303, '/portal/', 'portal_session']);
+    expect((await fetch(start.banner.portalUrl!, { redirect: 'manual' })).status).toBe(410);
+  });
+
   it('finds the examples (the README has a dozen or more operations)', () => {
     const operations = graphqlBlocks(README).flatMap((block) => parse(block).definitions);
     expect(operations.length).toBeGreaterThanOrEqual(12);

@@ -10,7 +10,7 @@ import { Extensions } from 'type-graphql';
 import type { GatewayContext } from '../context';
 import { ErrorCode, GatewayError } from '../errors';
 import { authorizeAccess } from './guard';
-import type { ApiScope, Principal } from './principal';
+import type { ApiScope, PortalStep, Principal } from './principal';
 
 export const ACCESS_EXTENSION = 'access';
 /** The field needs an authenticated caller, and no particular scope. */
@@ -31,6 +31,11 @@ export interface AccessRule {
    * refusal: "connecting a tenant".
    */
   productWide?: string;
+  /**
+   * The hosted portal's steps whose sessions may use the field (src/portal). A portal session is refused every
+   * root field that does not list one of its link's steps, whatever its scopes.
+   */
+  portal?: readonly PortalStep[];
 }
 
 /** What enforceAccess applies: the declared rule, or for a field that declares none, why every caller is refused. */
@@ -77,7 +82,20 @@ export function productWideRefusal(principal: Principal, action: string): string
   return principal.tenants === 'ALL' ? null : `${action} needs a caller allowed on every tenant`;
 }
 
-export function checkAccess(ctx: Pick<GatewayContext, 'principal' | 'credentialRefusal'>, rule: EnforcedRule, args: Record<string, unknown>): void {
+/**
+ * Why a portal session may not use a root field (null when it may, or when the caller is no portal session):
+ * the field must list one of the steps the session's link allowed.
+ */
+export function portalRefusal(principal: Principal, rule: Pick<AccessRule, 'portal'>, fieldName: string): string | null {
+  if (principal.kind !== 'portal') return null;
+  const steps = principal.portalSteps ?? new Set<PortalStep>();
+  if ((rule.portal ?? []).some((step) => steps.has(step))) return null;
+  return rule.portal?.length
+    ? `this portal session may not use ${fieldName}: it needs the ${rule.portal.join(' or ')} step, and the link allowed ${[...steps].join(', ') || 'none'}`
+    : `a portal session may not use ${fieldName}`;
+}
+
+export function checkAccess(ctx: Pick<GatewayContext, 'principal' | 'credentialRefusal'>, rule: EnforcedRule, args: Record<string, unknown>, fieldName = 'this field'): void {
   if (rule.refused) throw new GatewayError(ErrorCode.FORBIDDEN, rule.refused);
   const tenantIds = rule.tenantArg ? tenantIdsAt(args, rule.tenantArg) : [];
   // The one convention for ids (README, "Errors"): a malformed tenant id is BAD_USER_INPUT on every field, said
@@ -90,7 +108,7 @@ export function checkAccess(ctx: Pick<GatewayContext, 'principal' | 'credentialR
     }
   }
   const principal = authorizeAccess(ctx, scopesOf(rule), tenantIds);
-  const refusal = rule.productWide ? productWideRefusal(principal, rule.productWide) : null;
+  const refusal = (rule.productWide ? productWideRefusal(principal, rule.productWide) : null) ?? portalRefusal(principal, rule, fieldName);
   if (refusal) throw new GatewayError(ErrorCode.FORBIDDEN, refusal);
 }
 
@@ -118,7 +136,7 @@ export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
       if (!subscribe) throw new Error(`Subscription.${field.name}: expected a subscribe function to guard, found none`);
       field.subscribe = (source, rawArgs, ctx, info) => {
         const args = rule.tenantArg ? lowerCaseTenantArgs(rawArgs, rule.tenantArg) : rawArgs;
-        checkAccess(ctx, rule, args);
+        checkAccess(ctx, rule, args, field.name);
         return subscribe(source, args, ctx, info);
       };
     }
@@ -126,7 +144,7 @@ export function enforceAccess(schema: GraphQLSchema): GraphQLSchema {
     const resolve = field.resolve ?? defaultFieldResolver;
     field.resolve = (source, rawArgs, ctx, info) => {
       const args = rule.tenantArg ? lowerCaseTenantArgs(rawArgs, rule.tenantArg) : rawArgs;
-      checkAccess(ctx, rule, args);
+      checkAccess(ctx, rule, args, field.name);
       return resolve(source, args, ctx, info);
     };
   }

@@ -12,13 +12,25 @@ export enum ApiScope {
 export const ALL_SCOPES: readonly ApiScope[] = Object.values(ApiScope);
 
 export interface Principal {
-  /** cli: an operator running `npm run api-key` on a machine that holds the database credentials. */
-  kind: 'api_key' | 'bootstrap' | 'jwt' | 'cli';
-  /** API key id, "bootstrap", the JWT subject, or "cli": what audit rows name. */
+  /**
+   * cli: an operator running `npm run api-key` on a machine that holds the database credentials. portal: a
+   * customer's administrator in the hosted portal (src/portal), from a single-use link: one tenant, the link's steps.
+   */
+  kind: 'api_key' | 'bootstrap' | 'jwt' | 'cli' | 'portal';
+  /** API key id, "bootstrap", the JWT subject, "cli", or the portal session id: what audit rows name. */
   id: string;
   scopes: ReadonlySet<ApiScope>;
   /** 'ALL' or the gateway tenant ids (our uuids) this caller may touch. */
   tenants: 'ALL' | ReadonlySet<string>;
+  /** Portal sessions only: the wizard steps its link allowed; a root field must list one of them (AccessRule.portal). */
+  portalSteps?: ReadonlySet<PortalStep>;
+}
+
+/** The hosted portal's steps (src/portal): what a portal link may allow. */
+export enum PortalStep {
+  CONNECT = 'CONNECT',
+  MAP_GROUPS = 'MAP_GROUPS',
+  STATUS = 'STATUS',
 }
 
 /** An operator at `npm run api-key`: whoever can reach the database already holds every right. */
@@ -82,7 +94,7 @@ export function parseScopes(values: readonly string[]): ApiScope[] {
   return [...new Set(values)] as ApiScope[];
 }
 
-/** How audit columns (created_by, ...) name a caller: "api_key:<id>", "jwt:<subject>", "bootstrap" or "cli". */
+/** How audit columns (created_by, ...) name a caller: "api_key:<id>", "jwt:<subject>", "portal:<session id>", "bootstrap" or "cli". */
 export function describePrincipal(principal: Principal): string {
-  return principal.kind === 'api_key' || principal.kind === 'jwt' ? `${principal.kind}:${principal.id}` : principal.kind;
+  return principal.kind === 'api_key' || principal.kind === 'jwt' || principal.kind === 'portal' ? `${principal.kind}:${principal.id}` : principal.kind;
 }

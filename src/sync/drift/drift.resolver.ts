@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { guidArg } from '../../access/access-input';
 import { Access } from '../../core/auth/access';
-import { ApiScope } from '../../core/auth/principal';
+import { ApiScope, PortalStep } from '../../core/auth/principal';
 import type { GatewayContext } from '../../core/context';
 import { ErrorCode, GatewayError } from '../../core/errors';
 import type { DriftFindingRecord } from './drift-finding.entity';
@@ -19,7 +19,7 @@ async function requireTenant(ctx: GatewayContext, tenantId: string): Promise<voi
 
 @Resolver()
 export class DriftResolver {
-  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId' })
+  @Access(ApiScope.DIRECTORY_READ, { tenantArg: 'tenantId', portal: [PortalStep.STATUS] })
   @Query(() => [DriftFindingObject], { description: "The tenant's drift findings, newest first (directory:read)." })
   async driftFindings(
     @Arg('tenantId', () => ID) tenantId: string,
