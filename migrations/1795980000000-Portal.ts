@@ -43,13 +43,17 @@ export class Portal1795980000000 implements MigrationInterface {
     await queryRunner.query(`
       ALTER TABLE audit_log ADD CONSTRAINT audit_log_operation_check CHECK (operation IN (
         'CREATE_USER', 'UPDATE_USER', 'ADD_GROUP_MEMBER', 'REMOVE_GROUP_MEMBER',
-        'SET_TIER_MAPPING', 'REMOVE_TIER_MAPPING', 'REQUEST_CONSENT', 'OPEN_PORTAL_SESSION'))`);
+        'SET_TIER_MAPPING', 'REMOVE_TIER_MAPPING', 'DEFINE_ACCESS_TIER', 'UPDATE_ACCESS_TIER', 'DELETE_ACCESS_TIER',
+        'REQUEST_CONSENT', 'OPEN_PORTAL_SESSION'))`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DELETE FROM audit_log WHERE operation IN ('SET_TIER_MAPPING', 'REMOVE_TIER_MAPPING', 'REQUEST_CONSENT', 'OPEN_PORTAL_SESSION')`);
+    await queryRunner.query(`DELETE FROM audit_log WHERE operation IN ('REQUEST_CONSENT', 'OPEN_PORTAL_SESSION')`);
     await queryRunner.query(`ALTER TABLE audit_log DROP CONSTRAINT audit_log_operation_check`);
-    await queryRunner.query(`ALTER TABLE audit_log ADD CONSTRAINT audit_log_operation_check CHECK (operation IN ('CREATE_USER', 'UPDATE_USER', 'ADD_GROUP_MEMBER', 'REMOVE_GROUP_MEMBER'))`);
+    await queryRunner.query(`
+      ALTER TABLE audit_log ADD CONSTRAINT audit_log_operation_check CHECK (operation IN (
+        'CREATE_USER', 'UPDATE_USER', 'ADD_GROUP_MEMBER', 'REMOVE_GROUP_MEMBER',
+        'SET_TIER_MAPPING', 'REMOVE_TIER_MAPPING', 'DEFINE_ACCESS_TIER', 'UPDATE_ACCESS_TIER', 'DELETE_ACCESS_TIER'))`);
     await queryRunner.query(`DROP TABLE portal_sessions`);
     await queryRunner.query(`DROP TABLE portal_links`);
   }

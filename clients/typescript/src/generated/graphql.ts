@@ -9,11 +9,20 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type AuditOperation =
   | 'ADD_GROUP_MEMBER'
   | 'CREATE_USER'
+  /** An access tier defined (audited in every tenant). */
   | 'DEFINE_ACCESS_TIER'
+  /** An access tier deleted (audited in every tenant). */
   | 'DELETE_ACCESS_TIER'
+  /** A portal link opened: a portal session began (target "portal-link:<id>"). */
+  | 'OPEN_PORTAL_SESSION'
   | 'REMOVE_GROUP_MEMBER'
+  /** A group's tier mapping removed. */
   | 'REMOVE_TIER_MAPPING'
+  /** A consent URL requested through the hosted portal. */
+  | 'REQUEST_CONSENT'
+  /** A group mapped to an access tier (target "group:<id>/tier:<id>"). */
   | 'SET_TIER_MAPPING'
+  /** An access tier renamed or re-ranked (audited in every tenant). */
   | 'UPDATE_ACCESS_TIER'
   | 'UPDATE_USER';
 
