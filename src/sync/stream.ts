@@ -81,11 +81,7 @@ async function run(opts: StreamOptions, url: string): Promise<{ deltaLink: strin
         inFlight++;
         writes = writes
           .then(() =>
-            opts.writePage
-              ? opts.writePage(buffer)
-              : opts.resource === 'users'
-                ? stageUsers(opts.sql, opts.tenantId, opts.roundId, buffer)
-                : stageGroups(opts.sql, opts.tenantId, opts.roundId, buffer),
+            opts.writePage ? opts.writePage(buffer) : stagePage(opts.sql, opts.tenantId, opts.roundId, opts.resource, buffer),
           )
           .catch((error: unknown) => {
             failure ??= error;
@@ -117,6 +113,12 @@ const MERGE_FIELDS = (table: string) => `
   fields = CASE WHEN EXCLUDED.removed IS NOT NULL THEN '{}'::jsonb
                 WHEN ${table}.removed IS NOT NULL THEN EXCLUDED.fields
                 ELSE ${table}.fields || EXCLUDED.fields END`;
+
+/** Writes one folded page to the staging tables, merged into what the round's earlier pages staged. */
+export async function stagePage(sql: Sql, tenantId: string, roundId: string, resource: Resource, buffer: DeltaBuffer): Promise<void> {
+  if (resource === 'users') await stageUsers(sql, tenantId, roundId, buffer);
+  else await stageGroups(sql, tenantId, roundId, buffer);
+}
 
 /** Objects removed and listed again within one page: what earlier pages staged for them is wiped first. */
 async function wipeRestarted(sql: Sql, table: string, tenantId: string, roundId: string, ids: string[]): Promise<void> {
