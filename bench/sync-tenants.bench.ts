@@ -7,7 +7,8 @@
  * seconds (default 15) and nothing changing in the directories.
  *
  * Figures: rounds per minute (baseline: what the intervals ask for), the share of rounds each instance ran,
- * every tenant's round count against the expected range (none starved), and the database work of an
+ * every tenant's round count against the expected range and the longest wait between two rounds of one
+ * tenant against the interval (none starved), and the database work of an
  * unchanged round (time after the streams reached their deltaLinks, and SQL statements), with the time of the
  * round's two Graph requests as the baseline.
  */

@@ -82,6 +82,8 @@ export interface SyncEngineOptions {
   /** Log a progress line every this many pages; default 25. */
   progressEveryPages?: number;
   hooks?: SyncHooks;
+  /** A tenant's first load written straight into its snapshot (load-direct.ts); default true. False stages it like any round (the bench's baseline). */
+  directFirstLoad?: boolean;
   /**
    * After every round that ran, committed or failed (the drift rules: issue 6). Runs outside the round's
    * transaction and lease; its failures are logged, never turned into a failed round.
@@ -234,7 +236,7 @@ export class SyncEngine {
     // A tenant's first load (no deltaLink, nothing in its snapshot) writes its pages straight into the snapshot
     // inside the round's transaction while they stream (load-direct.ts): no staging copy and no diff after the
     // last page, and still nothing visible before the commit.
-    const direct = state.users_delta_link === null && state.groups_delta_link === null && (await snapshotEmpty(main, tenantId));
+    const direct = this.opts.directFirstLoad !== false && state.users_delta_link === null && state.groups_delta_link === null && (await snapshotEmpty(main, tenantId));
     if (direct) await main.runner.startTransaction();
 
     // Either stream failing stops the other.
