@@ -12,8 +12,12 @@
  *
  * Effective membership at depth 0 (a user directly in a live group, path [group]) is kept with the edges, so
  * after the last page only the nested part is left to walk (effective-sql.ts, rebuildAll with `directLoaded`).
+ *
+ * The writes of a page read nothing but their arbiter (primary key) index: while the load runs, the planner's
+ * statistics describe the tenant as empty, and a statement joining the table was planned as a scan of every
+ * row written so far.
  */
-import { GROUP_COLUMNS, mergedValue, USER_COLUMNS, type ColumnSpec } from './columns';
+import { GROUP_COLUMNS, mergedValue, stagedValue, USER_COLUMNS, type ColumnSpec } from './columns';
 import type { DeltaBuffer } from './delta-buffer';
 import { chunks, type Sql } from './sql';
 import type { Resource } from './stream';
@@ -36,15 +40,22 @@ export async function loadPage(sql: Sql, tenantId: string, resource: Resource, b
   else await loadGroups(sql, tenantId, buffer);
 }
 
-/** Upserts objects: the carried properties over what earlier pages wrote (a restarted object was deleted first). */
+/**
+ * Upserts objects: the carried properties over what earlier pages wrote (a restarted object was deleted first).
+ * The statement reads nothing but its arbiter index: a page's rows are inserted as they are, and only a row
+ * already written by an earlier page (a conflict) is merged, from the page's own rows. (A join with the table
+ * instead was planned, with the tenant's statistics still saying "empty", as a scan of every row the load had
+ * written so far, for every row of every page: a first load quadratic in the tenant's size.)
+ */
 async function upsert(sql: Sql, table: string, columns: readonly ColumnSpec[], tenantId: string, objects: Array<{ id: string; fields: object }>): Promise<void> {
   const cols = columns.map((c) => c.column);
+  const fresh = (c: ColumnSpec) => `CASE WHEN o.fields ? '${c.field}' THEN ${stagedValue(c, 'o')} ELSE ${c.type === 'text[]' ? `'{}'::text[]` : 'NULL'} END`;
   for (const chunk of chunks(objects)) {
     await sql.exec(
-      `INSERT INTO ${table} (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
-       SELECT $1::uuid, o.id, ${columns.map((c) => mergedValue(c, 'o', 's')).join(', ')}, NULL, now()
-         FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields) LEFT JOIN ${table} s ON s.tenant_id = $1 AND s.id = o.id
-       ON CONFLICT (tenant_id, id) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
+      `WITH o AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields))
+       INSERT INTO ${table} AS t (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
+       SELECT $1::uuid, o.id, ${columns.map(fresh).join(', ')}, NULL, now() FROM o
+       ON CONFLICT (tenant_id, id) DO UPDATE SET (${cols.join(', ')}) = (SELECT ${columns.map((c) => mergedValue(c, 'o', 't')).join(', ')} FROM o WHERE o.id = EXCLUDED.id)`,
       [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))],
     );
   }
@@ -96,14 +107,6 @@ async function loadGroups(sql: Sql, tenantId: string, buffer: DeltaBuffer): Prom
          SELECT $1::uuid, e.g, e.u, ARRAY[e.g::text] FROM unnest($2::uuid[], $3::uuid[]) AS e (g, u)
          ON CONFLICT DO NOTHING`,
         [tenantId, users.map((m) => m.groupId), users.map((m) => m.memberId)],
-      );
-    }
-    // An entry that turned a user edge into another kind (not seen from Graph, kept exact anyway).
-    const others = chunk.filter((m) => m.type !== 'user');
-    if (others.length > 0) {
-      await sql.exec(
-        `DELETE FROM snapshot_effective s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.user_id = d.m`,
-        [tenantId, others.map((m) => m.groupId), others.map((m) => m.memberId)],
       );
     }
   }

@@ -388,6 +388,10 @@ export class SyncEngine {
     let effective: { added: EffectiveRow[]; removed: EffectiveRow[] } = { added: [], removed: [] };
     if (r.direct) {
       // The pages are in the snapshot already, direct edges' effective rows with them: only nesting is left.
+      // The planner's statistics still describe the tenant as empty, and then joined each nested group's row
+      // with a scan of all the tenant's edges (minutes at 100k users). ANALYZE inside this transaction samples
+      // its own uncommitted rows (a bounded sample); its lock only excludes other ANALYZE/VACUUM until commit.
+      await sql.exec(`ANALYZE snapshot_groups, snapshot_memberships`);
       await rebuildAll(sql, tenantId, token, (depth, reached) => step('effective level', { depth, reached }), { directLoaded: true });
       step('effective');
     } else if (objects > 0 || full) {
