@@ -111,8 +111,9 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   const bare = await measured(() => bareRead(rig, tenantId));
   let staged: SizeResult['staged'];
   if (STAGED_SIZES.has(users)) {
-    // The same directory (same seed) in a twin tenant, first-loaded through the staging tables and a diff.
-    const twin = await rig.sim.control.createTenant({ preset: 'scale', users, groups, seed: 7 + users });
+    // A twin directory (same size and shape, its own seed: a seed names a tenant), first-loaded through the
+    // staging tables and a diff.
+    const twin = await rig.sim.control.createTenant({ preset: 'scale', users, groups, seed: 8 + users });
     const twinId = await connectScaleTenant(rig, twin.tenantId, users);
     const stagedEngine = new SyncEngine({ dataSource: rig.dataSource, clientFor: (t) => rig.services.directory.client(t), access: rig.services.access, logger: createLogger({ level: 'silent' }), directFirstLoad: false });
     const round = await measured(() => stagedEngine.runRound(twinId));
@@ -131,6 +132,9 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   // the gateway does): 200 objects a page, and 500 directory-link (members@delta) entries a page.
   const minimum = Math.ceil(users / DELTA_PAGE_CAPS.objects) + Math.max(Math.ceil(groups / DELTA_PAGE_CAPS.objects), Math.ceil(summary.counts.memberships / DELTA_PAGE_CAPS.members));
 
+  // A delta round comes an interval later: the load's background work (staged rows deleted, statistics
+  // refreshed) is done by then.
+  await engine.idle();
   await tenChanges(rig, simTenantId);
   await rig.sim.control.resetCounters();
   const delta = await measured(() => engine.runRound(tenantId));
