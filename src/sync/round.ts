@@ -8,7 +8,9 @@
  * round took over cannot commit, so no older deltaLink or older value is ever stored after a newer one.
  *
  * Streams. users/delta and groups/delta run at once, each page written to the staging tables as it arrives
- * (stream.ts) while the next one is fetched, so memory stays flat whatever the tenant's size.
+ * (stream.ts) while the next one is fetched, so memory stays flat whatever the tenant's size. A tenant's first
+ * load (no deltaLink, empty snapshot) writes its pages into the snapshot itself, inside the round's transaction
+ * opened before the streams (load-direct.ts): nothing to diff, and only the nesting walk after the last page.
  *
  * Crash story. Staged rows are invisible: the snapshot changes, the events (an outbox: appendEvents in the
  * same transaction) and the new deltaLinks commit together in one transaction that diffs the staged round
