@@ -7,7 +7,8 @@
  * seconds (default 15) and nothing changing in the directories.
  *
  * Figures: rounds per minute (baseline: what the intervals ask for), the share of rounds each instance ran,
- * every tenant's round count against the expected range (none starved), and the database work of an
+ * every tenant's round count against the expected range and the longest wait between two rounds of one
+ * tenant against the interval (none starved), and the database work of an
  * unchanged round (time after the streams reached their deltaLinks, and SQL statements), with the time of the
  * round's two Graph requests as the baseline.
  */
@@ -47,6 +48,8 @@ interface Recorded {
   instance: string;
   tenantId: string;
   result: Extract<RoundResult, { ran: true }>;
+  /** When the round ended (performance.now()). */
+  at: number;
 }
 
 class RecordingEngine extends SyncEngine {
@@ -98,7 +101,7 @@ export const syncTenantsBenchmark: Benchmark = {
         const engine = new RecordingEngine(
           { dataSource, clientFor: (t) => services.directory.client(t), access: services.access, logger, owner: `instance-${name}` },
           (result, tenantId) => {
-            if (measuring) recorded.push({ instance: name, tenantId, result });
+            if (measuring) recorded.push({ instance: name, tenantId, result, at: performance.now() });
           },
         );
         return { name, engine, scheduler: new SyncScheduler({ engine, dataSource, logger, tickMs: 250, concurrency: 4 }) };
@@ -145,6 +148,14 @@ export const syncTenantsBenchmark: Benchmark = {
       const statements = avg(unchanged.map((r) => r.result.sql.statements));
       const byInstance = instances.map((i) => recorded.filter((r) => r.instance === i.name).length);
       const roundsPerMinute = (recorded.length / elapsed) * 60;
+      // Starvation: the longest wait between two rounds of one tenant in the window (due every interval +-10%).
+      const endsOf = new Map<string, number[]>();
+      for (const r of recorded) (endsOf.get(r.tenantId) ?? endsOf.set(r.tenantId, []).get(r.tenantId)!).push(r.at);
+      let maxGapMs = 0;
+      for (const ends of endsOf.values()) {
+        ends.sort((a, b) => a - b);
+        for (let i = 1; i < ends.length; i++) maxGapMs = Math.max(maxGapMs, ends[i] - ends[i - 1]);
+      }
       const askedPerMinute = (TENANTS / INTERVAL) * 60;
 
       table([
@@ -158,6 +169,8 @@ export const syncTenantsBenchmark: Benchmark = {
           'rounds per tenant (min..max)': `${Math.min(...counts)}..${Math.max(...counts)}`,
           'expected range': `${expectedMin}..${expectedMax}`,
           'tenants outside': outside,
+          'max gap between a tenant\'s rounds': ms(maxGapMs),
+          'interval +10%': ms(INTERVAL * 1100),
           'unchanged round: DB after streams': `${dbMs.toFixed(1)} ms`,
           'its Graph part': `${graphMs.toFixed(1)} ms`,
           'SQL statements': statements.toFixed(1),
@@ -166,7 +179,11 @@ export const syncTenantsBenchmark: Benchmark = {
       console.log('"DB after streams" is the applying transaction of a round that found nothing (lease fence, bookkeeping; no SYNC_COMPLETED before the hourly heartbeat); its Graph part (two delta requests) is the baseline.');
       figure({ bench: 'sync-tenants', figure: 'rounds-per-minute', size: TENANTS, value: roundsPerMinute, unit: 'rounds/min', baseline: askedPerMinute, baselineName: 'asked by the intervals' });
       figure({ bench: 'sync-tenants', figure: 'instance-a-share', size: TENANTS, value: byInstance[0] / Math.max(1, recorded.length), unit: 'fraction', baseline: 0.5, baselineName: 'even split' });
+      figure({ bench: 'sync-tenants', figure: 'instance-a-rounds', size: TENANTS, value: byInstance[0], unit: 'rounds', baseline: byInstance[1], baselineName: 'instance B rounds' });
       figure({ bench: 'sync-tenants', figure: 'tenants-outside-expected-rounds', size: TENANTS, value: outside, unit: 'tenants', baseline: 0, baselineName: 'none starved' });
+      figure({ bench: 'sync-tenants', figure: 'min-rounds-per-tenant', size: TENANTS, value: Math.min(...counts), unit: 'rounds', baseline: expectedMin, baselineName: 'expected minimum' });
+      figure({ bench: 'sync-tenants', figure: 'max-rounds-per-tenant', size: TENANTS, value: Math.max(...counts), unit: 'rounds', baseline: expectedMax, baselineName: 'expected maximum' });
+      figure({ bench: 'sync-tenants', figure: 'max-gap-between-rounds-of-a-tenant', size: TENANTS, value: maxGapMs / 1000, unit: 's', baseline: INTERVAL * 1.1, baselineName: 'interval +10% jitter' });
       figure({ bench: 'sync-tenants', figure: 'unchanged-round-db-time', size: TENANTS, value: dbMs, unit: 'ms', baseline: graphMs, baselineName: 'its Graph requests' });
       figure({ bench: 'sync-tenants', figure: 'unchanged-round-sql-statements', size: TENANTS, value: statements, unit: 'statements' });
     } finally {

@@ -5,18 +5,25 @@
  *
  * Baselines measured in the same run: a bare reader (the same Graph client reading the same delta pages from
  * the same simulator, users and groups at once like the gateway, keeping nothing) for the initial sync's
- * requests, time and memory; the 10k tenant's delta round for the larger tenants' delta rounds. Peak RSS
+ * requests, time and memory; Graph's page minimum (200 objects, 500 member entries a page) for its requests;
+ * at the SYNC_BENCH_STAGED_BASELINE sizes (default 10000), the staged first load (staging tables diffed after
+ * the last page, the path before direct loading) of a twin tenant; the 10k tenant's delta round for the larger
+ * tenants' delta rounds. Peak RSS
  * growth is this process above its level before the round (the simulator runs in this process and its
  * directory is already built, so the growth is the round's: pages, SQL, event rows).
  */
 import { answerConsentPage } from '../src/simulator/browser';
-import { GROUPS_DELTA_START, USERS_DELTA_START } from '../src/sync/sync-engine';
+import { DELTA_PAGE_CAPS } from '../src/simulator/graph/delta/page-size';
+import { createLogger } from '../src/logging';
+import { GROUPS_DELTA_START, SyncEngine, USERS_DELTA_START } from '../src/sync/sync-engine';
 import { TenantStatus } from '../src/tenants/status';
 import { figure, mib, ms, table, type Benchmark } from './report';
 import { startGatewayRig, type GatewayRig } from './support/gateway-rig';
 
 const SIZES = (process.env.SYNC_BENCH_SIZES ?? '10000,100000,500000').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 100);
 const CHANGES = 10;
+/** Sizes at which the staged first load (the path before direct loading) also runs, on a twin tenant, as a same-run baseline. */
+const STAGED_SIZES = new Set((process.env.SYNC_BENCH_STAGED_BASELINE ?? '10000').split(',').map(Number));
 
 /** Connects a scale tenant through admin consent as its global administrator (user 0); returns our tenant id. */
 export async function connectScaleTenant(rig: GatewayRig, simTenantId: string, users: number): Promise<string> {
@@ -90,6 +97,8 @@ interface SizeResult {
   bare: { requests: number; millis: number; rssGrowth: number };
   initial: { requests: number; millis: number; rssGrowth: number; fetchMs: number; minimum: number; statements: number };
   delta: { requests: number; millis: number; rssGrowth: number; statements: number; rowsReturned: number; events: number };
+  /** The staged first load of a twin tenant (SYNC_BENCH_STAGED_BASELINE sizes). */
+  staged?: { millis: number; fetchMs: number; rssGrowth: number };
 }
 
 async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
@@ -100,6 +109,18 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   const engine = rig.services.sync.engine;
 
   const bare = await measured(() => bareRead(rig, tenantId));
+  let staged: SizeResult['staged'];
+  if (STAGED_SIZES.has(users)) {
+    // A twin directory (same size and shape, its own seed: a seed names a tenant), first-loaded through the
+    // staging tables and a diff.
+    const twin = await rig.sim.control.createTenant({ preset: 'scale', users, groups, seed: 8 + users });
+    const twinId = await connectScaleTenant(rig, twin.tenantId, users);
+    const stagedEngine = new SyncEngine({ dataSource: rig.dataSource, clientFor: (t) => rig.services.directory.client(t), access: rig.services.access, logger: createLogger({ level: 'silent' }), directFirstLoad: false });
+    const round = await measured(() => stagedEngine.runRound(twinId));
+    await stagedEngine.idle();
+    if (!round.value.ran) throw new Error(`staged initial round did not run: ${round.value.reason}`);
+    staged = { millis: round.millis, fetchMs: round.value.fetchMs, rssGrowth: round.rssGrowth };
+  }
   await rig.sim.control.resetCounters();
   const initial = await measured(() => engine.runRound(tenantId));
   const upstream = await rig.sim.control.counters();
@@ -107,9 +128,13 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   if (initial.value.counts.users !== users || initial.value.counts.groups !== groups) {
     throw new Error(`snapshot holds ${initial.value.counts.users} users and ${initial.value.counts.groups} groups, expected ${users} and ${groups}`);
   }
-  // What the simulator's delta pages allow (200 objects, 100 member entries a page; Graph's own caps).
-  const minimum = Math.ceil(users / 200) + Math.max(Math.ceil(groups / 200), Math.ceil(summary.counts.memberships / 100));
+  // The fewest pages Graph's caps allow when a client asks for the largest pages (Prefer: odata.maxpagesize, as
+  // the gateway does): 200 objects a page, and 500 directory-link (members@delta) entries a page.
+  const minimum = Math.ceil(users / DELTA_PAGE_CAPS.objects) + Math.max(Math.ceil(groups / DELTA_PAGE_CAPS.objects), Math.ceil(summary.counts.memberships / DELTA_PAGE_CAPS.members));
 
+  // A delta round comes an interval later: the load's background work (staged rows deleted, statistics
+  // refreshed) is done by then.
+  await engine.idle();
   await tenChanges(rig, simTenantId);
   await rig.sim.control.resetCounters();
   const delta = await measured(() => engine.runRound(tenantId));
@@ -117,6 +142,7 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   if (!delta.value.ran) throw new Error(`delta round did not run: ${delta.value.reason}`);
   return {
     users,
+    staged,
     bare: { requests: bare.value.requests, millis: bare.millis, rssGrowth: bare.rssGrowth },
     initial: { requests: upstream.requests, millis: initial.millis, rssGrowth: initial.rssGrowth, fetchMs: initial.value.fetchMs, minimum, statements: initial.value.sql.statements },
     delta: { requests: deltaUpstream.requests, millis: delta.millis, rssGrowth: delta.rssGrowth, statements: delta.value.sql.statements, rowsReturned: delta.value.sql.rowsReturned, events: delta.value.events },
@@ -135,7 +161,7 @@ export const syncBenchmark: Benchmark = {
           const r = await runSize(rig, users);
           results.push(r);
           // A row as soon as a size is done, so a long run shows its figures before the end.
-          console.log(JSON.stringify({ users, bare: r.bare, initial: r.initial, delta: r.delta }));
+          console.log(JSON.stringify({ users, bare: r.bare, staged: r.staged, initial: r.initial, delta: r.delta }));
         } catch (error) {
           console.log(`${users.toLocaleString('en-US')} users: could not complete (${error instanceof Error ? error.message : String(error)})`);
           break;
@@ -149,11 +175,13 @@ export const syncBenchmark: Benchmark = {
         users: r.users.toLocaleString('en-US'),
         'initial: Graph requests': r.initial.requests,
         'bare reader requests': r.bare.requests,
-        'min @simulator pages': r.initial.minimum,
+        'page minimum (Graph caps)': r.initial.minimum,
         'initial time': ms(r.initial.millis),
         'streams done at': ms(r.initial.fetchMs),
+        'apply after streams': ms(r.initial.millis - r.initial.fetchMs),
         'bare reader time': ms(r.bare.millis),
         'x bare': (r.initial.millis / r.bare.millis).toFixed(2),
+        'staged first load (twin)': r.staged ? `${ms(r.staged.millis)} (${(r.staged.millis / r.bare.millis).toFixed(2)}x bare)` : '-',
         'initial peak RSS growth': mib(r.initial.rssGrowth),
         'bare peak RSS growth': mib(r.bare.rssGrowth),
         'delta: Graph requests': r.delta.requests,
@@ -168,7 +196,10 @@ export const syncBenchmark: Benchmark = {
     const at100k = results.find((r) => r.users === 100_000);
     for (const r of results) {
       figure({ bench: 'sync', figure: 'initial-graph-requests', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.bare.requests, baselineName: 'bare reader' });
+      figure({ bench: 'sync', figure: 'initial-graph-requests-vs-page-minimum', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.initial.minimum, baselineName: 'page minimum at Graph caps (200 objects, 500 member entries)' });
       figure({ bench: 'sync', figure: 'initial-time', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.bare.millis / 1000, baselineName: 'bare reader' });
+      if (r.staged) figure({ bench: 'sync', figure: 'initial-time-vs-staged-first-load', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.staged.millis / 1000, baselineName: 'staged first load of a twin tenant (previous path)' });
+      figure({ bench: 'sync', figure: 'initial-apply-after-streams', size: r.users, value: (r.initial.millis - r.initial.fetchMs) / 1000, unit: 's', baseline: r.initial.fetchMs / 1000, baselineName: 'its streams (pages fetched and written)' });
       figure({
         bench: 'sync',
         figure: 'initial-peak-rss-growth',

@@ -88,7 +88,8 @@ export async function startGatewayRig(): Promise<GatewayRig> {
       ENTRA_CLIENT_SECRET: app.secrets[0].secretText,
       ENTRA_CA_CERT_PATH: caPath,
     });
-    const logger = createLogger({ level: 'silent' });
+    // BENCH_LOG_LEVEL=info shows the gateway's own progress lines (e.g. a sync round's phases) on stdout.
+    const logger = createLogger({ level: (process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'silent' });
     const dataSource = createDataSource(config.database.url!);
     await dataSource.initialize();
     cleanups.push(async () => {

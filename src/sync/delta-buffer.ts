@@ -36,6 +36,8 @@ export type RemovedReason = 'changed' | 'deleted';
 export interface UserDelta {
   id: string;
   removed: RemovedReason | null;
+  /** Removed earlier in the same page and listed again after: what earlier pages said of it no longer counts. */
+  restarted: boolean;
   /** Only the properties the delta carried. */
   fields: Partial<UserValues>;
 }
@@ -48,6 +50,8 @@ export interface MemberChange {
 export interface GroupDelta {
   id: string;
   removed: RemovedReason | null;
+  /** Removed earlier in the same page and listed again after: what earlier pages said of it (members too) no longer counts. */
+  restarted: boolean;
   fields: Partial<GroupValues>;
   /** member id -> its latest entry in the round. */
   members: Map<string, MemberChange>;
@@ -95,6 +99,11 @@ function groupFields(item: Json): Partial<GroupValues> {
   return out;
 }
 
+/** An object listed again after its @removed in the same page (or after such a restart) starts again. */
+function restartedAfter(previous: { removed: RemovedReason | null; restarted: boolean } | undefined, removed: RemovedReason | null): boolean {
+  return removed === null && previous !== undefined && (previous.removed !== null || previous.restarted);
+}
+
 export class DeltaBuffer {
   readonly users = new Map<string, UserDelta>();
   readonly groups = new Map<string, GroupDelta>();
@@ -109,7 +118,7 @@ export class DeltaBuffer {
       const previous = this.users.get(id);
       // A removal wipes what the round said before; a later reappearance (restore) starts again.
       const fields = removed ? {} : { ...(previous && !previous.removed ? previous.fields : {}), ...userFields(item) };
-      this.users.set(id, { id, removed, fields });
+      this.users.set(id, { id, removed, restarted: restartedAfter(previous, removed), fields });
     }
   }
 
@@ -130,7 +139,7 @@ export class DeltaBuffer {
           members.set(normId(entry.id), { type: memberTypeOf(entry), removed: removedOf(entry) !== null });
         }
       }
-      this.groups.set(id, { id, removed, fields, members });
+      this.groups.set(id, { id, removed, restarted: restartedAfter(previous, removed), fields, members });
     }
   }
 

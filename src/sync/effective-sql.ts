@@ -98,8 +98,13 @@ export async function recomputeUsers(sql: Sql, tenantId: string, users: readonly
   return out;
 }
 
-/** The whole tenant's effective membership, rebuilt in SQL (the full load). */
-export async function rebuildAll(sql: Sql, tenantId: string, roundId: string, onLevel?: (depth: number, reached: number) => void): Promise<void> {
+/**
+ * The whole tenant's effective membership, rebuilt in SQL (the full load). `directLoaded`: the depth-0 rows
+ * (each user edge of a live group, path [group]) were written with the edges (load-direct.ts) and nothing
+ * else is stored, so only the rows reached through nesting are added (a user also directly in the group
+ * keeps its depth-0 row, which is the shortest path anyway).
+ */
+export async function rebuildAll(sql: Sql, tenantId: string, roundId: string, onLevel?: (depth: number, reached: number) => void, opts: { directLoaded?: boolean } = {}): Promise<void> {
   await sql.exec(`DELETE FROM sync_stage_reach WHERE tenant_id = $1 AND round_id = $2`, [tenantId, roundId]);
   let reached = await sql.exec(
     `INSERT INTO sync_stage_reach (tenant_id, round_id, ancestor, group_id, path, depth)
@@ -120,13 +125,14 @@ export async function rebuildAll(sql: Sql, tenantId: string, roundId: string, on
     );
     onLevel?.(depth + 1, reached);
   }
-  await sql.exec(`DELETE FROM snapshot_effective WHERE tenant_id = $1`, [tenantId]);
+  if (!opts.directLoaded) await sql.exec(`DELETE FROM snapshot_effective WHERE tenant_id = $1`, [tenantId]);
   await sql.exec(
     `INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
      SELECT DISTINCT ON (r.ancestor, m.member_id) r.tenant_id, r.ancestor, m.member_id, r.path::text[]
        FROM sync_stage_reach r JOIN snapshot_memberships m ON m.tenant_id = r.tenant_id AND m.group_id = r.group_id AND m.member_type = 'user'
-      WHERE r.tenant_id = $1 AND r.round_id = $2
-      ORDER BY r.ancestor, m.member_id, r.depth, r.path`,
+      WHERE r.tenant_id = $1 AND r.round_id = $2 ${opts.directLoaded ? 'AND r.depth > 0' : ''}
+      ORDER BY r.ancestor, m.member_id, r.depth, r.path
+     ${opts.directLoaded ? 'ON CONFLICT DO NOTHING' : ''}`,
     [tenantId, roundId],
   );
 }

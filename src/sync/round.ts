@@ -8,7 +8,9 @@
  * round took over cannot commit, so no older deltaLink or older value is ever stored after a newer one.
  *
  * Streams. users/delta and groups/delta run at once, each page written to the staging tables as it arrives
- * (stream.ts) while the next one is fetched, so memory stays flat whatever the tenant's size.
+ * (stream.ts) while the next one is fetched, so memory stays flat whatever the tenant's size. A tenant's first
+ * load (no deltaLink, empty snapshot) writes its pages into the snapshot itself, inside the round's transaction
+ * opened before the streams (load-direct.ts): nothing to diff, and only the nesting walk after the last page.
  *
  * Crash story. Staged rows are invisible: the snapshot changes, the events (an outbox: appendEvents in the
  * same transaction) and the new deltaLinks commit together in one transaction that diffs the staged round
@@ -36,9 +38,11 @@ import { Tenant } from '../tenants/tenant.entity';
 import { groupOutcome, type GroupOutcome } from './apply-groups';
 import { applyMemberships, type EdgeChange } from './apply-memberships';
 import { applyObjects, diffObjects, stageAbsent } from './apply-objects';
+import type { DeltaBuffer } from './delta-buffer';
 import { userOutcome, type EnabledChange } from './apply-users';
 import type { EffectiveRow } from './effective';
 import { affectedUsers, rebuildAll, recomputeUsers } from './effective-sql';
+import { loadPage, snapshotEmpty } from './load-direct';
 import { nextRunDelaySeconds, shouldWriteSyncCompleted } from './schedule';
 import type { SyncCounts } from './snapshot.entity';
 import { newMeter, Sql, type SqlMeter } from './sql';
@@ -88,6 +92,8 @@ export interface SyncEngineOptions {
   /** Log a progress line every this many pages; default 25. */
   progressEveryPages?: number;
   hooks?: SyncHooks;
+  /** A tenant's first load written straight into its snapshot (load-direct.ts); default true. False stages it like any round (the bench's baseline). */
+  directFirstLoad?: boolean;
   /**
    * After every round that ran, committed or failed (the drift rules: issue 6). Runs outside the round's
    * transaction and lease; its failures are logged, never turned into a failed round.
@@ -259,6 +265,11 @@ export class SyncEngine {
     const main = this.sql(round);
     // What dead rounds of this tenant staged (we hold the lease: no live round of it writes there).
     await clearStage(main, tenantId, null);
+    // A tenant's first load (no deltaLink, nothing in its snapshot) writes its pages straight into the snapshot
+    // inside the round's transaction while they stream (load-direct.ts): no staging copy and no diff after the
+    // last page, and still nothing visible before the commit.
+    const direct = this.opts.directFirstLoad !== false && state.users_delta_link === null && state.groups_delta_link === null && (await snapshotEmpty(main, tenantId));
+    if (direct) await main.runner.startTransaction();
 
     // Either stream failing stops the other.
     const streams = new AbortController();
@@ -271,10 +282,11 @@ export class SyncEngine {
         client,
         resource,
         link,
-        sql: this.sql(round),
+        sql: direct ? main : this.sql(round),
         signal: streams.signal,
         log: round.log,
         afterPage: (r, page, items) => this.afterPage(round, r, page, items),
+        ...(direct && { writePage: (buffer: DeltaBuffer) => loadPage(main, tenantId, resource, buffer) }),
       }).catch((error: unknown) => {
         streams.abort(error);
         throw error;
@@ -286,6 +298,9 @@ export class SyncEngine {
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
       [users, groups] = settled.map((s) => (s as PromiseFulfilledResult<StreamResult>).value);
+    } catch (error) {
+      if (direct) await main.runner.rollbackTransaction().catch(() => undefined);
+      throw error;
     } finally {
       this.aborter.signal.removeEventListener('abort', stop);
     }
@@ -295,10 +310,10 @@ export class SyncEngine {
     const fetchMs = Date.now() - round.started;
     round.log.info({ mode, pages: round.pages, objects: round.objects, fetchMs }, 'sync streams complete: applying');
 
-    await main.runner.startTransaction();
+    if (!direct) await main.runner.startTransaction();
     try {
       await this.opts.hooks?.beforeApply?.({ tenantId, roundId: token, query: (text, params = []) => main.runner.query(text, params) });
-      const result = await this.apply(main, round, { mode, users, groups, graphRequests, fetchMs, from: { users: state.users_delta_link, groups: state.groups_delta_link } });
+      const result = await this.apply(main, round, { mode, direct, users, groups, graphRequests, fetchMs, from: { users: state.users_delta_link, groups: state.groups_delta_link } });
       await main.runner.commitTransaction();
       // Staged rows are garbage now: deleted in the background, on a connection of their own, so the round's
       // result does not wait for them (the next round of the tenant deletes whatever is left).
@@ -375,7 +390,7 @@ export class SyncEngine {
   private async apply(
     sql: Sql,
     round: Round,
-    r: { mode: SyncMode; users: StreamResult; groups: StreamResult; graphRequests: number; fetchMs: number; from: { users: string | null; groups: string | null } },
+    r: { mode: SyncMode; direct: boolean; users: StreamResult; groups: StreamResult; graphRequests: number; fetchMs: number; from: { users: string | null; groups: string | null } },
   ): Promise<Ran> {
     const { tenantId, token } = round;
     const { mode } = r;
@@ -389,12 +404,15 @@ export class SyncEngine {
 
     const emit = mode !== 'INITIAL';
     const full = r.users.full || r.groups.full;
-    const [staged] = await sql.rows(
-      `SELECT (SELECT count(*) FROM sync_stage_users WHERE tenant_id = $1 AND round_id = $2)::int AS users,
-              (SELECT count(*) FROM sync_stage_groups WHERE tenant_id = $1 AND round_id = $2)::int AS groups`,
-      [tenantId, token],
-    );
-    const objects: number = staged.users + staged.groups;
+    // A direct first load staged nothing: its objects are what it loaded (counted with the totals below).
+    const [staged] = r.direct
+      ? [{ users: 0, groups: 0 }]
+      : await sql.rows(
+          `SELECT (SELECT count(*) FROM sync_stage_users WHERE tenant_id = $1 AND round_id = $2)::int AS users,
+                  (SELECT count(*) FROM sync_stage_groups WHERE tenant_id = $1 AND round_id = $2)::int AS groups`,
+          [tenantId, token],
+        );
+    let objects: number = staged.users + staged.groups;
     const step = (phase: string, extra: Record<string, unknown> = {}) => {
       if (full) round.log.info({ phase, elapsedMs: Date.now() - round.started, ...extra }, 'sync apply progress');
     };
@@ -405,8 +423,16 @@ export class SyncEngine {
     let groupsGone = 0;
     let edges = { added: [] as EdgeChange[], removed: [] as EdgeChange[], addedCount: 0, removedCount: 0 };
     let effective: { added: EffectiveRow[]; removed: EffectiveRow[] } = { added: [], removed: [] };
-    // A delta round that staged nothing has nothing to apply: it writes only its bookkeeping.
-    if (objects > 0 || full) {
+    if (r.direct) {
+      // The pages are in the snapshot already, direct edges' effective rows with them: only nesting is left.
+      // The planner's statistics still describe the tenant as empty, and then joined each nested group's row
+      // with a scan of all the tenant's edges (minutes at 100k users). ANALYZE inside this transaction samples
+      // its own uncommitted rows (a bounded sample); its lock only excludes other ANALYZE/VACUUM until commit.
+      await sql.exec(`ANALYZE snapshot_groups, snapshot_memberships`);
+      await rebuildAll(sql, tenantId, token, (depth, reached) => step('effective level', { depth, reached }), { directLoaded: true });
+      step('effective');
+    } else if (objects > 0 || full) {
+      // A delta round that staged nothing has nothing to apply: it writes only its bookkeeping.
       // A full round diffs the whole staged tenant against the snapshot. The staging tables are emptied after
       // every round, so their statistics (if autovacuum ever sampled them) say "nearly empty": with the
       // snapshot's statistics accurate, the planner then joins a 20k-row stage by repeated scans. Sampling the
@@ -473,6 +499,7 @@ export class SyncEngine {
             memberships: previous.memberships! + edges.addedCount - edges.removedCount,
             effectiveMemberships: previous.effectiveMemberships! + effective.added.length - effective.removed.length,
           };
+    if (r.direct) objects = counts.users + counts.groups;
     const durationMs = Date.now() - round.started;
     const pages = r.users.pages + r.groups.pages;
     const changeEvents = events.length;

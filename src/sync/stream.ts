@@ -44,6 +44,8 @@ export interface StreamOptions {
   log: Logger;
   /** After each page is read (progress logs, lease renewal, test hooks). */
   afterPage(resource: Resource, page: number, items: number): Promise<void>;
+  /** Where a folded page goes; default: the staging tables (a tenant's first load writes to its snapshot: load-direct.ts). */
+  writePage?(buffer: DeltaBuffer): Promise<void>;
 }
 
 export async function streamToStage(opts: StreamOptions): Promise<StreamResult> {
@@ -78,7 +80,9 @@ async function run(opts: StreamOptions, url: string): Promise<{ deltaLink: strin
       if (buffer.objects > 0) {
         inFlight++;
         writes = writes
-          .then(() => (opts.resource === 'users' ? stageUsers(opts.sql, opts.tenantId, opts.roundId, buffer) : stageGroups(opts.sql, opts.tenantId, opts.roundId, buffer)))
+          .then(() =>
+            opts.writePage ? opts.writePage(buffer) : stagePage(opts.sql, opts.tenantId, opts.roundId, opts.resource, buffer),
+          )
           .catch((error: unknown) => {
             failure ??= error;
           })
@@ -110,8 +114,23 @@ const MERGE_FIELDS = (table: string) => `
                 WHEN ${table}.removed IS NOT NULL THEN EXCLUDED.fields
                 ELSE ${table}.fields || EXCLUDED.fields END`;
 
+/** Writes one folded page to the staging tables, merged into what the round's earlier pages staged. */
+export async function stagePage(sql: Sql, tenantId: string, roundId: string, resource: Resource, buffer: DeltaBuffer): Promise<void> {
+  if (resource === 'users') await stageUsers(sql, tenantId, roundId, buffer);
+  else await stageGroups(sql, tenantId, roundId, buffer);
+}
+
+/** Objects removed and listed again within one page: what earlier pages staged for them is wiped first. */
+async function wipeRestarted(sql: Sql, table: string, tenantId: string, roundId: string, ids: string[]): Promise<void> {
+  for (const chunk of chunks(ids)) {
+    await sql.exec(`UPDATE ${table} SET removed = 'deleted', fields = '{}'::jsonb WHERE tenant_id = $1 AND round_id = $2 AND id = ANY($3::uuid[])`, [tenantId, roundId, chunk]);
+  }
+}
+
 async function stageUsers(sql: Sql, tenantId: string, roundId: string, buffer: DeltaBuffer): Promise<void> {
-  for (const chunk of chunks([...buffer.users.values()])) {
+  const users = [...buffer.users.values()];
+  await wipeRestarted(sql, 'sync_stage_users', tenantId, roundId, users.filter((u) => u.restarted).map((u) => u.id));
+  for (const chunk of chunks(users)) {
     await sql.exec(
       `INSERT INTO sync_stage_users (tenant_id, round_id, id, removed, fields)
        SELECT $1::uuid, $2::uuid, u.id, u.removed, u.fields FROM unnest($3::uuid[], $4::text[], $5::jsonb[]) AS u (id, removed, fields)
@@ -123,8 +142,9 @@ async function stageUsers(sql: Sql, tenantId: string, roundId: string, buffer: D
 
 async function stageGroups(sql: Sql, tenantId: string, roundId: string, buffer: DeltaBuffer): Promise<void> {
   const groups = [...buffer.groups.values()];
-  const removed = groups.filter((g) => g.removed).map((g) => g.id);
-  // A removed group takes the members earlier pages staged for it.
+  await wipeRestarted(sql, 'sync_stage_groups', tenantId, roundId, groups.filter((g) => g.restarted).map((g) => g.id));
+  const removed = groups.filter((g) => g.removed || g.restarted).map((g) => g.id);
+  // A removed group takes the members earlier pages staged for it (a restarted one too: its listing starts again).
   for (const chunk of chunks(removed)) {
     await sql.exec(`DELETE FROM sync_stage_members WHERE tenant_id = $1 AND round_id = $2 AND group_id = ANY($3::uuid[])`, [tenantId, roundId, chunk]);
   }

@@ -31,9 +31,31 @@ describe('DeltaBuffer', () => {
     expect(Object.fromEntries([...buffer.groups.get('g1')!.members].map(([id, m]) => [id, m.removed]))).toEqual({ u1: true, u2: false });
 
     buffer.addUsers([{ id: 'u9', jobTitle: 'A' }, { id: 'u9', '@removed': { reason: 'changed' } }]);
-    expect(buffer.users.get('u9')).toEqual({ id: 'u9', removed: 'changed', fields: {} });
+    expect(buffer.users.get('u9')).toEqual({ id: 'u9', removed: 'changed', restarted: false, fields: {} });
     buffer.addUsers([{ id: 'u9', displayName: 'Back' }]);
-    expect(buffer.users.get('u9')).toEqual({ id: 'u9', removed: null, fields: { displayName: 'Back' } });
+    // Back after its removal in the same buffer (page): what earlier pages staged for it must not count either.
+    expect(buffer.users.get('u9')).toEqual({ id: 'u9', removed: null, restarted: true, fields: { displayName: 'Back' } });
+  });
+
+  it.each([
+    ['listed once', [{ id: 'g1', displayName: 'A', 'members@delta': [user('u1')] }], { removed: null, restarted: false, members: ['u1'] }],
+    ['removed', [{ id: 'g1', 'members@delta': [user('u1')] }, { id: 'g1', '@removed': { reason: 'deleted' } }], { removed: 'deleted', restarted: false, members: [] }],
+    [
+      'removed and re-added: only what follows the removal',
+      [{ id: 'g1', displayName: 'A', 'members@delta': [user('u1')] }, { id: 'g1', '@removed': { reason: 'changed' } }, { id: 'g1', displayName: 'B', 'members@delta': [user('u2')] }],
+      { removed: null, restarted: true, members: ['u2'] },
+    ],
+    [
+      're-added, then repeated for more members: still restarted',
+      [{ id: 'g1', '@removed': { reason: 'changed' } }, { id: 'g1', displayName: 'B', 'members@delta': [user('u2')] }, { id: 'g1', 'members@delta': [user('u3')] }],
+      { removed: null, restarted: true, members: ['u2', 'u3'] },
+    ],
+    ['removed, re-added, removed again', [{ id: 'g1', displayName: 'A' }, { id: 'g1', '@removed': { reason: 'changed' } }, { id: 'g1', displayName: 'B' }, { id: 'g1', '@removed': { reason: 'deleted' } }], { removed: 'deleted', restarted: false, members: [] }],
+  ])('a group %s within one page', (_name, items, expected) => {
+    const buffer = new DeltaBuffer();
+    buffer.addGroups(items);
+    const g = buffer.groups.get('g1')!;
+    expect({ removed: g.removed, restarted: g.restarted, members: [...g.members.keys()] }).toEqual(expected);
   });
 
   it('records only the properties the delta carried; changedFields compares them (arrays by content)', () => {

@@ -132,16 +132,25 @@ afterAll(async () => {
 describe('initial load, streamed', () => {
   it('a crash in the middle of the streamed load leaves nothing visible; the re-run loads every object once', async () => {
     let groupPages = 0;
+    const midLoad: Array<{ visible: number; writers: number }> = [];
     const crashing = engine({
-      afterPage: ({ resource }) => {
-        if (resource === 'groups' && ++groupPages === 15) throw new Error('simulated crash mid-load');
+      afterPage: async ({ resource }) => {
+        if (resource !== 'groups' || ++groupPages !== 15) return;
+        // The first load writes its pages into the snapshot inside the round's open transaction: a transaction
+        // holds the write lock of every snapshot table it wrote to, while no other session sees a row.
+        const [{ visible }] = await q(`SELECT count(*)::int AS visible FROM snapshot_users WHERE tenant_id = $1`, [large.tenantId]);
+        const [{ writers }] = await q(
+          `SELECT count(DISTINCT c.relname)::int AS writers FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            WHERE l.granted AND l.mode = 'RowExclusiveLock' AND c.relname IN ('snapshot_users', 'snapshot_groups', 'snapshot_memberships', 'snapshot_effective')`,
+        );
+        midLoad.push({ visible, writers });
+        throw new Error('simulated crash mid-load');
       },
     });
     await expect(crashing.runRound(large.tenantId)).rejects.toThrow('simulated crash mid-load');
-    // Pages were staged (written as they arrived) ...
-    const [{ staged }] = await q(`SELECT count(*)::int AS staged FROM sync_stage_users WHERE tenant_id = $1`, [large.tenantId]);
-    expect(staged).toBeGreaterThan(0);
-    // ... but nothing reached the snapshot, the deltaLinks or the event log.
+    // Pages were written as they arrived, unseen ...
+    expect(midLoad).toEqual([{ visible: 0, writers: 4 }]);
+    // ... and after the crash nothing reached the snapshot, the deltaLinks or the event log.
     for (const table of ['snapshot_users', 'snapshot_groups', 'snapshot_memberships', 'snapshot_effective']) {
       expect((await q(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [large.tenantId]))[0].n).toBe(0);
     }

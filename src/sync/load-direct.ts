@@ -1,0 +1,113 @@
+/**
+ * The first load of a tenant whose snapshot is empty, written straight into the snapshot tables inside the
+ * round's own transaction while the pages stream (no staging copy, no diff: there is nothing to diff against
+ * and the first round emits no change event). Nothing is visible before the round commits, exactly as with
+ * staging: a crash rolls every page back, and the re-run starts from the same empty snapshot.
+ *
+ * Each page is applied as it arrives, with the same merge rules as the staged path (delta-buffer.ts): the
+ * properties a later page carries overwrite, an object's @removed removes what earlier pages wrote for it
+ * (a group's edges with it), a reappearance starts again, and each member's latest entry (added or @removed)
+ * wins. Because the snapshot was empty, whatever is in it for the tenant was written by this round, so a
+ * removal is a plain DELETE.
+ *
+ * Effective membership at depth 0 (a user directly in a live group, path [group]) is kept with the edges, so
+ * after the last page only the nested part is left to walk (effective-sql.ts, rebuildAll with `directLoaded`).
+ *
+ * The writes of a page read nothing but their arbiter (primary key) index: while the load runs, the planner's
+ * statistics describe the tenant as empty, and a statement joining the table was planned as a scan of every
+ * row written so far.
+ */
+import { GROUP_COLUMNS, mergedValue, stagedValue, USER_COLUMNS, type ColumnSpec } from './columns';
+import type { DeltaBuffer } from './delta-buffer';
+import { chunks, type Sql } from './sql';
+import type { Resource } from './stream';
+
+/** True when the tenant has no snapshot row at all (never loaded): its first round can load directly. */
+export async function snapshotEmpty(sql: Sql, tenantId: string): Promise<boolean> {
+  const [r] = await sql.rows(
+    `SELECT NOT EXISTS (SELECT 1 FROM snapshot_users WHERE tenant_id = $1)
+        AND NOT EXISTS (SELECT 1 FROM snapshot_groups WHERE tenant_id = $1)
+        AND NOT EXISTS (SELECT 1 FROM snapshot_memberships WHERE tenant_id = $1)
+        AND NOT EXISTS (SELECT 1 FROM snapshot_effective WHERE tenant_id = $1) AS empty`,
+    [tenantId],
+  );
+  return r.empty === true;
+}
+
+/** Writes one folded page into the snapshot (inside the round's transaction). */
+export async function loadPage(sql: Sql, tenantId: string, resource: Resource, buffer: DeltaBuffer): Promise<void> {
+  if (resource === 'users') await loadUsers(sql, tenantId, buffer);
+  else await loadGroups(sql, tenantId, buffer);
+}
+
+/**
+ * Upserts objects: the carried properties over what earlier pages wrote (a restarted object was deleted first).
+ * The statement reads nothing but its arbiter index: a page's rows are inserted as they are, and only a row
+ * already written by an earlier page (a conflict) is merged, from the page's own rows. (A join with the table
+ * instead was planned, with the tenant's statistics still saying "empty", as a scan of every row the load had
+ * written so far, for every row of every page: a first load quadratic in the tenant's size.)
+ */
+async function upsert(sql: Sql, table: string, columns: readonly ColumnSpec[], tenantId: string, objects: Array<{ id: string; fields: object }>): Promise<void> {
+  const cols = columns.map((c) => c.column);
+  const fresh = (c: ColumnSpec) => `CASE WHEN o.fields ? '${c.field}' THEN ${stagedValue(c, 'o')} ELSE ${c.type === 'text[]' ? `'{}'::text[]` : 'NULL'} END`;
+  for (const chunk of chunks(objects)) {
+    await sql.exec(
+      `WITH o AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields))
+       INSERT INTO ${table} AS t (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
+       SELECT $1::uuid, o.id, ${columns.map(fresh).join(', ')}, NULL, now() FROM o
+       ON CONFLICT (tenant_id, id) DO UPDATE SET (${cols.join(', ')}) = (SELECT ${columns.map((c) => mergedValue(c, 'o', 't')).join(', ')} FROM o WHERE o.id = EXCLUDED.id)`,
+      [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))],
+    );
+  }
+}
+
+async function loadUsers(sql: Sql, tenantId: string, buffer: DeltaBuffer): Promise<void> {
+  const users = [...buffer.users.values()];
+  // Removed, or removed and back within this page: what earlier pages wrote goes.
+  const wiped = users.filter((u) => u.removed || u.restarted).map((u) => u.id);
+  for (const chunk of chunks(wiped)) await sql.exec(`DELETE FROM snapshot_users WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, chunk]);
+  await upsert(sql, 'snapshot_users', USER_COLUMNS, tenantId, users.filter((u) => !u.removed));
+}
+
+async function loadGroups(sql: Sql, tenantId: string, buffer: DeltaBuffer): Promise<void> {
+  const groups = [...buffer.groups.values()];
+  const wiped = groups.filter((g) => g.removed || g.restarted).map((g) => g.id);
+  for (const chunk of chunks(wiped)) {
+    await sql.exec(`DELETE FROM snapshot_effective WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])`, [tenantId, chunk]);
+    await sql.exec(`DELETE FROM snapshot_memberships WHERE tenant_id = $1 AND group_id = ANY($2::uuid[])`, [tenantId, chunk]);
+    await sql.exec(`DELETE FROM snapshot_groups WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, chunk]);
+  }
+  const live = groups.filter((g) => !g.removed);
+  await upsert(sql, 'snapshot_groups', GROUP_COLUMNS, tenantId, live);
+
+  const gone: Array<{ groupId: string; memberId: string }> = [];
+  const added: Array<{ groupId: string; memberId: string; type: string }> = [];
+  for (const g of live) {
+    for (const [memberId, change] of g.members) {
+      if (change.removed) gone.push({ groupId: g.id, memberId });
+      else added.push({ groupId: g.id, memberId, type: change.type });
+    }
+  }
+  for (const chunk of chunks(gone)) {
+    const params = [tenantId, chunk.map((m) => m.groupId), chunk.map((m) => m.memberId)];
+    await sql.exec(`DELETE FROM snapshot_memberships s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.member_id = d.m`, params);
+    await sql.exec(`DELETE FROM snapshot_effective s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.user_id = d.m`, params);
+  }
+  for (const chunk of chunks(added)) {
+    await sql.exec(
+      `INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type)
+       SELECT $1::uuid, m.g, m.m, m.t FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m (g, m, t)
+       ON CONFLICT (tenant_id, group_id, member_id) DO UPDATE SET member_type = EXCLUDED.member_type`,
+      [tenantId, chunk.map((m) => m.groupId), chunk.map((m) => m.memberId), chunk.map((m) => m.type)],
+    );
+    const users = chunk.filter((m) => m.type === 'user');
+    if (users.length > 0) {
+      await sql.exec(
+        `INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
+         SELECT $1::uuid, e.g, e.u, ARRAY[e.g::text] FROM unnest($2::uuid[], $3::uuid[]) AS e (g, u)
+         ON CONFLICT DO NOTHING`,
+        [tenantId, users.map((m) => m.groupId), users.map((m) => m.memberId)],
+      );
+    }
+  }
+}
