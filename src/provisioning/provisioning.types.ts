@@ -46,8 +46,8 @@ export enum AuditOperationEnum {
 registerEnumType(AuditOperationEnum, {
   name: 'AuditOperation',
   valuesConfig: {
-    SET_TIER_MAPPING: { description: 'A group mapped to an access tier (target "group:<id>/tier:<id>").' },
-    REMOVE_TIER_MAPPING: { description: "A group's tier mapping removed." },
+    SET_TIER_MAPPING: { description: 'A group mapped to an access tier (target "group:<id> tier:<id>").' },
+    REMOVE_TIER_MAPPING: { description: 'A group\'s tier mapping removed (target "group:<id> (was tier:<id>)").' },
     DEFINE_ACCESS_TIER: { description: 'An access tier defined (audited in every tenant).' },
     UPDATE_ACCESS_TIER: { description: 'An access tier renamed or re-ranked (audited in every tenant).' },
     DELETE_ACCESS_TIER: { description: 'An access tier deleted (audited in every tenant).' },

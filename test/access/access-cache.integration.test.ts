@@ -60,7 +60,8 @@ async function syncOnA(): Promise<void> {
 
 beforeAll(async () => {
   bench = await startDirectoryBench();
-  gwB = await startTestGateway({ database: await secondHandle(bench.gw.database) });
+  // B's statements are counted per answer: its webhook worker (which polls on its own) stays off.
+  gwB = await startTestGateway({ database: await secondHandle(bench.gw.database), env: { WEBHOOK_DELIVERY: 'off' } });
   await Promise.all([bench.gw.services.events.hub.whenListening(), gwB.services.events.hub.whenListening()]);
   readerB = new GraphQLClient(gwB.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: [bench.tenantId] })) });
   const define = (name: string, rank: number) =>

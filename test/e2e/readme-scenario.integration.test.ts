@@ -40,7 +40,8 @@ describe('README.md: the scenario, end to end', () => {
   let client: Client | undefined;
 
   beforeAll(async () => {
-    start = await npmStart();
+    // Every round writes SYNC_COMPLETED here (heartbeat 0): a quiet round's tells the test its subscription is live.
+    start = await npmStart({ env: { SYNC_COMPLETED_HEARTBEAT_SECONDS: '0' } });
   }, 120_000);
 
   afterAll(async () => {
@@ -134,7 +135,7 @@ describe('README.md: the scenario, end to end', () => {
             complete: () => undefined,
           },
         );
-        // The subscription is live once it delivers: a round with nothing to do still emits SYNC_COMPLETED.
+        // The subscription is live once it delivers: with the heartbeat at 0 a round with nothing to do emits SYNC_COMPLETED.
         await post('mutation($t: ID!) { syncNow(tenantId: $t) { ran } }', undefined, { t: values.tenantId });
         await until(() => received.some((e) => e.type === 'SYNC_COMPLETED'), 'a SYNC_COMPLETED on the new subscription');
         primed = received.length;

@@ -160,8 +160,8 @@ describe('the portal session', () => {
       { t: bench.tenantId },
     );
     expect(audit.auditLog.edges.map((e) => e.node).filter((n) => n.principal === `portal:${sessionId}`)).toEqual([
-      { principal: `portal:${sessionId}`, operation: 'REMOVE_TIER_MAPPING', target: `group:${VERAFIELD.groups.finance}`, result: 'SUCCESS' },
-      { principal: `portal:${sessionId}`, operation: 'SET_TIER_MAPPING', target: `group:${VERAFIELD.groups.finance}/tier:${bench.tiers.finance}`, result: 'SUCCESS' },
+      { principal: `portal:${sessionId}`, operation: 'REMOVE_TIER_MAPPING', target: `group:${VERAFIELD.groups.finance} (was tier:${bench.tiers.finance})`, result: 'SUCCESS' },
+      { principal: `portal:${sessionId}`, operation: 'SET_TIER_MAPPING', target: `group:${VERAFIELD.groups.finance} tier:${bench.tiers.finance}`, result: 'SUCCESS' },
       { principal: `portal:${sessionId}`, operation: 'OPEN_PORTAL_SESSION', target: expect.stringMatching(/^portal-link:/), result: 'SUCCESS' },
     ]);
   });

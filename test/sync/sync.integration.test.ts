@@ -253,10 +253,11 @@ describe('group events', () => {
       },
     });
 
+    // A security group (even mail-enabled) is deleted for good, not kept in deleted items: Graph's delta says deleted.
     await bench.sim.control.deleteGroup(SIM_TENANT, created.id);
     ran(await engine().runRound(tenantId));
     events = (await newEvents()).filter((e) => e.type.startsWith('GROUP_'));
-    expect(events.map((e) => [e.type, e.subject_id, e.payload.reason, e.payload.displayName])).toEqual([['GROUP_DELETED', created.id, 'SOFT_DELETED', 'Audit & Risk Committee']]);
+    expect(events.map((e) => [e.type, e.subject_id, e.payload.reason, e.payload.displayName])).toEqual([['GROUP_DELETED', created.id, 'DELETED', 'Audit & Risk Committee']]);
     // Nothing twice: the next round has nothing to say about the group.
     ran(await engine().runRound(tenantId));
     expect((await newEvents()).filter((e) => e.type.startsWith('GROUP_'))).toEqual([]);

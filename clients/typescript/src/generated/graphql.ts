@@ -16,11 +16,11 @@ export type AuditOperation =
   /** A portal link opened: a portal session began (target "portal-link:<id>"). */
   | 'OPEN_PORTAL_SESSION'
   | 'REMOVE_GROUP_MEMBER'
-  /** A group's tier mapping removed. */
+  /** A group's tier mapping removed (target "group:<id> (was tier:<id>)"). */
   | 'REMOVE_TIER_MAPPING'
   /** A consent URL requested through the hosted portal. */
   | 'REQUEST_CONSENT'
-  /** A group mapped to an access tier (target "group:<id>/tier:<id>"). */
+  /** A group mapped to an access tier (target "group:<id> tier:<id>"). */
   | 'SET_TIER_MAPPING'
   /** An access tier renamed or re-ranked (audited in every tenant). */
   | 'UPDATE_ACCESS_TIER'
