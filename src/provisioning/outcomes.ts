@@ -61,6 +61,12 @@ export const notFound = (objectId: string, objectKind: 'USER' | 'GROUP' | 'OBJEC
     objectKind,
   });
 
+/** The id is not among the tenant's deleted users (Graph keeps them 30 days) nor an active user. */
+export const deletedUserNotFound = (userId: string): NotFound =>
+  Object.assign(notFound(userId, 'USER'), {
+    message: `user ${userId} is not among the tenant's deleted users (deleted more than 30 days ago, permanently deleted, or never a user) nor in the directory`,
+  });
+
 export const groupIsDynamic = (groupId: string): GroupIsDynamic =>
   Object.assign(new GroupIsDynamic(), {
     errorCode: ProvisioningErrorCode.GROUP_IS_DYNAMIC,

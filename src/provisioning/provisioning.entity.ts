@@ -17,7 +17,9 @@ export type AuditOperation =
   | 'UPDATE_ACCESS_TIER'
   | 'DELETE_ACCESS_TIER'
   | 'REQUEST_CONSENT'
-  | 'OPEN_PORTAL_SESSION';
+  | 'OPEN_PORTAL_SESSION'
+  // restoreDeletedUser (POST /directory/deletedItems/{id}/restore).
+  | 'RESTORE_USER';
 export type AuditResult = 'SUCCESS' | 'NO_OP' | 'FAILED';
 
 @Entity({ name: 'audit_log' })

@@ -21,11 +21,13 @@ import {
   GroupMemberResult,
   ProvisionUserInput,
   ProvisionUsersResult,
+  RestoreUserResult,
   UpdateUserInput,
   UpdateUserResult,
   type CreateUserOutcome,
   type GroupMemberOutcome,
   type ProvisionUsersOutcome,
+  type RestoreUserOutcome,
   type UpdateUserOutcome,
 } from './provisioning.types';
 import { ProvisioningWriter, provisioningGate } from './provisioning.writer';
@@ -92,6 +94,22 @@ export class ProvisioningResolver {
     // Read the user back only when the caller selected it (one more Graph request).
     const readBack = selectedFields(info, [], 'UpdatedUser').has('user');
     return writer.updateUser(user, input, readBack);
+  }
+
+  @Access(ApiScope.DIRECTORY_WRITE, { tenantArg: 'tenantId' })
+  @Mutation(() => RestoreUserResult, {
+    description:
+      "Restores a user deleted in Entra within the last 30 days (directory:write; Graph's POST /directory/deletedItems/{id}/restore): same id, properties and, as Graph restores them, group memberships. Already active: success with alreadyActive true. Another user holds its UPN: UpnConflict. Not among the deleted users: NotFound. The next sync round emits USER_CREATED with restored: true.",
+  })
+  async restoreDeletedUser(
+    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('userId', () => ID, { description: "The deleted user's Entra object id (Tenant.deletedUsers)." }) userId: string,
+    @Ctx() ctx: GatewayContext,
+  ): Promise<RestoreUserOutcome> {
+    const user = guidArg('userId', userId);
+    const writer = await writerFor(ctx, tenantId);
+    if (!(writer instanceof ProvisioningWriter)) return writer;
+    return writer.restoreUser(user);
   }
 
   @Access(ApiScope.DIRECTORY_WRITE, { tenantArg: 'tenantId' })

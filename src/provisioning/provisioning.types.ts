@@ -42,6 +42,7 @@ export enum AuditOperationEnum {
   /** Through the hosted portal (src/portal). */
   REQUEST_CONSENT = 'REQUEST_CONSENT',
   OPEN_PORTAL_SESSION = 'OPEN_PORTAL_SESSION',
+  RESTORE_USER = 'RESTORE_USER',
 }
 registerEnumType(AuditOperationEnum, {
   name: 'AuditOperation',
@@ -53,6 +54,7 @@ registerEnumType(AuditOperationEnum, {
     DELETE_ACCESS_TIER: { description: 'An access tier deleted (audited in every tenant).' },
     REQUEST_CONSENT: { description: 'A consent URL requested through the hosted portal.' },
     OPEN_PORTAL_SESSION: { description: 'A portal link opened: a portal session began (target "portal-link:<id>").' },
+    RESTORE_USER: { description: 'A soft-deleted user restored (target "user:<id>"); NO_OP when it was already active.' },
   },
 });
 
@@ -201,6 +203,19 @@ export type CreateUserOutcome = InstanceType<(typeof CREATE_TYPES)[number]>;
 const UPDATE_TYPES = [UpdatedUser, UpnConflict, InvalidDomain, InvalidInput, NotFound, MissingPermission, FeatureDisabled, Throttled] as const;
 export const UpdateUserResult = createUnionType({ name: 'UpdateUserResult', types: () => UPDATE_TYPES, resolveType: resolveBy([...UPDATE_TYPES]) });
 export type UpdateUserOutcome = InstanceType<(typeof UPDATE_TYPES)[number]>;
+
+@ObjectType({ description: 'A soft-deleted user back in the directory, with its id, properties and (as Graph restores them) memberships.' })
+export class RestoredUser {
+  @Field(() => User, { description: 'The user as Graph answered the restore.' })
+  user!: User;
+
+  @Field({ description: 'True when the user was not among the deleted items but is active in the directory (restored before): nothing was written.' })
+  alreadyActive!: boolean;
+}
+
+const RESTORE_TYPES = [RestoredUser, UpnConflict, InvalidInput, NotFound, MissingPermission, FeatureDisabled, Throttled] as const;
+export const RestoreUserResult = createUnionType({ name: 'RestoreUserResult', types: () => RESTORE_TYPES, resolveType: resolveBy([...RESTORE_TYPES]) });
+export type RestoreUserOutcome = InstanceType<(typeof RESTORE_TYPES)[number]>;
 
 const MEMBER_TYPES = [MembershipChange, GroupIsDynamic, NotFound, InvalidInput, MissingPermission, FeatureDisabled, Throttled] as const;
 export const GroupMemberResult = createUnionType({ name: 'GroupMemberResult', types: () => MEMBER_TYPES, resolveType: resolveBy([...MEMBER_TYPES]) });

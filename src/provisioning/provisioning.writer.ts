@@ -13,6 +13,7 @@ import { spendOnProvisioning } from '../core/operation-budget';
 import { Feature, missingPermissions } from '../tenants/features';
 import type { Tenant } from '../tenants/tenant.entity';
 import {
+  deletedUserNotFound,
   featureDisabled,
   idempotencyKeyReused,
   inspectedMemberOutcome,
@@ -31,15 +32,18 @@ import { requestHash, type AuditRow, type ProvisioningService } from './provisio
 import {
   CreatedUser,
   FeatureDisabled,
+  InvalidDomain,
   MembershipChange,
   MembershipChangeKind,
   MissingPermission,
   ProvisionedUserItem,
   ProvisionedUsers,
+  RestoredUser,
   UpdatedUser,
   type CreateUserOutcome,
   type GroupMemberOutcome,
   type ProvisionUsersOutcome,
+  type RestoreUserOutcome,
   type UpdateUserOutcome,
 } from './provisioning.types';
 import { restoreResult, storeResult } from './serialize';
@@ -123,6 +127,62 @@ export class ProvisioningWriter {
       user = read.ok ? toUser(read.value, this.deps.tenantId) : null;
     }
     return Object.assign(new UpdatedUser(), { user, changed: Object.keys(patch) });
+  }
+
+  /**
+   * Restores a soft-deleted user (POST /directory/deletedItems/{id}/restore). The deleted USERS are asked for
+   * the id first (the typed list, $filter=id eq: the same restore endpoint would bring a deleted group back,
+   * and reading a deleted group needs Group.Read.All, which provisioning does not ask for); its
+   * userPrincipalName names a UpnConflict when another user took the UPN meanwhile (Graph's 400
+   * ObjectConflict). Not among the deleted users: an active user with that id is a no-op (a retry after
+   * success), anything else NotFound. Audited as RESTORE_USER.
+   */
+  async restoreUser(userId: string): Promise<RestoreUserOutcome> {
+    return spendOnProvisioning(1, () => this.restoreUserNow(userId));
+  }
+
+  private async restoreUserNow(userId: string): Promise<RestoreUserOutcome> {
+    const op: AuditOperation = 'RESTORE_USER';
+    const target = `user:${userId}`;
+    // userId is a validated GUID: nothing in it needs OData escaping.
+    const listed = await this.settle(
+      this.deps.client.request<{ value?: GraphJson[] }>('GET', `/directory/deletedItems/microsoft.graph.user?$filter=${encodeURIComponent(`id eq '${userId}'`)}&$select=id,userPrincipalName`),
+    );
+    if (!listed.ok) return this.restoreFailed(userId, listed, null, 'GET /directory/deletedItems/microsoft.graph.user');
+    const item = listed.value.value?.find((u) => typeof u.id === 'string' && u.id.toLowerCase() === userId.toLowerCase());
+    if (!item) {
+      const live = await this.settle(this.deps.client.request<GraphJson>('GET', `${graphPath`/users/${userId}`}?$select=${USER_SELECT}`));
+      if (live.ok) {
+        await this.audit([{ operation: op, target, result: 'NO_OP', graphRequestId: requestIdOf(live) }]);
+        return Object.assign(new RestoredUser(), { user: toUser(live.value, this.deps.tenantId), alreadyActive: true });
+      }
+      if (!isNotFound(live)) return this.restoreFailed(userId, live, null, 'GET /users/{id}');
+      const missing = deletedUserNotFound(userId);
+      await this.audit([{ operation: op, target, result: 'FAILED', errorCode: missing.errorCode, graphRequestId: requestIdOf(live) }]);
+      return missing;
+    }
+    const upn = typeof item.userPrincipalName === 'string' ? item.userPrincipalName : null;
+    const settled = await this.settle(this.deps.client.request<GraphJson>('POST', graphPath`/directory/deletedItems/${userId}/restore`));
+    if (!settled.ok) {
+      // Gone between the read and the restore (restored or purged by someone else meanwhile).
+      if (isNotFound(settled)) {
+        const missing = deletedUserNotFound(userId);
+        await this.audit([{ operation: op, target, result: 'FAILED', errorCode: missing.errorCode, graphRequestId: requestIdOf(settled) }]);
+        return missing;
+      }
+      return this.restoreFailed(userId, settled, upn, 'POST /directory/deletedItems/{id}/restore');
+    }
+    await this.audit([{ operation: op, target, result: 'SUCCESS', graphRequestId: requestIdOf(settled) }]);
+    return Object.assign(new RestoredUser(), { user: toUser(settled.value, this.deps.tenantId), alreadyActive: false });
+  }
+
+  /** A refused restore step as a typed result (UpnConflict, MissingPermission, Throttled), audited; else raised. */
+  private async restoreFailed(userId: string, settled: Settled<unknown>, upn: string | null, call: string): Promise<RestoreUserOutcome> {
+    const err = (settled as { error: unknown }).error;
+    const typed = userWriteFailure(err, upn, 'restore a deleted user');
+    await this.audit([{ operation: 'RESTORE_USER', target: `user:${userId}`, result: 'FAILED', errorCode: typed?.errorCode ?? codeOf(err), graphRequestId: requestIdOf(settled) }]);
+    if (!typed || typed instanceof InvalidDomain) throw unexpectedFailure(err, this.deps.tenantId, call);
+    return typed;
   }
 
   // ---- membership ----------------------------------------------------------------------------------------

@@ -259,16 +259,25 @@ describe('role mappings', () => {
     ['exact action, any case', ['microsoft.directory/Applications/Credentials/Update'], [], ['microsoft.directory/applications/credentials/update']],
     ['reads only', ['microsoft.directory/groups/standard/read', 'microsoft.directory/groups/members/read'], [], []],
     ['entity allProperties/allTasks covers its privileged actions', ['microsoft.directory/servicePrincipals/allProperties/allTasks'], [], [
+      'microsoft.directory/servicePrincipals/allProperties/allTasks',
       'microsoft.directory/servicePrincipals/credentials/update',
-      'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-all-application-permissions',
-      'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-company-admin',
-      'microsoft.directory/servicePrincipals/synchronizationCredentials/manage',
     ]],
-    ['allProperties/update covers the update verbs only', ['microsoft.directory/users/allProperties/update'], [], ['microsoft.directory/users/authenticationMethods/basic/update', 'microsoft.directory/users/password/update']],
-    ['allProperties/read covers nothing privileged', ['microsoft.directory/users/allProperties/read'], [], []],
-    ['allEntities/allTasks covers the namespace', ['microsoft.directory/allEntities/allTasks'], [], expect.arrayContaining(['microsoft.directory/roleAssignments/allProperties/allTasks'])],
+    ['myOrganization apps are their own entity', ['microsoft.directory/applications.myOrganization/allProperties/update'], [], [
+      'microsoft.directory/applications.myOrganization/allProperties/update',
+      'microsoft.directory/applications.myOrganization/credentials/update',
+    ]],
+    ['allProperties/update covers the update verbs only', ['microsoft.directory/users/allProperties/update'], [], [
+      'microsoft.directory/users/authenticationMethods/basic/update',
+      'microsoft.directory/users/password/update',
+      'microsoft.directory/users/userPrincipalName/update',
+    ]],
+    ['allProperties/read covers the labelled read only', ['microsoft.directory/users/allProperties/read'], [], ['microsoft.directory/users/authenticationMethods/standard/read']],
+    ['allProperties/read of groups covers nothing privileged', ['microsoft.directory/groups/allProperties/read'], [], []],
+    ['role assignments and Conditional Access are not labelled privileged', ['microsoft.directory/roleAssignments/allProperties/allTasks', 'microsoft.directory/conditionalAccessPolicies/basic/update', 'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-company-admin'], [], []],
+    ['allEntities/allTasks covers the namespace', ['microsoft.directory/allEntities/allTasks'], [], expect.arrayContaining(['microsoft.directory/users/password/update', 'microsoft.directory/bitlockerKeys/key/read'])],
     ['another namespace', ['microsoft.office365.supportTickets/allEntities/allTasks'], [], []],
-    ['an excluded privileged action does not count', ['microsoft.directory/applications/allProperties/allTasks'], ['microsoft.directory/applications/credentials/update'], []],
+    ['an excluded privileged action does not count', ['microsoft.directory/applications/allProperties/update'], ['microsoft.directory/applications/credentials/update'], []],
+    ['applications allTasks is itself labelled, whatever is excluded', ['microsoft.directory/applications/allProperties/allTasks'], ['microsoft.directory/applications/credentials/update'], ['microsoft.directory/applications/allProperties/allTasks']],
   ] as const)('custom role privilege from its permissions: %s', (_name, allowed, excluded, expected) => {
     expect(privilegedActionsOf([{ allowedResourceActions: allowed, excludedResourceActions: excluded }])).toEqual(expected);
   });

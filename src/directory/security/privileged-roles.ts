@@ -47,32 +47,62 @@ export function isPrivilegedRole(roleTemplateId: string | null | undefined): boo
 }
 
 /**
- * Permissions Microsoft labels PRIVILEGED in "Microsoft Entra built-in roles" (entra-docs permissions-reference.md
- * and privileged-roles-permissions.md: a permission that can delegate management of directory resources, modify
- * credentials, authentication or authorization policies, or access restricted data). The table holds the
- * labelled permissions a custom role can be given (app registrations, enterprise apps, users) and the policy and
- * role-management ones; keyed lower-case, `<namespace>/<entity>/<propertySet>/<action>`.
+ * Permissions Microsoft labels PRIVILEGED (the "Privileged label icon" next to an action) in "Microsoft Entra
+ * built-in roles", https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
+ * (source: github.com/MicrosoftDocs/entra-docs, docs/identity/role-based-access-control/includes/<role>.md, the
+ * action tables the page includes), checked action by action on 2026-12-04 against these include files:
+ * global-administrator.md, application-administrator.md, authentication-administrator.md,
+ * helpdesk-administrator.md, cloud-device-administrator.md, conditional-access-administrator.md,
+ * privileged-role-administrator.md, external-identity-provider-administrator.md, b2c-ief-keyset-administrator.md;
+ * the two applications.myOrganization actions from privileged-roles-permissions.md (its isPrivileged example).
+ * The actions a CUSTOM role can hold (custom-available-permissions.md, custom-enterprise-app-permissions.md,
+ * custom-user-permissions.md) meet this table only through applications/servicePrincipals credentials and
+ * allProperties; the rest is here because a role's permissions are judged whatever they are, and because the
+ * `allProperties`/`allTasks` keywords below reach them.
+ * Deliberately absent, because Microsoft does NOT label them (the same pages list them without the label):
+ * roleAssignments/roleDefinitions allProperties/allTasks, conditionalAccessPolicies/*,
+ * servicePrincipals/managePermissionGrantsForAll.microsoft-company-admin, servicePrincipals/synchronizationCredentials/manage.
+ * Keyed lower-case, `<namespace>/<entity>/<propertySet>/<action>`.
  */
 export const PRIVILEGED_ACTIONS: ReadonlyMap<string, string> = new Map(
   [
+    // application-administrator.md; privileged-roles-permissions.md (myOrganization); global-administrator.md (allTasks)
     'microsoft.directory/applications/credentials/update',
     'microsoft.directory/applications.myOrganization/credentials/update',
     'microsoft.directory/applications.myOrganization/allProperties/update',
+    'microsoft.directory/applications/allProperties/allTasks',
     'microsoft.directory/servicePrincipals/credentials/update',
-    'microsoft.directory/servicePrincipals/synchronizationCredentials/manage',
-    'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-all-application-permissions',
-    'microsoft.directory/servicePrincipals/managePermissionGrantsForAll.microsoft-company-admin',
+    'microsoft.directory/servicePrincipals/allProperties/allTasks',
+    'microsoft.directory/oAuth2PermissionGrants/allProperties/allTasks',
+    'microsoft.directory/customAuthenticationExtensions/allProperties/allTasks',
+    // authentication-administrator.md, helpdesk-administrator.md, global-administrator.md
+    'microsoft.directory/users/allProperties/allTasks',
     'microsoft.directory/users/password/update',
+    'microsoft.directory/users/userPrincipalName/update',
+    'microsoft.directory/users/delete',
+    'microsoft.directory/users/disable',
+    'microsoft.directory/users/enable',
+    'microsoft.directory/users/invalidateAllRefreshTokens',
     'microsoft.directory/users/authenticationMethods/create',
     'microsoft.directory/users/authenticationMethods/delete',
     'microsoft.directory/users/authenticationMethods/basic/update',
+    'microsoft.directory/users/authenticationMethods/standard/read',
+    'microsoft.directory/groups/allProperties/allTasks',
+    // cloud-device-administrator.md, helpdesk-administrator.md, global-administrator.md
+    'microsoft.directory/bitlockerKeys/key/read',
+    'microsoft.directory/devices/allProperties/allTasks',
+    'microsoft.directory/deviceManagementPolicies/basic/update',
+    'microsoft.directory/deviceRegistrationPolicy/basic/update',
+    // privileged-role-administrator.md, conditional-access-administrator.md, global-administrator.md
     'microsoft.directory/authorizationPolicy/allProperties/allTasks',
-    'microsoft.directory/conditionalAccessPolicies/create',
-    'microsoft.directory/conditionalAccessPolicies/delete',
-    'microsoft.directory/conditionalAccessPolicies/basic/update',
-    'microsoft.directory/roleAssignments/allProperties/allTasks',
-    'microsoft.directory/roleDefinitions/allProperties/allTasks',
+    'microsoft.directory/policies/allProperties/allTasks',
+    'microsoft.directory/resourceNamespaces/resourceActions/authenticationContext/update',
+    'microsoft.directory/identityProtection/allProperties/allTasks',
+    'microsoft.directory/hybridAuthenticationPolicy/allProperties/allTasks',
+    'microsoft.directory/domains/allProperties/allTasks',
+    // external-identity-provider-administrator.md, b2c-ief-keyset-administrator.md
     'microsoft.directory/domains/federation/update',
+    'microsoft.directory/identityProviders/allProperties/allTasks',
     'microsoft.directory/b2cTrustFrameworkKeySet/allProperties/allTasks',
   ].map((action) => [action.toLowerCase(), action]),
 );

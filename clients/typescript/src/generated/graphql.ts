@@ -20,6 +20,8 @@ export type AuditOperation =
   | 'REMOVE_TIER_MAPPING'
   /** A consent URL requested through the hosted portal. */
   | 'REQUEST_CONSENT'
+  /** A soft-deleted user restored (target "user:<id>"); NO_OP when it was already active. */
+  | 'RESTORE_USER'
   /** A group mapped to an access tier (target "group:<id> tier:<id>"). */
   | 'SET_TIER_MAPPING'
   /** An access tier renamed or re-ranked (audited in every tenant). */
