@@ -4,7 +4,8 @@
  * the simulator's consent page, maps Verafield's Finance and Engineering groups with the preview showing the counts
  * the directory itself gives, saves, and sees the status page. A declined consent is explained; a reused link, an
  * expired link and a link under another tenant are refused, and the session cannot reach another tenant. Saves a
- * screenshot of each step to docs/portal/ (the README shows them). Skipped, saying why, only where no Chromium is
+ * screenshot of each step to test/artifacts/portal/ (git-ignored); with UPDATE_SCREENSHOTS=1 to docs/portal/, the
+ * copies the README shows, so an ordinary run leaves the tree clean. Skipped, saying why, only where no Chromium is
  * installed.
  */
 import { existsSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { FEATURES } from './portal-fixtures';
 declare const document: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(__dirname, '..', '..', 'docs', 'portal');
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(__dirname, '..', '..', 'docs', 'portal') : join(__dirname, '..', 'artifacts', 'portal');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
   // eslint-disable-next-line no-console
