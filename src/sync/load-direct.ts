@@ -17,6 +17,7 @@
  * statistics describe the tenant as empty, and a statement joining the table was planned as a scan of every
  * row written so far.
  */
+import { QueryFailedError } from 'typeorm';
 import { GROUP_COLUMNS, mergedValue, stagedValue, USER_COLUMNS, type ColumnSpec } from './columns';
 import type { DeltaBuffer } from './delta-buffer';
 import { chunks, type Sql } from './sql';
@@ -34,32 +35,54 @@ export async function snapshotEmpty(sql: Sql, tenantId: string): Promise<boolean
   return r.empty === true;
 }
 
-/** Writes one folded page into the snapshot (inside the round's transaction). */
+/** Writes one folded page (or run of pages) into the snapshot, inside the round's transaction; one write at a time on its connection (see upsert). */
 export async function loadPage(sql: Sql, tenantId: string, resource: Resource, buffer: DeltaBuffer): Promise<void> {
   if (resource === 'users') await loadUsers(sql, tenantId, buffer);
   else await loadGroups(sql, tenantId, buffer);
 }
 
 /**
- * Upserts objects: the carried properties over what earlier pages wrote (a restarted object was deleted first).
- * The statement reads nothing but its arbiter index: a page's rows are inserted as they are, and only a row
- * already written by an earlier page (a conflict) is merged, from the page's own rows. (A join with the table
+ * Writes objects: the carried properties over what earlier writes stored (a restarted object was deleted first).
+ * On a first load an object is almost always new, so its write is a plain INSERT (no arbiter check: the
+ * cheaper statement) inside a savepoint; when an earlier write already stored one of its ids (a replayed
+ * change, an object repeated across writes), the savepoint is rolled back and the write is an upsert.
+ *
+ * The upsert reads nothing but its arbiter index: a write's rows are inserted as they are, and only a row
+ * already written by an earlier one (a conflict) is merged, from the write's own rows. (A join with the table
  * instead was planned, with the tenant's statistics still saying "empty", as a scan of every row the load had
  * written so far, for every row of every page: a first load quadratic in the tenant's size.)
+ *
+ * The savepoint needs the connection to itself for the write: loadPage's caller serialises writes
+ * (round.ts), so another stream's statements never fall inside it.
  */
 async function upsert(sql: Sql, table: string, columns: readonly ColumnSpec[], tenantId: string, objects: Array<{ id: string; fields: object }>): Promise<void> {
+  if (objects.length === 0) return;
   const cols = columns.map((c) => c.column);
   const fresh = (c: ColumnSpec) => `CASE WHEN o.fields ? '${c.field}' THEN ${stagedValue(c, 'o')} ELSE ${c.type === 'text[]' ? `'{}'::text[]` : 'NULL'} END`;
+  const insert = `INSERT INTO ${table} AS t (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
+       SELECT $1::uuid, o.id, ${columns.map(fresh).join(', ')}, NULL, now() FROM o`;
+  const params = (chunk: typeof objects) => [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))];
+  await sql.exec(`SAVEPOINT load_objects`);
+  try {
+    for (const chunk of chunks(objects)) await sql.exec(`WITH o AS (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields)) ${insert}`, params(chunk));
+    await sql.exec(`RELEASE SAVEPOINT load_objects`);
+    return;
+  } catch (error) {
+    if (!(error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION)) throw error;
+    await sql.exec(`ROLLBACK TO SAVEPOINT load_objects`);
+    await sql.exec(`RELEASE SAVEPOINT load_objects`);
+  }
   for (const chunk of chunks(objects)) {
     await sql.exec(
       `WITH o AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields))
-       INSERT INTO ${table} AS t (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
-       SELECT $1::uuid, o.id, ${columns.map(fresh).join(', ')}, NULL, now() FROM o
+       ${insert}
        ON CONFLICT (tenant_id, id) DO UPDATE SET (${cols.join(', ')}) = (SELECT ${columns.map((c) => mergedValue(c, 'o', 't')).join(', ')} FROM o WHERE o.id = EXCLUDED.id)`,
-      [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))],
+      params(chunk),
     );
   }
 }
+
+const UNIQUE_VIOLATION = '23505';
 
 async function loadUsers(sql: Sql, tenantId: string, buffer: DeltaBuffer): Promise<void> {
   const users = [...buffer.users.values()];
@@ -93,21 +116,17 @@ async function loadGroups(sql: Sql, tenantId: string, buffer: DeltaBuffer): Prom
     await sql.exec(`DELETE FROM snapshot_memberships s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.member_id = d.m`, params);
     await sql.exec(`DELETE FROM snapshot_effective s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.user_id = d.m`, params);
   }
+  // An edge and its depth-0 effective row (a user member) in one statement: the page's arrays sent and read once.
   for (const chunk of chunks(added)) {
     await sql.exec(
-      `INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type)
-       SELECT $1::uuid, m.g, m.m, m.t FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m (g, m, t)
+      `WITH m AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m (g, m, t)),
+            e AS (INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
+                  SELECT $1::uuid, m.g, m.m, ARRAY[m.g::text] FROM m WHERE m.t = 'user'
+                  ON CONFLICT DO NOTHING)
+       INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type)
+       SELECT $1::uuid, m.g, m.m, m.t FROM m
        ON CONFLICT (tenant_id, group_id, member_id) DO UPDATE SET member_type = EXCLUDED.member_type`,
       [tenantId, chunk.map((m) => m.groupId), chunk.map((m) => m.memberId), chunk.map((m) => m.type)],
     );
-    const users = chunk.filter((m) => m.type === 'user');
-    if (users.length > 0) {
-      await sql.exec(
-        `INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
-         SELECT $1::uuid, e.g, e.u, ARRAY[e.g::text] FROM unnest($2::uuid[], $3::uuid[]) AS e (g, u)
-         ON CONFLICT DO NOTHING`,
-        [tenantId, users.map((m) => m.groupId), users.map((m) => m.memberId)],
-      );
-    }
   }
 }
