@@ -42,47 +42,54 @@ export async function loadPage(sql: Sql, tenantId: string, resource: Resource, b
 }
 
 /**
- * Writes objects: the carried properties over what earlier writes stored (a restarted object was deleted first).
- * On a first load an object is almost always new, so its write is a plain INSERT (no arbiter check: the
- * cheaper statement) inside a savepoint; when an earlier write already stored one of its ids (a replayed
- * change, an object repeated across writes), the savepoint is rolled back and the write is an upsert.
+ * On a first load a row is almost always new, so a write's rows go in as plain INSERTs (no arbiter check: the
+ * cheaper statement) inside a savepoint; when an earlier write already stored one of them (a replayed change,
+ * an object or edge repeated across writes), the savepoint is rolled back and the same rows are merged
+ * instead. `statements` gives, per chunk of rows, the plain and the merging statement and their parameters.
  *
- * The upsert reads nothing but its arbiter index: a write's rows are inserted as they are, and only a row
- * already written by an earlier one (a conflict) is merged, from the write's own rows. (A join with the table
- * instead was planned, with the tenant's statistics still saying "empty", as a scan of every row the load had
- * written so far, for every row of every page: a first load quadratic in the tenant's size.)
- *
- * The savepoint needs the connection to itself for the write: loadPage's caller serialises writes
- * (round.ts), so another stream's statements never fall inside it.
+ * The savepoint needs the connection to itself for the write: loadPage's caller serialises writes (round.ts),
+ * so another stream's statements never fall inside it.
+ */
+async function insertElseMerge(sql: Sql, statements: Array<{ insert: string; merge: string; params: unknown[] }>): Promise<void> {
+  if (statements.length === 0) return;
+  await sql.exec(`SAVEPOINT load_rows`);
+  try {
+    for (const s of statements) await sql.exec(s.insert, s.params);
+    await sql.exec(`RELEASE SAVEPOINT load_rows`);
+    return;
+  } catch (error) {
+    if (!(error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION)) throw error;
+    await sql.exec(`ROLLBACK TO SAVEPOINT load_rows`);
+    await sql.exec(`RELEASE SAVEPOINT load_rows`);
+  }
+  for (const s of statements) await sql.exec(s.merge, s.params);
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Writes objects: the carried properties over what earlier writes stored (a restarted object was deleted
+ * first). The merge reads nothing but its arbiter index: a write's rows are inserted as they are, and only a
+ * row already written by an earlier one (a conflict) is merged, from the write's own rows. (A join with the
+ * table instead was planned, with the tenant's statistics still saying "empty", as a scan of every row the
+ * load had written so far, for every row of every page: a first load quadratic in the tenant's size.)
  */
 async function upsert(sql: Sql, table: string, columns: readonly ColumnSpec[], tenantId: string, objects: Array<{ id: string; fields: object }>): Promise<void> {
-  if (objects.length === 0) return;
   const cols = columns.map((c) => c.column);
   const fresh = (c: ColumnSpec) => `CASE WHEN o.fields ? '${c.field}' THEN ${stagedValue(c, 'o')} ELSE ${c.type === 'text[]' ? `'{}'::text[]` : 'NULL'} END`;
   const insert = `INSERT INTO ${table} AS t (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
        SELECT $1::uuid, o.id, ${columns.map(fresh).join(', ')}, NULL, now() FROM o`;
-  const params = (chunk: typeof objects) => [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))];
-  await sql.exec(`SAVEPOINT load_objects`);
-  try {
-    for (const chunk of chunks(objects)) await sql.exec(`WITH o AS (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields)) ${insert}`, params(chunk));
-    await sql.exec(`RELEASE SAVEPOINT load_objects`);
-    return;
-  } catch (error) {
-    if (!(error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION)) throw error;
-    await sql.exec(`ROLLBACK TO SAVEPOINT load_objects`);
-    await sql.exec(`RELEASE SAVEPOINT load_objects`);
-  }
-  for (const chunk of chunks(objects)) {
-    await sql.exec(
-      `WITH o AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields))
+  await insertElseMerge(
+    sql,
+    chunks(objects).map((chunk) => ({
+      insert: `WITH o AS (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields)) ${insert}`,
+      merge: `WITH o AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields))
        ${insert}
        ON CONFLICT (tenant_id, id) DO UPDATE SET (${cols.join(', ')}) = (SELECT ${columns.map((c) => mergedValue(c, 'o', 't')).join(', ')} FROM o WHERE o.id = EXCLUDED.id)`,
-      params(chunk),
-    );
-  }
+      params: [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))],
+    })),
+  );
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 async function loadUsers(sql: Sql, tenantId: string, buffer: DeltaBuffer): Promise<void> {
   const users = [...buffer.users.values()];
@@ -116,17 +123,19 @@ async function loadGroups(sql: Sql, tenantId: string, buffer: DeltaBuffer): Prom
     await sql.exec(`DELETE FROM snapshot_memberships s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.member_id = d.m`, params);
     await sql.exec(`DELETE FROM snapshot_effective s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.user_id = d.m`, params);
   }
-  // An edge and its depth-0 effective row (a user member) in one statement: the page's arrays sent and read once.
-  for (const chunk of chunks(added)) {
-    await sql.exec(
-      `WITH m AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m (g, m, t)),
-            e AS (INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
-                  SELECT $1::uuid, m.g, m.m, ARRAY[m.g::text] FROM m WHERE m.t = 'user'
-                  ON CONFLICT DO NOTHING)
-       INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type)
-       SELECT $1::uuid, m.g, m.m, m.t FROM m
-       ON CONFLICT (tenant_id, group_id, member_id) DO UPDATE SET member_type = EXCLUDED.member_type`,
-      [tenantId, chunk.map((m) => m.groupId), chunk.map((m) => m.memberId), chunk.map((m) => m.type)],
-    );
-  }
+  // An edge and its depth-0 effective row (a user member) in one statement: the arrays sent and read once.
+  const edges = (onConflict: { edge: string; effective: string }) =>
+    `WITH m AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m (g, m, t)),
+          e AS (INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
+                SELECT $1::uuid, m.g, m.m, ARRAY[m.g::text] FROM m WHERE m.t = 'user' ${onConflict.effective})
+     INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type)
+     SELECT $1::uuid, m.g, m.m, m.t FROM m ${onConflict.edge}`;
+  await insertElseMerge(
+    sql,
+    chunks(added).map((chunk) => ({
+      insert: edges({ edge: '', effective: '' }),
+      merge: edges({ edge: 'ON CONFLICT (tenant_id, group_id, member_id) DO UPDATE SET member_type = EXCLUDED.member_type', effective: 'ON CONFLICT DO NOTHING' }),
+      params: [tenantId, chunk.map((m) => m.groupId), chunk.map((m) => m.memberId), chunk.map((m) => m.type)],
+    })),
+  );
 }

@@ -94,6 +94,16 @@ const cases: Array<{ name: string; pages: Page[]; users: Record<string, string>;
     members: [`${G1}/${U1}`],
   },
   {
+    name: 'a member listed again on a later page (a replayed change) beside a new one',
+    pages: [
+      { resource: 'groups', items: [{ id: G1, displayName: 'G', 'members@delta': [member(U1)] }] },
+      { resource: 'groups', items: [{ id: G1, 'members@delta': [member(U1), member(U2)] }] },
+    ],
+    users: {},
+    groups: { [G1]: 'G' },
+    members: [`${G1}/${U1}`, `${G1}/${U2}`].sort(),
+  },
+  {
     name: 'a user removed and listed again: only what follows the removal counts',
     pages: [
       { resource: 'users', items: [{ id: U1, displayName: 'Old', jobTitle: 'Old title' }, { id: U2, displayName: 'Stays' }] },
