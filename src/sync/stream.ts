@@ -22,7 +22,7 @@ export const GROUPS_DELTA_START = `/groups/delta?$select=id,${GROUP_FIELDS.join(
  * pages that arrive meanwhile are folded together into the next write, so a slower database gets fewer,
  * larger statements instead of a queue of small ones, and the fetching only waits when this much is pending.
  */
-const PENDING_CAP = 4_000;
+const PENDING_CAP = 1_000;
 const pendingSize = (b: DeltaBuffer) => b.objects + b.memberEntries / 10;
 
 export interface StreamProgress {
