@@ -92,6 +92,15 @@ async function tenChanges(rig: GatewayRig, simTenantId: string): Promise<void> {
   await rig.sim.control.deleteUser(simTenantId, users[200]);
 }
 
+/** SYNC_SQL_PROFILE=1: where the round's SQL time went, by statement shape (time includes waiting for the connection). */
+function printProfile(title: string, profile: Record<string, { statements: number; ms: number; rows: number }> | undefined): void {
+  if (!profile) return;
+  const rows = Object.entries(profile).sort((a, b) => b[1].ms - a[1].ms);
+  const total = rows.reduce((sum, [, e]) => sum + e.ms, 0);
+  console.log(`SQL profile, ${title}: ${ms(total)} in ${rows.reduce((sum, [, e]) => sum + e.statements, 0)} statements`);
+  for (const [sql, e] of rows.slice(0, 15)) console.log(`  ${ms(e.ms).padStart(8)} ${String(e.statements).padStart(5)}x ${String(e.rows).padStart(7)} rows  ${sql}`);
+}
+
 interface SizeResult {
   users: number;
   bare: { requests: number; millis: number; rssGrowth: number };
@@ -125,6 +134,7 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   const initial = await measured(() => engine.runRound(tenantId));
   const upstream = await rig.sim.control.counters();
   if (!initial.value.ran) throw new Error(`initial round did not run: ${initial.value.reason}`);
+  printProfile(`${users} users, initial round`, initial.value.sql.profile);
   if (initial.value.counts.users !== users || initial.value.counts.groups !== groups) {
     throw new Error(`snapshot holds ${initial.value.counts.users} users and ${initial.value.counts.groups} groups, expected ${users} and ${groups}`);
   }

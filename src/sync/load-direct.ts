@@ -17,6 +17,7 @@
  * statistics describe the tenant as empty, and a statement joining the table was planned as a scan of every
  * row written so far.
  */
+import { QueryFailedError } from 'typeorm';
 import { GROUP_COLUMNS, mergedValue, stagedValue, USER_COLUMNS, type ColumnSpec } from './columns';
 import type { DeltaBuffer } from './delta-buffer';
 import { chunks, type Sql } from './sql';
@@ -34,31 +35,60 @@ export async function snapshotEmpty(sql: Sql, tenantId: string): Promise<boolean
   return r.empty === true;
 }
 
-/** Writes one folded page into the snapshot (inside the round's transaction). */
+/** Writes one folded page (or run of pages) into the snapshot, inside the round's transaction; one write at a time on its connection (see upsert). */
 export async function loadPage(sql: Sql, tenantId: string, resource: Resource, buffer: DeltaBuffer): Promise<void> {
   if (resource === 'users') await loadUsers(sql, tenantId, buffer);
   else await loadGroups(sql, tenantId, buffer);
 }
 
 /**
- * Upserts objects: the carried properties over what earlier pages wrote (a restarted object was deleted first).
- * The statement reads nothing but its arbiter index: a page's rows are inserted as they are, and only a row
- * already written by an earlier page (a conflict) is merged, from the page's own rows. (A join with the table
- * instead was planned, with the tenant's statistics still saying "empty", as a scan of every row the load had
- * written so far, for every row of every page: a first load quadratic in the tenant's size.)
+ * On a first load a row is almost always new, so a write's rows go in as plain INSERTs (no arbiter check: the
+ * cheaper statement) inside a savepoint; when an earlier write already stored one of them (a replayed change,
+ * an object or edge repeated across writes), the savepoint is rolled back and the same rows are merged
+ * instead. `statements` gives, per chunk of rows, the plain and the merging statement and their parameters.
+ *
+ * The savepoint needs the connection to itself for the write: loadPage's caller serialises writes (round.ts),
+ * so another stream's statements never fall inside it.
+ */
+async function insertElseMerge(sql: Sql, statements: Array<{ insert: string; merge: string; params: unknown[] }>): Promise<void> {
+  if (statements.length === 0) return;
+  await sql.exec(`SAVEPOINT load_rows`);
+  try {
+    for (const s of statements) await sql.exec(s.insert, s.params);
+    await sql.exec(`RELEASE SAVEPOINT load_rows`);
+    return;
+  } catch (error) {
+    if (!(error instanceof QueryFailedError && (error.driverError as { code?: string } | undefined)?.code === UNIQUE_VIOLATION)) throw error;
+    await sql.exec(`ROLLBACK TO SAVEPOINT load_rows`);
+    await sql.exec(`RELEASE SAVEPOINT load_rows`);
+  }
+  for (const s of statements) await sql.exec(s.merge, s.params);
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Writes objects: the carried properties over what earlier writes stored (a restarted object was deleted
+ * first). The merge reads nothing but its arbiter index: a write's rows are inserted as they are, and only a
+ * row already written by an earlier one (a conflict) is merged, from the write's own rows. (A join with the
+ * table instead was planned, with the tenant's statistics still saying "empty", as a scan of every row the
+ * load had written so far, for every row of every page: a first load quadratic in the tenant's size.)
  */
 async function upsert(sql: Sql, table: string, columns: readonly ColumnSpec[], tenantId: string, objects: Array<{ id: string; fields: object }>): Promise<void> {
   const cols = columns.map((c) => c.column);
   const fresh = (c: ColumnSpec) => `CASE WHEN o.fields ? '${c.field}' THEN ${stagedValue(c, 'o')} ELSE ${c.type === 'text[]' ? `'{}'::text[]` : 'NULL'} END`;
-  for (const chunk of chunks(objects)) {
-    await sql.exec(
-      `WITH o AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields))
-       INSERT INTO ${table} AS t (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
-       SELECT $1::uuid, o.id, ${columns.map(fresh).join(', ')}, NULL, now() FROM o
+  const insert = `INSERT INTO ${table} AS t (tenant_id, id, ${cols.join(', ')}, deleted_at, updated_at)
+       SELECT $1::uuid, o.id, ${columns.map(fresh).join(', ')}, NULL, now() FROM o`;
+  await insertElseMerge(
+    sql,
+    chunks(objects).map((chunk) => ({
+      insert: `WITH o AS (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields)) ${insert}`,
+      merge: `WITH o AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::jsonb[]) AS o (id, fields))
+       ${insert}
        ON CONFLICT (tenant_id, id) DO UPDATE SET (${cols.join(', ')}) = (SELECT ${columns.map((c) => mergedValue(c, 'o', 't')).join(', ')} FROM o WHERE o.id = EXCLUDED.id)`,
-      [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))],
-    );
-  }
+      params: [tenantId, chunk.map((o) => o.id), chunk.map((o) => JSON.stringify(o.fields))],
+    })),
+  );
 }
 
 async function loadUsers(sql: Sql, tenantId: string, buffer: DeltaBuffer): Promise<void> {
@@ -93,21 +123,19 @@ async function loadGroups(sql: Sql, tenantId: string, buffer: DeltaBuffer): Prom
     await sql.exec(`DELETE FROM snapshot_memberships s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.member_id = d.m`, params);
     await sql.exec(`DELETE FROM snapshot_effective s USING unnest($2::uuid[], $3::uuid[]) AS d (g, m) WHERE s.tenant_id = $1 AND s.group_id = d.g AND s.user_id = d.m`, params);
   }
-  for (const chunk of chunks(added)) {
-    await sql.exec(
-      `INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type)
-       SELECT $1::uuid, m.g, m.m, m.t FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m (g, m, t)
-       ON CONFLICT (tenant_id, group_id, member_id) DO UPDATE SET member_type = EXCLUDED.member_type`,
-      [tenantId, chunk.map((m) => m.groupId), chunk.map((m) => m.memberId), chunk.map((m) => m.type)],
-    );
-    const users = chunk.filter((m) => m.type === 'user');
-    if (users.length > 0) {
-      await sql.exec(
-        `INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
-         SELECT $1::uuid, e.g, e.u, ARRAY[e.g::text] FROM unnest($2::uuid[], $3::uuid[]) AS e (g, u)
-         ON CONFLICT DO NOTHING`,
-        [tenantId, users.map((m) => m.groupId), users.map((m) => m.memberId)],
-      );
-    }
-  }
+  // An edge and its depth-0 effective row (a user member) in one statement: the arrays sent and read once.
+  const edges = (onConflict: { edge: string; effective: string }) =>
+    `WITH m AS MATERIALIZED (SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS m (g, m, t)),
+          e AS (INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path)
+                SELECT $1::uuid, m.g, m.m, ARRAY[m.g::text] FROM m WHERE m.t = 'user' ${onConflict.effective})
+     INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type)
+     SELECT $1::uuid, m.g, m.m, m.t FROM m ${onConflict.edge}`;
+  await insertElseMerge(
+    sql,
+    chunks(added).map((chunk) => ({
+      insert: edges({ edge: '', effective: '' }),
+      merge: edges({ edge: 'ON CONFLICT (tenant_id, group_id, member_id) DO UPDATE SET member_type = EXCLUDED.member_type', effective: 'ON CONFLICT DO NOTHING' }),
+      params: [tenantId, chunk.map((m) => m.groupId), chunk.map((m) => m.memberId), chunk.map((m) => m.type)],
+    })),
+  );
 }

@@ -270,6 +270,14 @@ export class SyncEngine {
     // last page, and still nothing visible before the commit.
     const direct = this.opts.directFirstLoad !== false && state.users_delta_link === null && state.groups_delta_link === null && (await snapshotEmpty(main, tenantId));
     if (direct) await main.runner.startTransaction();
+    // Both streams write on the round's one connection: one write at a time (a write's savepoint must not take
+    // in the other stream's statements, load-direct.ts).
+    let writing: Promise<unknown> = Promise.resolve();
+    const loadInTurn = (resource: Resource, buffer: DeltaBuffer): Promise<void> => {
+      const write = writing.then(() => loadPage(main, tenantId, resource, buffer));
+      writing = write.catch(() => undefined);
+      return write;
+    };
 
     // Either stream failing stops the other.
     const streams = new AbortController();
@@ -286,7 +294,7 @@ export class SyncEngine {
         signal: streams.signal,
         log: round.log,
         afterPage: (r, page, items) => this.afterPage(round, r, page, items),
-        ...(direct && { writePage: (buffer: DeltaBuffer) => loadPage(main, tenantId, resource, buffer) }),
+        ...(direct && { writePage: (buffer: DeltaBuffer) => loadInTurn(resource, buffer) }),
       }).catch((error: unknown) => {
         streams.abort(error);
         throw error;

@@ -1,7 +1,7 @@
 /**
- * Streaming one resource's delta round (users/delta or groups/delta) into the staging tables: each page is
- * folded on its own (delta-buffer.ts: repeats inside a page merged) and written while the next page is
- * fetched; repeats across pages (a large group's members split over pages, replayed changes) are merged by
+ * Streaming one resource's delta round (users/delta or groups/delta) into the staging tables: pages are
+ * folded (delta-buffer.ts: repeats merged) and written while the next pages are fetched (the pages that
+ * arrive during a write are folded into the next one); repeats across pages (a large group's members split over pages, replayed changes) are merged by
  * the staging upserts with the same rules as the fold. Memory stays at a few pages whatever the tenant's size.
  *
  * The writes commit as they go but are invisible: only the round's applying transaction reads them (keyed by
@@ -17,8 +17,13 @@ export type Resource = 'users' | 'groups';
 export const USERS_DELTA_START = `/users/delta?$select=id,${USER_FIELDS.join(',')}`;
 export const GROUPS_DELTA_START = `/groups/delta?$select=id,${GROUP_FIELDS.join(',')},members`;
 
-/** Page writes allowed in flight behind the fetching before the stream waits for them. */
-const WRITES_AHEAD = 2;
+/**
+ * Objects (and member entries / 10) folded while a write is in flight before the stream waits for it: the
+ * pages that arrive meanwhile are folded together into the next write, so a slower database gets fewer,
+ * larger statements instead of a queue of small ones, and the fetching only waits when this much is pending.
+ */
+const PENDING_CAP = 1_000;
+const pendingSize = (b: DeltaBuffer) => b.objects + b.memberEntries / 10;
 
 export interface StreamProgress {
   pages: number;
@@ -65,35 +70,52 @@ export async function streamToStage(opts: StreamOptions): Promise<StreamResult> 
 
 async function run(opts: StreamOptions, url: string): Promise<{ deltaLink: string; pages: number }> {
   let pages = 0;
-  // Writes run in order (the merge rules depend on it) but behind the fetching.
-  let writes: Promise<void> = Promise.resolve();
-  let inFlight = 0;
+  // One write at a time, in page order (the merge rules depend on it), behind the fetching: the pages that
+  // arrive while a write runs are folded into one buffer (DeltaBuffer folds any run of consecutive pages with
+  // the rules the writes apply across pages), written next.
+  let pending: DeltaBuffer | null = null;
+  let writing: Promise<void> | null = null;
   let failure: unknown;
-  const deltaLink = await opts.client.deltaRound<unknown>(
-    url,
-    async (page: GraphPage<unknown>) => {
-      if (failure) throw failure;
-      const buffer = new DeltaBuffer();
-      if (opts.resource === 'users') buffer.addUsers(page.items);
-      else buffer.addGroups(page.items);
-      pages++;
-      if (buffer.objects > 0) {
-        inFlight++;
-        writes = writes
-          .then(() =>
-            opts.writePage ? opts.writePage(buffer) : stagePage(opts.sql, opts.tenantId, opts.roundId, opts.resource, buffer),
-          )
-          .catch((error: unknown) => {
-            failure ??= error;
-          })
-          .finally(() => inFlight--);
-        if (inFlight > WRITES_AHEAD) await writes;
+  // A stream over the cap waits for the pending pages to be taken by the next write, not for that write.
+  let taken: (() => void) | null = null;
+  const write = (buffer: DeltaBuffer) => (opts.writePage ? opts.writePage(buffer) : stagePage(opts.sql, opts.tenantId, opts.roundId, opts.resource, buffer));
+  const drain = async (): Promise<void> => {
+    try {
+      while (pending !== null && failure === undefined) {
+        const buffer: DeltaBuffer = pending;
+        pending = null;
+        taken?.();
+        await write(buffer);
       }
-      await opts.afterPage(opts.resource, pages, page.items.length);
-    },
-    { signal: opts.signal },
-  ).finally(() => writes);
-  await writes;
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      writing = null;
+      taken?.();
+    }
+  };
+  const deltaLink = await opts.client
+    .deltaRound<unknown>(
+      url,
+      async (page: GraphPage<unknown>) => {
+        if (failure) throw failure;
+        const buffer: DeltaBuffer = pending ?? new DeltaBuffer();
+        if (opts.resource === 'users') buffer.addUsers(page.items);
+        else buffer.addGroups(page.items);
+        pages++;
+        if (buffer.objects > 0) {
+          pending = buffer;
+          writing ??= drain();
+          if (pending === buffer && pendingSize(buffer) > PENDING_CAP) await new Promise<void>((resolve) => (taken = resolve)).finally(() => (taken = null));
+        }
+        await opts.afterPage(opts.resource, pages, page.items.length);
+      },
+      { signal: opts.signal },
+    )
+    .finally(async () => {
+      while (writing) await writing;
+    });
+  while (writing) await writing;
   if (failure) throw failure;
   return { deltaLink, pages };
 }

@@ -35,6 +35,20 @@ const fold = (page: Page) => {
   return buffer;
 };
 
+/** A stream's writes when every page arrives while the previous write runs: each resource's pages folded into one buffer, in order. */
+const coalesced = (pages: Page[]): Array<{ resource: Resource; buffer: DeltaBuffer }> =>
+  (['users', 'groups'] as const)
+    .map((resource) => ({ resource, items: pages.filter((p) => p.resource === resource) }))
+    .filter((r) => r.items.length > 0)
+    .map(({ resource, items }) => {
+      const buffer = new DeltaBuffer();
+      for (const page of items) {
+        if (resource === 'users') buffer.addUsers(page.items);
+        else buffer.addGroups(page.items);
+      }
+      return { resource, buffer };
+    });
+
 /** Each case: pages in order, and what Graph's final state is. */
 const cases: Array<{ name: string; pages: Page[]; users: Record<string, string>; groups: Record<string, string>; members: string[] }> = [
   {
@@ -80,6 +94,16 @@ const cases: Array<{ name: string; pages: Page[]; users: Record<string, string>;
     members: [`${G1}/${U1}`],
   },
   {
+    name: 'a member listed again on a later page (a replayed change) beside a new one',
+    pages: [
+      { resource: 'groups', items: [{ id: G1, displayName: 'G', 'members@delta': [member(U1)] }] },
+      { resource: 'groups', items: [{ id: G1, 'members@delta': [member(U1), member(U2)] }] },
+    ],
+    users: {},
+    groups: { [G1]: 'G' },
+    members: [`${G1}/${U1}`, `${G1}/${U2}`].sort(),
+  },
+  {
     name: 'a user removed and listed again: only what follows the removal counts',
     pages: [
       { resource: 'users', items: [{ id: U1, displayName: 'Old', jobTitle: 'Old title' }, { id: U2, displayName: 'Stays' }] },
@@ -116,8 +140,11 @@ afterEach(async () => {
 const q = (text: string, params: unknown[] = []) => runner.query(text, params);
 
 describe.each(cases)('$name', ({ pages, users, groups, members }) => {
-  it('first load, written straight into the snapshot: the final state', async () => {
-    for (const page of pages) await loadPage(sql, tenantId, page.resource, fold(page));
+  it.each([
+    ['page by page', () => pages.map((page) => ({ resource: page.resource, buffer: fold(page) }))],
+    ['with the pages folded into one write per resource', () => coalesced(pages)],
+  ])('first load, written straight into the snapshot %s: the final state', async (_how, writes) => {
+    for (const w of writes()) await loadPage(sql, tenantId, w.resource, w.buffer);
     const u = await q(`SELECT id, display_name || '|' || coalesce(job_title, '') AS v FROM snapshot_users WHERE tenant_id = $1 AND deleted_at IS NULL`, [tenantId]);
     expect(Object.fromEntries(u.map((r: any) => [r.id, r.v]))).toEqual(users);
     const g = await q(`SELECT id, display_name FROM snapshot_groups WHERE tenant_id = $1 AND deleted_at IS NULL`, [tenantId]);
@@ -129,9 +156,12 @@ describe.each(cases)('$name', ({ pages, users, groups, members }) => {
     expect(e.map((r: any) => r.k)).toEqual(members);
   });
 
-  it('delta round, staged: the final state', async () => {
+  it.each([
+    ['page by page', () => pages.map((page) => ({ resource: page.resource, buffer: fold(page) }))],
+    ['with the pages folded into one write per resource', () => coalesced(pages)],
+  ])('delta round, staged %s: the final state', async (_how, writes) => {
     const roundId = randomUUID();
-    for (const page of pages) await stagePage(sql, tenantId, roundId, page.resource, fold(page));
+    for (const w of writes()) await stagePage(sql, tenantId, roundId, w.resource, w.buffer);
     const u = await q(`SELECT id, fields FROM sync_stage_users WHERE tenant_id = $1 AND round_id = $2 AND removed IS NULL`, [tenantId, roundId]);
     expect(Object.fromEntries(u.map((r: any) => [r.id, `${r.fields.displayName}|${r.fields.jobTitle ?? ''}`]))).toEqual(users);
     const g = await q(`SELECT id, fields FROM sync_stage_groups WHERE tenant_id = $1 AND round_id = $2 AND removed IS NULL`, [tenantId, roundId]);
