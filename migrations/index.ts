@@ -21,6 +21,7 @@ import { ApiKeyChanges1795920001000 } from './1795920001000-ApiKeyChanges';
 import { TierChangeEvents1795940000000 } from './1795940000000-TierChangeEvents';
 import { Portal1795980000000 } from './1795980000000-Portal';
 import { Webhooks1795990000000 } from './1795990000000-Webhooks';
+import { DropRedundantSnapshotIndexes1796010000000 } from './1796010000000-DropRedundantSnapshotIndexes';
 import { RestoreAudit1796020000000 } from './1796020000000-RestoreAudit';
 
 export const migrations: Function[] = [
@@ -43,5 +44,6 @@ export const migrations: Function[] = [
   TierChangeEvents1795940000000,
   Portal1795980000000,
   Webhooks1795990000000,
+  DropRedundantSnapshotIndexes1796010000000,
   RestoreAudit1796020000000,
 ];
