@@ -137,6 +137,11 @@ it("a key's rights changed through updateApiKey on one instance reach the other 
 it('a rolled-back change invalidates nothing, and last_used_at writes do not empty the cache', async () => {
   const key = await gwA.mintKey();
   const id = keyIdOf(key);
+  // The key's own creation NOTIFY may reach B while B reads the key for its first use: B then (rightly) does not
+  // cache that read. So wait until everything sent so far has arrived (a marker key's NOTIFY), then use the key.
+  const settled = heardOnB((m) => m.kind === 'api_key' && m.id !== id);
+  await gwA.mintKey();
+  await settled;
   expect(await overHttp(gwB.graphqlUrl, TYPENAME, bearer(key))).toEqual({ data: { __typename: 'Query' } });
   const delivered = gwB.services.invalidation.delivered;
   await gwA.database.dataSource
