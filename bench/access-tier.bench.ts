@@ -20,13 +20,13 @@
  * process (the gateway's pool, TypeORM's query runners, prepared statements; the load runs elsewhere) during
  * each measured run, divided by the requests; Graph requests from the simulator's counters likewise.
  */
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import { Client } from 'pg';
 import { VERAFIELD } from '../src/simulator/generator';
 import { figure, ms, table, type Benchmark } from './report';
 import { gatewayRequest, startGatewayRig, type GatewayRig } from './support/gateway-rig';
-import type { LoadJob, LoadRequest, LoadResult, ParentMessage, WorkerMessage } from './support/load-protocol';
+import { runLoadProcess } from './support/load-parent';
+import type { LoadJob, LoadRequest, LoadResult } from './support/load-protocol';
 
 const TOTAL = 3_000;
 /** Each target's TOTAL is sent in this many interleaved rounds (see run()). */
@@ -131,30 +131,7 @@ function targets(rig: GatewayRig, users: RotatedUser[]): Target[] {
  * part, and take its result. The process is killed if it outlives WORKER_DEADLINE_MS.
  */
 function runLoad(job: LoadJob, beforeGo: () => Promise<void>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'access-tier-load.worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let settled = false;
-    const finish = (err: Error | null, result?: LoadResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      if (err) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        reject(err);
-      } else resolve(result!);
-    };
-    const deadline = setTimeout(() => finish(new Error(`${job.label} (concurrency ${job.concurrency}): load process still running after ${WORKER_DEADLINE_MS} ms; killed`)), WORKER_DEADLINE_MS);
-    const post = (message: ParentMessage) => child.send(message, (err) => err && finish(err));
-    child.on('message', (raw) => {
-      const message = raw as WorkerMessage;
-      if (message.type === 'ready') beforeGo().then(() => post({ type: 'go' }), (err: Error) => finish(err));
-      else if (message.type === 'result') finish(null, message.result);
-      else finish(new Error(`${job.label} (concurrency ${job.concurrency}): load process failed: ${message.message}`));
-    });
-    child.once('error', (err) => finish(err));
-    child.once('exit', (code, signal) => finish(new Error(`${job.label}: load process exited (${signal ?? code}) before reporting`)));
-    post(job);
-  });
+  return runLoadProcess(path.join(__dirname, 'access-tier-load.worker.js'), job, beforeGo, WORKER_DEADLINE_MS);
 }
 
 /** Rounds of one target as one result: counts and wall time summed, each percentile the median of the rounds'. */

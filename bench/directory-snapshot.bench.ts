@@ -14,15 +14,15 @@
  * independent of the sync engine's own speed (bench/sync.bench.ts measures that). Throttling is off while
  * loading, so the live figures are the gateway's and the simulator's, not Graph's resource-unit ceiling.
  */
-import { fork } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { answerConsentPage } from '../src/simulator/browser';
 import { TenantStatus } from '../src/tenants/status';
 import { figure, ms, table, type Benchmark } from './report';
-import type { SnapshotLoadJob, SnapshotParentMessage } from './directory-snapshot-load.worker';
+import type { SnapshotLoadJob } from './directory-snapshot-load.worker';
 import { gatewayRequest, startGatewayRig, type GatewayRig } from './support/gateway-rig';
-import type { LoadResult, WorkerMessage } from './support/load-protocol';
+import { runLoadProcess } from './support/load-parent';
+import type { LoadResult } from './support/load-protocol';
 
 const USERS = Number(process.env.SNAPSHOT_BENCH_USERS ?? 100_000);
 const PAGE = 100;
@@ -104,30 +104,7 @@ async function seedSnapshot(rig: GatewayRig, simTenantId: string, tenantId: stri
 }
 
 function runLoad(job: SnapshotLoadJob, beforeGo: () => Promise<void>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'directory-snapshot-load.worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let settled = false;
-    const finish = (err: Error | null, result?: LoadResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      if (err) {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        reject(err);
-      } else resolve(result!);
-    };
-    const deadline = setTimeout(() => finish(new Error(`${job.label} (concurrency ${job.concurrency}): load process still running after ${WORKER_DEADLINE_MS} ms; killed`)), WORKER_DEADLINE_MS);
-    const post = (message: SnapshotParentMessage) => child.send(message, (err) => err && finish(err));
-    child.on('message', (raw) => {
-      const message = raw as WorkerMessage;
-      if (message.type === 'ready') beforeGo().then(() => post({ type: 'go' }), (err: Error) => finish(err));
-      else if (message.type === 'result') finish(null, message.result);
-      else finish(new Error(`${job.label} (concurrency ${job.concurrency}): load process failed: ${message.message}`));
-    });
-    child.once('error', (err) => finish(err));
-    child.once('exit', (code, signal) => finish(new Error(`${job.label}: load process exited (${signal ?? code}) before reporting`)));
-    post(job);
-  });
+  return runLoadProcess(path.join(__dirname, 'directory-snapshot-load.worker.js'), job, beforeGo, WORKER_DEADLINE_MS);
 }
 
 interface Target {

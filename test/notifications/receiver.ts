@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Waiters } from '../support/waiters';
 
 export type ValidationMode = 'echo' | 'wrong-token' | 'status-500' | 'json';
 
@@ -26,7 +27,7 @@ export interface Receiver {
 }
 
 export async function startReceiver(): Promise<Receiver> {
-  const waiters = new Set<() => void>();
+  const waiters = new Waiters();
   const receiver: Receiver = {
     url: '',
     validationMode: 'echo',
@@ -34,20 +35,7 @@ export async function startReceiver(): Promise<Receiver> {
     validations: [],
     received: [],
     until(predicate, what, timeoutMs = 15_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate(receiver.received)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`receiver: expected ${what} within ${timeoutMs} ms; got ${receiver.received.length} POST(s)`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waiters.until(() => predicate(receiver.received), timeoutMs, () => `receiver: expected ${what} within ${timeoutMs} ms; got ${receiver.received.length} POST(s)`);
     },
     close: () =>
       new Promise((resolve) => {
@@ -73,7 +61,7 @@ export async function startReceiver(): Promise<Receiver> {
       if (receiver.failNext > 0) receiver.failNext -= 1;
       receiver.received.push({ path: url.pathname, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}'), answeredWith: status });
       res.writeHead(status).end();
-      for (const waiter of [...waiters]) waiter();
+      waiters.changed();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,7 @@
 /** A real local HTTP receiver for webhook tests: records every POST (headers, raw body) and answers as told. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Waiters } from '../support/waiters';
 
 export interface Received {
   path: string;
@@ -23,7 +24,7 @@ export interface WebhookReceiver {
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const waiters = new Set<() => void>();
+  const waiters = new Waiters();
   const counts = new Map<string, number>();
   const receiver: WebhookReceiver = {
     url: '',
@@ -32,20 +33,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     delay: () => undefined,
     on: (path) => receiver.received.filter((r) => r.path === path),
     until(predicate, what, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate(receiver.received)) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`webhook receiver: expected ${what} within ${timeoutMs} ms; got ${receiver.received.length} POST(s): ${receiver.received.map((r) => `${r.path}#${r.headers['webhook-id']}:${r.answeredWith}`).join(', ')}`));
-        }, timeoutMs);
-        waiters.add(check);
-        check();
-      });
+      return waiters.until(() => predicate(receiver.received), timeoutMs, () => `webhook receiver: expected ${what} within ${timeoutMs} ms; got ${receiver.received.length} POST(s): ${receiver.received.map((r) => `${r.path}#${r.headers['webhook-id']}:${r.answeredWith}`).join(', ')}`);
     },
     close: () =>
       new Promise((resolve) => {
@@ -66,7 +54,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       setTimeout(() => {
         receiver.received.push({ path, headers: req.headers as Record<string, string>, rawBody, body: JSON.parse(rawBody), answeredWith: status });
         if (!res.destroyed) res.writeHead(status).end();
-        for (const waiter of [...waiters]) waiter();
+        waiters.changed();
       }, wait);
     });
   });
