@@ -8,9 +8,12 @@
  * requests, time and memory; Graph's page minimum (200 objects, 500 member entries a page) for its requests;
  * at the SYNC_BENCH_STAGED_BASELINE sizes (default 10000), the staged first load (staging tables diffed after
  * the last page, the path before direct loading) of a twin tenant; the 10k tenant's delta round for the larger
- * tenants' delta rounds. Peak RSS
- * growth is this process above its level before the round (the simulator runs in this process and its
- * directory is already built, so the growth is the round's: pages, SQL, event rows).
+ * tenants' delta rounds.
+ *
+ * The simulator runs in a process of its own (bench/support/simulator-process.ts), as Graph never shares a CPU
+ * thread with the gateway: the gateway's JavaScript does not slow the simulator's answers, and the bare reader and
+ * the gateway read the same simulator process. Peak RSS growth is then the gateway's process alone, above its level
+ * before the round (pages, SQL, event rows). The simulator's CPU time during each read is reported beside it.
  */
 import { answerConsentPage } from '../src/simulator/browser';
 import { DELTA_PAGE_CAPS } from '../src/simulator/graph/delta/page-size';
@@ -18,7 +21,8 @@ import { createLogger } from '../src/logging';
 import { GROUPS_DELTA_START, SyncEngine, USERS_DELTA_START } from '../src/sync/sync-engine';
 import { TenantStatus } from '../src/tenants/status';
 import { figure, mib, ms, table, type Benchmark } from './report';
-import { startGatewayRig, type GatewayRig } from './support/gateway-rig';
+import { startGatewayRig, type GatewayRig, type RigSimulator } from './support/gateway-rig';
+import type { SimulatorProcess } from './support/simulator-process';
 
 const SIZES = (process.env.SYNC_BENCH_SIZES ?? '10000,100000,500000').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 100);
 const CHANGES = 10;
@@ -26,8 +30,8 @@ const CHANGES = 10;
 const STAGED_SIZES = new Set((process.env.SYNC_BENCH_STAGED_BASELINE ?? '10000').split(',').map(Number));
 
 /** Connects a scale tenant through admin consent as its global administrator (user 0); returns our tenant id. */
-export async function connectScaleTenant(rig: GatewayRig, simTenantId: string, users: number): Promise<string> {
-  const admin = rig.sim.ctx.store.requireTenant(simTenantId).users.values().next().value!;
+export async function connectScaleTenant(rig: GatewayRig<RigSimulator>, simTenantId: string, users: number): Promise<string> {
+  const admin = await rig.inspect.firstUser(simTenantId);
   // The preset disables 2% of accounts at random; its administrator must be able to sign in.
   if (!admin.accountEnabled) await rig.sim.control.updateUser(simTenantId, admin.id, { accountEnabled: true });
   const { tenant, consentUrl } = await rig.services.tenants.connect(
@@ -59,7 +63,7 @@ async function measured<T>(work: () => Promise<T>): Promise<{ value: T; millis: 
 }
 
 /** The bare reader: the same delta pages, users and groups at once, nothing kept. */
-async function bareRead(rig: GatewayRig, tenantId: string): Promise<{ requests: number; pages: number }> {
+async function bareRead(rig: GatewayRig<RigSimulator>, tenantId: string): Promise<{ requests: number; pages: number }> {
   const client = rig.services.directory.client(tenantId);
   const before = client.counters().requests;
   let pages = 0;
@@ -74,22 +78,19 @@ async function bareRead(rig: GatewayRig, tenantId: string): Promise<{ requests: 
 }
 
 /** Ten changes: 4 user updates, 3 member additions, 2 removals, 1 deletion. */
-async function tenChanges(rig: GatewayRig, simTenantId: string): Promise<void> {
-  const store = rig.sim.ctx.store;
-  const t = store.requireTenant(simTenantId);
-  const users = [...t.users.keys()];
-  const groups = [...t.groups.keys()];
-  for (let i = 0; i < 4; i++) await rig.sim.control.updateUser(simTenantId, users[100 + i], { jobTitle: `Bench title ${i}` });
-  for (let i = 0; i < 3; i++) {
-    const group = groups[50 + i];
-    const outsider = users.find((u) => !store.directMembers(simTenantId, group).includes(u))!;
-    await rig.sim.control.addMember(simTenantId, group, outsider);
+async function tenChanges(rig: GatewayRig<RigSimulator>, simTenantId: string): Promise<void> {
+  const { inspect, sim } = rig;
+  const [u100, u101, u102, u103, u200] = (await inspect.idsAt(simTenantId, 'users', [100, 101, 102, 103, 200])) as string[];
+  const groups = (await inspect.idsAt(simTenantId, 'groups', [50, 51, 52, 60, 61])) as string[];
+  for (const [i, user] of [u100, u101, u102, u103].entries()) await sim.control.updateUser(simTenantId, user, { jobTitle: `Bench title ${i}` });
+  for (const group of groups.slice(0, 3)) {
+    // The directory's first user not in the group (among its first members + 1 users there is one).
+    const members = new Set(await inspect.directMembers(simTenantId, group));
+    const candidates = await inspect.idsAt(simTenantId, 'users', Array.from({ length: members.size + 1 }, (_, i) => i));
+    await sim.control.addMember(simTenantId, group, candidates.find((u) => u !== undefined && !members.has(u))!);
   }
-  for (let i = 0; i < 2; i++) {
-    const group = groups[60 + i];
-    await rig.sim.control.removeMember(simTenantId, group, store.directMembers(simTenantId, group)[0]);
-  }
-  await rig.sim.control.deleteUser(simTenantId, users[200]);
+  for (const group of groups.slice(3)) await sim.control.removeMember(simTenantId, group, (await inspect.directMembers(simTenantId, group))[0]);
+  await sim.control.deleteUser(simTenantId, u200);
 }
 
 /** SYNC_SQL_PROFILE=1: where the round's SQL time went, by statement shape (time includes waiting for the connection). */
@@ -103,21 +104,29 @@ function printProfile(title: string, profile: Record<string, { statements: numbe
 
 interface SizeResult {
   users: number;
-  bare: { requests: number; millis: number; rssGrowth: number };
-  initial: { requests: number; millis: number; rssGrowth: number; fetchMs: number; minimum: number; statements: number };
+  /** simCpuMs: the simulator process's CPU time while serving the read (the same pages for both). */
+  bare: { requests: number; millis: number; rssGrowth: number; simCpuMs: number };
+  initial: { requests: number; millis: number; rssGrowth: number; simCpuMs: number; fetchMs: number; minimum: number; statements: number };
   delta: { requests: number; millis: number; rssGrowth: number; statements: number; rowsReturned: number; events: number };
   /** The staged first load of a twin tenant (SYNC_BENCH_STAGED_BASELINE sizes). */
   staged?: { millis: number; fetchMs: number; rssGrowth: number };
 }
 
-async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
+/** The simulator process's CPU time (ms) spent while `work` ran. */
+async function withSimCpu<T>(sim: SimulatorProcess, work: () => Promise<T>): Promise<T & { simCpuMs: number }> {
+  const before = await sim.cpuMicros();
+  const value = await work();
+  return { ...value, simCpuMs: ((await sim.cpuMicros()) - before) / 1000 };
+}
+
+async function runSize(rig: GatewayRig<SimulatorProcess>, users: number): Promise<SizeResult> {
   const groups = Math.max(1, Math.round(users / 20));
   const summary = await rig.sim.control.createTenant({ preset: 'scale', users, groups, seed: 7 + users });
   const simTenantId = summary.tenantId;
   const tenantId = await connectScaleTenant(rig, simTenantId, users);
   const engine = rig.services.sync.engine;
 
-  const bare = await measured(() => bareRead(rig, tenantId));
+  const bare = await withSimCpu(rig.sim, () => measured(() => bareRead(rig, tenantId)));
   let staged: SizeResult['staged'];
   if (STAGED_SIZES.has(users)) {
     // A twin directory (same size and shape, its own seed: a seed names a tenant), first-loaded through the
@@ -131,7 +140,7 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
     staged = { millis: round.millis, fetchMs: round.value.fetchMs, rssGrowth: round.rssGrowth };
   }
   await rig.sim.control.resetCounters();
-  const initial = await measured(() => engine.runRound(tenantId));
+  const initial = await withSimCpu(rig.sim, () => measured(() => engine.runRound(tenantId)));
   const upstream = await rig.sim.control.counters();
   if (!initial.value.ran) throw new Error(`initial round did not run: ${initial.value.reason}`);
   printProfile(`${users} users, initial round`, initial.value.sql.profile);
@@ -153,8 +162,8 @@ async function runSize(rig: GatewayRig, users: number): Promise<SizeResult> {
   return {
     users,
     staged,
-    bare: { requests: bare.value.requests, millis: bare.millis, rssGrowth: bare.rssGrowth },
-    initial: { requests: upstream.requests, millis: initial.millis, rssGrowth: initial.rssGrowth, fetchMs: initial.value.fetchMs, minimum, statements: initial.value.sql.statements },
+    bare: { requests: bare.value.requests, millis: bare.millis, rssGrowth: bare.rssGrowth, simCpuMs: bare.simCpuMs },
+    initial: { requests: upstream.requests, millis: initial.millis, rssGrowth: initial.rssGrowth, simCpuMs: initial.simCpuMs, fetchMs: initial.value.fetchMs, minimum, statements: initial.value.sql.statements },
     delta: { requests: deltaUpstream.requests, millis: delta.millis, rssGrowth: delta.rssGrowth, statements: delta.value.sql.statements, rowsReturned: delta.value.sql.rowsReturned, events: delta.value.events },
   };
 }
@@ -163,7 +172,7 @@ export const syncBenchmark: Benchmark = {
   name: 'sync',
   description: `initial sync of ${SIZES.map((n) => n.toLocaleString('en-US')).join(' / ')}-user tenants (groups = users/20) against a bare reader of the same pages, and a delta round after ${CHANGES} changes in each`,
   async run() {
-    const rig = await startGatewayRig();
+    const rig = await startGatewayRig({ simulator: 'process' });
     const results: SizeResult[] = [];
     try {
       for (const users of SIZES) {
@@ -192,6 +201,7 @@ export const syncBenchmark: Benchmark = {
         'bare reader time': ms(r.bare.millis),
         'x bare': (r.initial.millis / r.bare.millis).toFixed(2),
         'staged first load (twin)': r.staged ? `${ms(r.staged.millis)} (${(r.staged.millis / r.bare.millis).toFixed(2)}x bare)` : '-',
+        'simulator CPU (initial / bare)': `${ms(r.initial.simCpuMs)} / ${ms(r.bare.simCpuMs)}`,
         'initial peak RSS growth': mib(r.initial.rssGrowth),
         'bare peak RSS growth': mib(r.bare.rssGrowth),
         'delta: Graph requests': r.delta.requests,
@@ -209,6 +219,7 @@ export const syncBenchmark: Benchmark = {
       figure({ bench: 'sync', figure: 'initial-graph-requests-vs-page-minimum', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.initial.minimum, baselineName: 'page minimum at Graph caps (200 objects, 500 member entries)' });
       figure({ bench: 'sync', figure: 'initial-time', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.bare.millis / 1000, baselineName: 'bare reader' });
       if (r.staged) figure({ bench: 'sync', figure: 'initial-time-vs-staged-first-load', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.staged.millis / 1000, baselineName: 'staged first load of a twin tenant (previous path)' });
+      figure({ bench: 'sync', figure: 'initial-simulator-cpu', size: r.users, value: r.initial.simCpuMs / 1000, unit: 's', baseline: r.bare.simCpuMs / 1000, baselineName: 'simulator CPU while serving the bare reader' });
       figure({ bench: 'sync', figure: 'initial-apply-after-streams', size: r.users, value: (r.initial.millis - r.initial.fetchMs) / 1000, unit: 's', baseline: r.initial.fetchMs / 1000, baselineName: 'its streams (pages fetched and written)' });
       figure({
         bench: 'sync',

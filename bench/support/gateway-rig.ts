@@ -3,6 +3,11 @@
  * folder (migrated), the simulator with the Verafield tenant and the product's app registered, the gateway on a
  * free port of 127.0.0.1, and the development bootstrap (an API key with every scope, Verafield connected through
  * the consent flow). stop() ends all of it and removes the folders.
+ *
+ * The simulator runs in the benchmark's process by default (its store at hand); `{ simulator: 'process' }` runs it
+ * in a process of its own (bench/support/simulator-process.ts), for figures that compare the gateway's time and
+ * memory with Graph's: there the gateway's JavaScript does not slow the simulator's answers, nor does the
+ * simulator's heap count as the gateway's RSS.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,10 +22,24 @@ import { bootstrapDevelopment } from '../../src/server/dev-bootstrap';
 import { createGateway } from '../../src/server/gateway';
 import { createServices, type GatewayServices } from '../../src/server/services';
 import { DEFAULT_PRODUCT_APP_ID } from '../../src/simulator/generator';
+import type { SimulatorEndpoint } from '../../src/simulator/browser';
+import type { RegisteredApp } from '../../src/simulator/context';
+import type { SimulatorControl } from '../../src/simulator/control/client';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
+import { storeInspector, type SimulatorInspector } from './simulator-inspector';
+import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
 
-export interface GatewayRig {
-  sim: RunningSimulator;
+/** What the rig needs of a simulator, wherever it runs. */
+export interface RigSimulator extends SimulatorEndpoint {
+  apps: RegisteredApp[];
+  control: SimulatorControl;
+  close(): Promise<void>;
+}
+
+export interface GatewayRig<S extends RigSimulator = RunningSimulator> {
+  sim: S;
+  /** Reads of the simulator's directory (ids to change, a tenant's administrator), wherever it runs. */
+  inspect: SimulatorInspector;
   services: GatewayServices;
   /** http://127.0.0.1:<port>/graphql */
   graphqlUrl: string;
@@ -44,7 +63,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startGatewayRig(): Promise<GatewayRig> {
+export function startGatewayRig(): Promise<GatewayRig>;
+export function startGatewayRig(opts: { simulator: 'process' }): Promise<GatewayRig<SimulatorProcess>>;
+export async function startGatewayRig(opts: { simulator?: 'process' } = {}): Promise<GatewayRig<RigSimulator>> {
   const dir = await mkdtemp(join(tmpdir(), 'entra-gateway-bench-'));
   // A folder of its own: as root, PostgreSQL runs as user "postgres", which cannot enter `dir` (mode 0700).
   const pgDir = await mkdtemp(join(tmpdir(), 'entra-gateway-bench-pg-'));
@@ -60,14 +81,26 @@ export async function startGatewayRig(): Promise<GatewayRig> {
     cleanups.push(() => pg.stop());
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    const sim = await startSimulator({
-      tenants: [{ preset: 'verafield' }],
+    const simOptions = {
+      tenants: [{ preset: 'verafield' as const }],
       apps: [{ clientId: DEFAULT_PRODUCT_APP_ID, displayName: 'Gateway Product', redirectUris: [`${publicUrl}/oauth/callback`, `${publicUrl}/oauth/admin-callback`] }],
-    });
-    cleanups.push(async () => {
-      sim.control.close();
-      await sim.close();
-    });
+    };
+    let sim: RigSimulator;
+    let inspect: SimulatorInspector;
+    if (opts.simulator === 'process') {
+      const child = await startSimulatorProcess(simOptions);
+      sim = child;
+      inspect = child;
+      cleanups.push(() => child.close());
+    } else {
+      const running = await startSimulator(simOptions);
+      sim = running;
+      inspect = storeInspector(running.ctx.store);
+      cleanups.push(async () => {
+        running.control.close();
+        await running.close();
+      });
+    }
     const caPath = join(dir, 'ca.pem');
     await writeFile(caPath, sim.caCertPem);
     const app = sim.apps[0];
@@ -102,7 +135,7 @@ export async function startGatewayRig(): Promise<GatewayRig> {
     await gateway.start();
     cleanups.push(() => gateway.stop());
     const { apiKey, tenantId } = await bootstrapDevelopment({ services, dataSource, simulator: sim, dataDir: dir, logger });
-    return { sim, services, graphqlUrl: gateway.graphqlUrl, apiKey, tenantId, dataSource, stop };
+    return { sim, inspect, services, graphqlUrl: gateway.graphqlUrl, apiKey, tenantId, dataSource, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
