@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createDataSource, runMigrations } from '../../src/db/data-source';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { readPostmasterPid, startEmbeddedPostgres } from '../../src/db/embedded';
 import { createLogger } from '../../src/logging';
 import { bootstrapDevelopment } from '../../src/server/dev-bootstrap';
 import { createGateway } from '../../src/server/gateway';
@@ -26,6 +26,7 @@ import type { SimulatorEndpoint } from '../../src/simulator/browser';
 import type { RegisteredApp } from '../../src/simulator/context';
 import type { SimulatorControl } from '../../src/simulator/control/client';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
+import { treeCpuMicros } from './process-cpu';
 import { storeInspector, type SimulatorInspector } from './simulator-inspector';
 import { startSimulatorProcess, type SimulatorProcess } from './simulator-process';
 
@@ -49,6 +50,8 @@ export interface GatewayRig<S extends RigSimulator = RunningSimulator> {
   tenantId: string;
   /** The gateway's database (benchmarks set tenant intervals and read state through it). */
   dataSource: import('typeorm').DataSource;
+  /** CPU time (µs) the embedded PostgreSQL has used so far, all its processes (bench/support/process-cpu.ts). */
+  postgresCpuMicros(): number;
   stop(): Promise<void>;
 }
 
@@ -135,7 +138,9 @@ export async function startGatewayRig(opts: { simulator?: 'process' } = {}): Pro
     await gateway.start();
     cleanups.push(() => gateway.stop());
     const { apiKey, tenantId } = await bootstrapDevelopment({ services, dataSource, simulator: sim, dataDir: dir, logger });
-    return { sim, inspect, services, graphqlUrl: gateway.graphqlUrl, apiKey, tenantId, dataSource, stop };
+    const postmaster = readPostmasterPid(pgDir)?.pid;
+    const postgresCpuMicros = () => (postmaster === undefined ? Number.NaN : treeCpuMicros(postmaster));
+    return { sim, inspect, services, graphqlUrl: gateway.graphqlUrl, apiKey, tenantId, dataSource, postgresCpuMicros, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
