@@ -42,6 +42,7 @@ import type { DeltaBuffer } from './delta-buffer';
 import { userOutcome, type EnabledChange } from './apply-users';
 import type { EffectiveRow } from './effective';
 import { affectedUsers, rebuildAll, recomputeUsers } from './effective-sql';
+import { deferIndexMerges, mergePendingIndexEntries } from './index-upkeep';
 import { loadPage, snapshotEmpty } from './load-direct';
 import { nextRunDelaySeconds, shouldWriteSyncCompleted } from './schedule';
 import type { SyncCounts } from './snapshot.entity';
@@ -269,7 +270,10 @@ export class SyncEngine {
     // inside the round's transaction while they stream (load-direct.ts): no staging copy and no diff after the
     // last page, and still nothing visible before the commit.
     const direct = this.opts.directFirstLoad !== false && state.users_delta_link === null && state.groups_delta_link === null && (await snapshotEmpty(main, tenantId));
-    if (direct) await main.runner.startTransaction();
+    if (direct) {
+      await main.runner.startTransaction();
+      await deferIndexMerges(main);
+    }
     // Both streams write on the round's one connection: one write at a time (a write's savepoint must not take
     // in the other stream's statements, load-direct.ts).
     let writing: Promise<unknown> = Promise.resolve();
@@ -337,6 +341,11 @@ export class SyncEngine {
     const runner = this.opts.dataSource.createQueryRunner();
     const work = clearStage(new Sql(runner, newMeter()), tenantId, token)
       .catch((e: unknown) => log.warn({ err: e }, 'could not clear the staged rows (the next round will)'))
+      // A full round deferred its GIN merges (index-upkeep.ts): merged now, so searches stop scanning the list.
+      .then(async () => {
+        if (bulkLoaded) await mergePendingIndexEntries(runner);
+      })
+      .catch((e: unknown) => log.info({ err: e }, 'could not merge the search index entries now (autovacuum will)'))
       // After a full load the planner's statistics describe the tables before it (autovacuum catches up later):
       // with stale statistics the next rounds' small lookups can be planned as scans of the tenant. ANALYZE
       // samples a bounded number of rows (300 x default_statistics_target), whatever the table holds.
@@ -445,7 +454,10 @@ export class SyncEngine {
       // every round, so their statistics (if autovacuum ever sampled them) say "nearly empty": with the
       // snapshot's statistics accurate, the planner then joins a 20k-row stage by repeated scans. Sampling the
       // stage first (ANALYZE reads a bounded sample) keeps these joins hashed.
-      if (full) await sql.exec(`ANALYZE sync_stage_users, sync_stage_groups, sync_stage_members`);
+      if (full) {
+        await sql.exec(`ANALYZE sync_stage_users, sync_stage_groups, sync_stage_members`);
+        await deferIndexMerges(sql);
+      }
       if (r.users.full) await stageAbsent(sql, 'user', tenantId, token);
       if (emit) userEvents = userOutcome(await diffObjects(sql, 'user', tenantId, token));
       await applyObjects(sql, 'user', tenantId, token);
