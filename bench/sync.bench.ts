@@ -26,6 +26,14 @@ import type { SimulatorProcess } from './support/simulator-process';
 
 const SIZES = (process.env.SYNC_BENCH_SIZES ?? '10000,100000,500000').split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 100);
 const CHANGES = 10;
+/**
+ * SYNC_BENCH_LATENCY_MS: latency the simulator adds to every Graph request (its latency fault), for the bare reader
+ * and the gateway alike. Default 0: the simulator answers a delta page in a few milliseconds, so the figures show
+ * the gateway's own cost at its worst; a latency shows how much of it a slower Graph hides behind the fetching.
+ */
+const LATENCY_MS = Number(process.env.SYNC_BENCH_LATENCY_MS ?? 0);
+/** The figures' bench name: figures taken with an added latency are tracked apart. */
+const BENCH = LATENCY_MS > 0 ? `sync-latency-${LATENCY_MS}ms` : 'sync';
 /** Sizes at which the staged first load (the path before direct loading) also runs, on a twin tenant, as a same-run baseline. */
 const STAGED_SIZES = new Set((process.env.SYNC_BENCH_STAGED_BASELINE ?? '10000').split(',').map(Number));
 
@@ -185,11 +193,12 @@ async function runSize(rig: GatewayRig<SimulatorProcess>, users: number): Promis
 
 export const syncBenchmark: Benchmark = {
   name: 'sync',
-  description: `initial sync of ${SIZES.map((n) => n.toLocaleString('en-US')).join(' / ')}-user tenants (groups = users/20) against a bare reader of the same pages, and a delta round after ${CHANGES} changes in each`,
+  description: `initial sync of ${SIZES.map((n) => n.toLocaleString('en-US')).join(' / ')}-user tenants (groups = users/20) against a bare reader of the same pages, and a delta round after ${CHANGES} changes in each${LATENCY_MS > 0 ? `; the simulator adds ${LATENCY_MS} ms to every Graph request` : ''}`,
   async run() {
     const rig = await startGatewayRig({ simulator: 'process' });
     const results: SizeResult[] = [];
     try {
+      if (LATENCY_MS > 0) await rig.sim.control.setFaults({ latencyMs: LATENCY_MS });
       for (const users of SIZES) {
         try {
           const r = await runSize(rig, users);
@@ -232,27 +241,27 @@ export const syncBenchmark: Benchmark = {
     const first = results[0];
     const at100k = results.find((r) => r.users === 100_000);
     for (const r of results) {
-      figure({ bench: 'sync', figure: 'initial-graph-requests', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.bare.requests, baselineName: 'bare reader' });
-      figure({ bench: 'sync', figure: 'initial-graph-requests-vs-page-minimum', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.initial.minimum, baselineName: 'page minimum at Graph caps (200 objects, 500 member entries)' });
-      figure({ bench: 'sync', figure: 'initial-time', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.bare.millis / 1000, baselineName: 'bare reader' });
-      if (r.staged) figure({ bench: 'sync', figure: 'initial-time-vs-staged-first-load', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.staged.millis / 1000, baselineName: 'staged first load of a twin tenant (previous path)' });
+      figure({ bench: BENCH, figure: 'initial-graph-requests', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.bare.requests, baselineName: 'bare reader' });
+      figure({ bench: BENCH, figure: 'initial-graph-requests-vs-page-minimum', size: r.users, value: r.initial.requests, unit: 'requests', baseline: r.initial.minimum, baselineName: 'page minimum at Graph caps (200 objects, 500 member entries)' });
+      figure({ bench: BENCH, figure: 'initial-time', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.bare.millis / 1000, baselineName: 'bare reader' });
+      if (r.staged) figure({ bench: BENCH, figure: 'initial-time-vs-staged-first-load', size: r.users, value: r.initial.millis / 1000, unit: 's', baseline: r.staged.millis / 1000, baselineName: 'staged first load of a twin tenant (previous path)' });
       // CPU time: steadier than wall time on a shared machine. PostgreSQL's work for the load against what serving
       // the same pages cost the simulator (its CPU in the bare read).
-      figure({ bench: 'sync', figure: 'initial-postgres-cpu', size: r.users, value: r.initial.cpu.postgres / 1000, unit: 's', baseline: r.bare.cpu.simulator / 1000, baselineName: 'simulator CPU serving the bare reader' });
-      figure({ bench: 'sync', figure: 'initial-gateway-cpu', size: r.users, value: r.initial.cpu.gateway / 1000, unit: 's', baseline: r.bare.cpu.gateway / 1000, baselineName: 'bare reader CPU (same process)' });
-      figure({ bench: 'sync', figure: 'initial-background-after-commit', size: r.users, value: r.initial.backgroundMs / 1000, unit: 's', baseline: r.initial.millis / 1000, baselineName: 'the initial round (its commit is before this work)' });
-      figure({ bench: 'sync', figure: 'initial-apply-after-streams', size: r.users, value: (r.initial.millis - r.initial.fetchMs) / 1000, unit: 's', baseline: r.initial.fetchMs / 1000, baselineName: 'its streams (pages fetched and written)' });
+      figure({ bench: BENCH, figure: 'initial-postgres-cpu', size: r.users, value: r.initial.cpu.postgres / 1000, unit: 's', baseline: r.bare.cpu.simulator / 1000, baselineName: 'simulator CPU serving the bare reader' });
+      figure({ bench: BENCH, figure: 'initial-gateway-cpu', size: r.users, value: r.initial.cpu.gateway / 1000, unit: 's', baseline: r.bare.cpu.gateway / 1000, baselineName: 'bare reader CPU (same process)' });
+      figure({ bench: BENCH, figure: 'initial-background-after-commit', size: r.users, value: r.initial.backgroundMs / 1000, unit: 's', baseline: r.initial.millis / 1000, baselineName: 'the initial round (its commit is before this work)' });
+      figure({ bench: BENCH, figure: 'initial-apply-after-streams', size: r.users, value: (r.initial.millis - r.initial.fetchMs) / 1000, unit: 's', baseline: r.initial.fetchMs / 1000, baselineName: 'its streams (pages fetched and written)' });
       figure({
-        bench: 'sync',
+        bench: BENCH,
         figure: 'initial-peak-rss-growth',
         size: r.users,
         value: r.initial.rssGrowth / 1024 / 1024,
         unit: 'MiB',
         ...(at100k && r !== at100k ? { baseline: at100k.initial.rssGrowth / 1024 / 1024, baselineName: '100k tenant' } : { baseline: r.bare.rssGrowth / 1024 / 1024, baselineName: 'bare reader' }),
       });
-      figure({ bench: 'sync', figure: 'delta-round-10-changes-graph-requests', size: r.users, value: r.delta.requests, unit: 'requests', baseline: 3, baselineName: 'goal' });
-      figure({ bench: 'sync', figure: 'delta-round-10-changes', size: r.users, value: r.delta.millis / 1000, unit: 's', baseline: first.delta.millis / 1000, baselineName: `${first.users / 1000}k tenant` });
-      figure({ bench: 'sync', figure: 'delta-round-10-changes-sql-statements', size: r.users, value: r.delta.statements, unit: 'statements', baseline: first.delta.statements, baselineName: `${first.users / 1000}k tenant` });
+      figure({ bench: BENCH, figure: 'delta-round-10-changes-graph-requests', size: r.users, value: r.delta.requests, unit: 'requests', baseline: 3, baselineName: 'goal' });
+      figure({ bench: BENCH, figure: 'delta-round-10-changes', size: r.users, value: r.delta.millis / 1000, unit: 's', baseline: first.delta.millis / 1000, baselineName: `${first.users / 1000}k tenant` });
+      figure({ bench: BENCH, figure: 'delta-round-10-changes-sql-statements', size: r.users, value: r.delta.statements, unit: 'statements', baseline: first.delta.statements, baselineName: `${first.users / 1000}k tenant` });
     }
   },
 };
