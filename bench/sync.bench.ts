@@ -13,7 +13,9 @@
  * The simulator runs in a process of its own (bench/support/simulator-process.ts), as Graph never shares a CPU
  * thread with the gateway: the gateway's JavaScript does not slow the simulator's answers, and the bare reader and
  * the gateway read the same simulator process. Peak RSS growth is then the gateway's process alone, above its level
- * before the round (pages, SQL, event rows). The simulator's CPU time during each read is reported beside it.
+ * before the round (pages, SQL, event rows). Beside each read's wall time: the CPU time of the gateway's process,
+ * of PostgreSQL (all its processes) and of the simulator, steadier than wall time on a shared machine; PostgreSQL's
+ * CPU for the load against the simulator's for serving the same pages says which side a load waits for.
  */
 import { answerConsentPage } from '../src/simulator/browser';
 import { DELTA_PAGE_CAPS } from '../src/simulator/graph/delta/page-size';
