@@ -184,6 +184,7 @@ async function runSize(rig: GatewayRig<SimulatorProcess>, users: number): Promis
   const delta = await measured(rig, () => engine.runRound(tenantId));
   const deltaUpstream = await rig.sim.control.counters();
   if (!delta.value.ran) throw new Error(`delta round did not run: ${delta.value.reason}`);
+  printProfile(`${users} users, delta round`, delta.value.sql.profile);
   return {
     users,
     staged,
