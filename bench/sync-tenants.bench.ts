@@ -14,13 +14,14 @@
  */
 import { createDataSource } from '../src/db/data-source';
 import { createLogger } from '../src/logging';
-import { createServices } from '../src/server/services';
+import { createServices, driftAfterRound } from '../src/server/services';
 import { answerConsentPage } from '../src/simulator/browser';
 import { SyncEngine, type RoundResult } from '../src/sync/sync-engine';
 import { SyncScheduler } from '../src/sync/sync-scheduler';
 import { TenantStatus } from '../src/tenants/status';
 import { figure, ms, table, type Benchmark } from './report';
 import { startGatewayRig, type GatewayRig } from './support/gateway-rig';
+import { countStatements, type StatementCounter } from './support/sql-count';
 
 const TENANTS = Number(process.env.SYNC_TENANTS_BENCH_TENANTS ?? 200);
 const SECONDS = Number(process.env.SYNC_TENANTS_BENCH_SECONDS ?? 60);
@@ -67,6 +68,17 @@ class RecordingEngine extends SyncEngine {
   }
 }
 
+/** Where the instances' statements went: the commonest shapes (first 100 characters), per round. */
+function printShapes(texts: string[], rounds: number): void {
+  const shapes = new Map<string, number>();
+  for (const text of texts) {
+    const shape = text.replace(/\s+/g, ' ').slice(0, 100);
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+  }
+  console.log(`statements per round by shape (${texts.length} statements, ${rounds} rounds):`);
+  for (const [shape, n] of [...shapes].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${(n / Math.max(1, rounds)).toFixed(2).padStart(6)}  ${shape}`);
+}
+
 export const syncTenantsBenchmark: Benchmark = {
   name: 'sync-tenants',
   description: `${TENANTS} tenants of mixed sizes synced by two gateway instances on one PostgreSQL for ${SECONDS} s at a ${INTERVAL} s interval`,
@@ -78,7 +90,8 @@ export const syncTenantsBenchmark: Benchmark = {
       // Two instances of the deployment: each its own pool and services, the same database and keys.
       const nodes = [];
       for (const name of ['A', 'B']) {
-        const dataSource = createDataSource(rig.services.config.database.url!);
+        // Named, so that every statement this instance sends is counted apart from the other's.
+        const dataSource = createDataSource(rig.services.config.database.url!, { applicationName: `bench-instance-${name}` });
         await dataSource.initialize();
         stops.push(() => dataSource.destroy());
         const services = await createServices({ config: rig.services.config, dataSource, logger });
@@ -99,7 +112,8 @@ export const syncTenantsBenchmark: Benchmark = {
       let measuring = false;
       const instances = nodes.map(({ name, services, dataSource }) => {
         const engine = new RecordingEngine(
-          { dataSource, clientFor: (t) => services.directory.client(t), access: services.access, logger, owner: `instance-${name}` },
+          // As services.ts builds the gateway's engine: the drift rules run after every round.
+          { dataSource, clientFor: (t) => services.directory.client(t), access: services.access, logger, owner: `instance-${name}`, afterRound: driftAfterRound(services.drift) },
           (result, tenantId) => {
             if (measuring) recorded.push({ instance: name, tenantId, result, at: performance.now() });
           },
@@ -128,10 +142,20 @@ export const syncTenantsBenchmark: Benchmark = {
       }
       const loadMs = performance.now() - loadStarted;
 
-      measuring = true;
+      // Every statement each instance sends while measuring: its rounds (lease, tenant, apply, release, drift),
+      // its scheduler's claims and its background work (event LISTEN, webhook delivery polls).
+      const counters: StatementCounter[] = instances.map((i) => countStatements(`bench-instance-${i.name}`));
+      let sent = 0;
       const started = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
-      measuring = false;
+      try {
+        measuring = true;
+        await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+        measuring = false;
+        sent = counters.reduce((sum, c) => sum + c.count, 0);
+        printShapes(counters.flatMap((c) => c.texts), recorded.length);
+      } finally {
+        for (const c of [...counters].reverse()) c.stop();
+      }
       const elapsed = (performance.now() - started) / 1000;
 
       const perTenant = new Map<string, number>(ids.map((id) => [id, 0]));
@@ -146,6 +170,8 @@ export const syncTenantsBenchmark: Benchmark = {
       const dbMs = avg(unchanged.map((r) => r.result.durationMs - r.result.fetchMs));
       const graphMs = avg(unchanged.map((r) => r.result.fetchMs));
       const statements = avg(unchanged.map((r) => r.result.sql.statements));
+      // Everything the two instances sent, per round they ran (rounds here are nearly all unchanged ones).
+      const sentPerRound = sent / Math.max(1, recorded.length);
       const byInstance = instances.map((i) => recorded.filter((r) => r.instance === i.name).length);
       const roundsPerMinute = (recorded.length / elapsed) * 60;
       // Starvation: the longest wait between two rounds of one tenant in the window (due every interval +-10%).
@@ -174,8 +200,10 @@ export const syncTenantsBenchmark: Benchmark = {
           'unchanged round: DB after streams': `${dbMs.toFixed(1)} ms`,
           'its Graph part': `${graphMs.toFixed(1)} ms`,
           'SQL statements': statements.toFixed(1),
+          'all SQL per round (instances)': sentPerRound.toFixed(1),
         },
       ]);
+      console.log('"all SQL per round" is every statement both instances sent in the window (rounds with their lease, tenant read and drift rules, scheduler claims, background work) over the rounds they ran.');
       console.log('"DB after streams" is the applying transaction of a round that found nothing (lease fence, bookkeeping; no SYNC_COMPLETED before the hourly heartbeat); its Graph part (two delta requests) is the baseline.');
       figure({ bench: 'sync-tenants', figure: 'rounds-per-minute', size: TENANTS, value: roundsPerMinute, unit: 'rounds/min', baseline: askedPerMinute, baselineName: 'asked by the intervals' });
       figure({ bench: 'sync-tenants', figure: 'instance-a-share', size: TENANTS, value: byInstance[0] / Math.max(1, recorded.length), unit: 'fraction', baseline: 0.5, baselineName: 'even split' });
@@ -186,6 +214,7 @@ export const syncTenantsBenchmark: Benchmark = {
       figure({ bench: 'sync-tenants', figure: 'max-gap-between-rounds-of-a-tenant', size: TENANTS, value: maxGapMs / 1000, unit: 's', baseline: INTERVAL * 1.1, baselineName: 'interval +10% jitter' });
       figure({ bench: 'sync-tenants', figure: 'unchanged-round-db-time', size: TENANTS, value: dbMs, unit: 'ms', baseline: graphMs, baselineName: 'its Graph requests' });
       figure({ bench: 'sync-tenants', figure: 'unchanged-round-sql-statements', size: TENANTS, value: statements, unit: 'statements' });
+      figure({ bench: 'sync-tenants', figure: 'instance-sql-statements-per-round', size: TENANTS, value: sentPerRound, unit: 'statements', baseline: statements, baselineName: "the round's applying statements" });
     } finally {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       await rig.stop();

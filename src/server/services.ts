@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logging';
 import { AccessService } from '../access/access.service';
 import { SyncService } from '../sync/sync.service';
+import type { SyncEngineOptions } from '../sync/sync-engine';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { DirectoryAccess } from '../directory/graph-access';
 import { EventsService } from '../events/events.service';
@@ -54,6 +55,11 @@ export interface ServiceDeps {
   logger: Logger;
 }
 
+/** What runs after each sync round: the drift rules, over the snapshot the round left (also the benches' engines). */
+export function driftAfterRound(drift: DriftService): NonNullable<SyncEngineOptions['afterRound']> {
+  return (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true });
+}
+
 export async function createServices(deps: ServiceDeps): Promise<GatewayServices> {
   // Every per-process cache listens here; the events' LISTEN connection (started below) feeds it.
   const invalidation = new InvalidationDispatcher();
@@ -76,7 +82,7 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
     access,
     logger: deps.logger,
     invalidation,
-    afterRound: (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true }),
+    afterRound: driftAfterRound(drift),
   });
   const notifications = new NotificationsService({
     config: deps.config,

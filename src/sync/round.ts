@@ -192,13 +192,14 @@ export class SyncEngine {
     const tenant = await dataSource.getRepository(Tenant).findOneBy({ id: tenantId });
     if (!tenant) return { ran: false, reason: 'TENANT_NOT_FOUND' };
     if (tenant.status !== 'ACTIVE') return { ran: false, reason: 'TENANT_NOT_ACTIVE' };
-    await dataSource.query(`INSERT INTO sync_state (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING`, [tenantId]);
     const token = randomUUID();
+    // The tenant's first round creates its row; any round takes the lease only when none is live: one statement.
     const leased: Array<{ users_delta_link: string | null; groups_delta_link: string | null; consecutive_failures: number }> = rows(
       await dataSource.query(
-        `UPDATE sync_state SET lease_owner = $2, lease_token = $4, lease_expires_at = now() + make_interval(secs => $3)
-          WHERE tenant_id = $1 AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < now())
-          RETURNING users_delta_link, groups_delta_link, consecutive_failures`,
+        `INSERT INTO sync_state AS s (tenant_id, lease_owner, lease_token, lease_expires_at) VALUES ($1, $2, $4, now() + make_interval(secs => $3))
+         ON CONFLICT (tenant_id) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at
+          WHERE s.lease_owner IS NULL OR s.lease_expires_at IS NULL OR s.lease_expires_at < now()
+         RETURNING s.users_delta_link, s.groups_delta_link, s.consecutive_failures`,
         [tenantId, this.owner, this.leaseSeconds, token],
       ),
     );
@@ -422,7 +423,8 @@ export class SyncEngine {
     const emit = mode !== 'INITIAL';
     const full = r.users.full || r.groups.full;
     // A direct first load staged nothing: its objects are what it loaded (counted with the totals below).
-    const [staged] = r.direct
+    // A round whose pages carried no object staged nothing (no count needed).
+    const [staged] = r.direct || round.objects === 0
       ? [{ users: 0, groups: 0 }]
       : await sql.rows(
           `SELECT (SELECT count(*) FROM sync_stage_users WHERE tenant_id = $1 AND round_id = $2)::int AS users,

@@ -123,10 +123,12 @@ async function run(opts: StreamOptions, url: string): Promise<{ deltaLink: strin
 export async function clearStage(sql: Sql, tenantId: string, roundId: string | null, resource?: Resource): Promise<void> {
   const tables =
     resource === 'users' ? ['sync_stage_users'] : resource === 'groups' ? ['sync_stage_groups', 'sync_stage_members'] : ['sync_stage_users', 'sync_stage_groups', 'sync_stage_members', 'sync_stage_gone', 'sync_stage_reach'];
-  for (const table of tables) {
-    if (roundId === null) await sql.exec(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
-    else await sql.exec(`DELETE FROM ${table} WHERE tenant_id = $1 AND round_id = $2`, [tenantId, roundId]);
-  }
+  const where = roundId === null ? 'tenant_id = $1' : 'tenant_id = $1 AND round_id = $2';
+  // One round trip for all the tables (data-modifying CTEs all run): a quiet round pays one statement here, not five.
+  const deletes = tables.map((table, i) => `d${i} AS (DELETE FROM ${table} WHERE ${where} RETURNING 1)`);
+  const counted = tables.map((_, i) => `(SELECT count(*) FROM d${i})`).join(' + ');
+  const [r] = await sql.rows(`WITH ${deletes.join(', ')} SELECT (${counted})::int AS deleted`, roundId === null ? [tenantId] : [tenantId, roundId]);
+  sql.meter.rowsWritten += r.deleted;
 }
 
 /** The merge of a later entry into an earlier one, as DeltaBuffer does it: a removal wipes, a reappearance starts again. */

@@ -42,17 +42,19 @@ export function createTenantServices({ config, dataSource, logger, invalidation 
   const states = new OAuthStateStore(dataSource, encryptor);
   const consent = tokens && new ConsentRequests(tokens, states, config.server.publicUrl);
   const tenantLogger = logger.child({ component: 'tenants' });
+  const tenants = new TenantService({
+    dataSource,
+    states,
+    consent,
+    invalidation,
+    rules: { cloud: config.entra.cloud, allowedReturnOrigins: config.server.allowedReturnOrigins },
+  });
   return {
     tokens,
     encryptor,
-    tenants: new TenantService({
-      dataSource,
-      states,
-      consent,
-      invalidation,
-      rules: { cloud: config.entra.cloud, allowedReturnOrigins: config.server.allowedReturnOrigins },
-    }),
-    tenantTokens: new TenantTokens(dataSource, tokens, tenantLogger),
+    tenants,
+    // Every Graph call asks for a token: the tenant's record comes from the invalidated per-process cache.
+    tenantTokens: new TenantTokens(dataSource, tokens, tenantLogger, (id) => tenants.getCached(id)),
     consentCallbacks: tokens && new ConsentCallbacks({ dataSource, tokens, states, logger: tenantLogger }),
   };
 }

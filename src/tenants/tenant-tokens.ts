@@ -36,10 +36,16 @@ export function tokenTenant(tenant: Tenant): TokenTenant {
 }
 
 export class TenantTokens {
+  /**
+   * `tenantOf`: the tenant's record as of at most an invalidation's delay ago (TenantService.getCached), so a
+   * Graph call costs no SQL for it; default a read of the row. A status change made here (consent lost or back)
+   * is decided on the row itself, locked (applyTenantEvent), never on the cached record.
+   */
   constructor(
     private readonly dataSource: DataSource,
     private readonly tokens: TokenProvider | null,
     private readonly logger: Logger,
+    private readonly tenantOf: (tenantId: string) => Promise<Tenant | null> = (id) => dataSource.getRepository(Tenant).findOneBy({ id }),
   ) {}
 
   /**
@@ -48,7 +54,7 @@ export class TenantTokens {
    * `forceRefresh` asks the identity platform even when a cached token would do (TokenProvider.getAccessToken).
    */
   async getAccessToken(tenantId: string, options?: GetAccessTokenOptions): Promise<AccessToken> {
-    const tenant = isTenantId(tenantId) ? await this.dataSource.getRepository(Tenant).findOneBy({ id: tenantId }) : null;
+    const tenant = isTenantId(tenantId) ? await this.tenantOf(tenantId) : null;
     if (!tenant) throw new GatewayError(ErrorCode.NOT_FOUND, `tenant ${tenantId}: expected an existing tenant, found none`);
     if (!USABLE.has(tenant.status)) {
       throw new GatewayError(

@@ -7,6 +7,7 @@ import { ErrorCode, GatewayError } from '../../src/core/errors';
 import { VERAFIELD } from '../../src/simulator/generator';
 import { callbackUris } from '../../src/tenants/consent-requests';
 import { answerConsentPage } from '../support/simulator';
+import { countStatements } from '../auth/support/sql-count';
 import { browse, GLOBAL_ADMIN, outcome, startConsentBench, type ConsentBench } from './consent-fixtures';
 import { connectTenant, readTenant, verifyConnection } from './tenant-queries';
 
@@ -29,6 +30,18 @@ it('gives a delegated token carrying the granted scopes', async () => {
   const claims = JSON.parse(Buffer.from(token.accessToken.split('.')[1]!, 'base64url').toString('utf8'));
   expect(claims).toMatchObject({ tid: VERAFIELD.tenantId });
   expect(String(claims.scp).split(' ')).toEqual(expect.arrayContaining(['GroupMember.Read.All', 'Policy.Read.All', 'User.Read.All']));
+});
+
+it("takes the tenant's record from the per-process cache: once held, a token costs no read of the tenant", async () => {
+  await bench.gw.services.tenantTokens.getAccessToken(tenantId);
+  const sql = countStatements('entra-gateway-test');
+  try {
+    await bench.gw.services.tenantTokens.getAccessToken(tenantId);
+    await bench.gw.services.tenantTokens.getAccessToken(tenantId);
+  } finally {
+    sql.stop();
+  }
+  expect(sql.texts.filter((text) => /\btenants\b/i.test(text))).toEqual([]);
 });
 
 it('changes no status when the identity platform is down', async () => {
