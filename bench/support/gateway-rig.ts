@@ -37,6 +37,24 @@ export interface RigSimulator extends SimulatorEndpoint {
   close(): Promise<void>;
 }
 
+/**
+ * BENCH_PG_SETTINGS="shared_buffers=2GB,work_mem=64MB": server settings for the benches' embedded PostgreSQL
+ * (PostgreSQL's defaults otherwise, shared_buffers 128 MB among them), so a figure can be taken with the
+ * database sized as a deployment would size it. Printed when set.
+ */
+function benchPostgresSettings(): Record<string, string> {
+  const text = process.env.BENCH_PG_SETTINGS?.trim();
+  if (!text) return {};
+  const settings: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const match = /^\s*([a-z_]+)\s*=\s*([\w.]+)\s*$/i.exec(pair);
+    if (!match) throw new Error(`BENCH_PG_SETTINGS: expected name=value pairs separated by commas (e.g. shared_buffers=2GB), got "${pair}"`);
+    settings[match[1]] = match[2];
+  }
+  console.log(`embedded PostgreSQL settings: ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  return settings;
+}
+
 export interface GatewayRig<S extends RigSimulator = RunningSimulator> {
   sim: S;
   /** Reads of the simulator's directory (ids to change, a tenant's administrator), wherever it runs. */
@@ -80,7 +98,7 @@ export async function startGatewayRig(opts: { simulator?: 'process' } = {}): Pro
     if (errors.length > 0) throw errors[0];
   };
   try {
-    const pg = await startEmbeddedPostgres({ dataDir: pgDir, port: await freePort(), database: 'bench' });
+    const pg = await startEmbeddedPostgres({ dataDir: pgDir, port: await freePort(), database: 'bench', settings: benchPostgresSettings() });
     cleanups.push(() => pg.stop());
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}`;

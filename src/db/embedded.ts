@@ -41,6 +41,8 @@ export interface EmbeddedPostgresOptions {
    * attach to that server.
    */
   exclusive?: boolean;
+  /** Server settings for a server this call starts (`-c name=value`), e.g. { shared_buffers: '1GB' }; PostgreSQL's defaults otherwise. */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedPostgres {
@@ -178,7 +180,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   tail.length = 0; // the failure to report is the server's, not initdb's
   let child: ChildProcess;
   try {
-    child = await spawnServer(join(pkg.binaries, 'postgres'), dataDir, opts.port, asRoot, onLog);
+    child = await spawnServer(join(pkg.binaries, 'postgres'), dataDir, opts.port, asRoot, onLog, opts.settings ?? {});
   } catch (error) {
     throw failure('did not start', error);
   }
@@ -296,13 +298,13 @@ function postgresUserIds(): { uid: number; gid: number } {
   return { uid: id('-u'), gid: id('-g') };
 }
 
-function spawnServer(binary: string, dataDir: string, port: number, asRoot: boolean, onLog: (line: string) => void): Promise<ChildProcess> {
+function spawnServer(binary: string, dataDir: string, port: number, asRoot: boolean, onLog: (line: string) => void, settings: Record<string, string>): Promise<ChildProcess> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       binary,
       // 127.0.0.1 only: with "localhost" PostgreSQL starts when just one of ::1 and 127.0.0.1 is free, and our URL
       // (127.0.0.1) would reach whatever holds the other.
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'],
+      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
       {
         ...(asRoot ? postgresUserIds() : {}),
         // Its own process group: a terminal's Ctrl+C goes to the gateway, which stops the server last.
