@@ -206,11 +206,11 @@ export class AccessTierResolver {
     const snapshot = await ctx.services.sync.userFacts(tenant, ref, ctx.services.config.sync.accessTierMaxAgeSeconds);
     if (snapshot) {
       const [tiers, mappings] = await Promise.all([access(ctx).cachedTiers(), access(ctx).cachedMappings(tenant)]);
-      const decision = resolveTier({ accountEnabled: snapshot.user.accountEnabled, effectiveGroupIds: snapshot.groups.map((g) => g.id) }, mappings, tiers);
-      const names = new Map(snapshot.groups.map((g) => [g.id, g.displayName]));
+      const decision = resolveTier({ accountEnabled: snapshot.facts.user.accountEnabled, effectiveGroupIds: snapshot.facts.groups.map((g) => g.id) }, mappings, tiers);
+      const names = new Map(snapshot.facts.groups.map((g) => [g.id, g.displayName]));
       const mappedNames = new Map(mappings.map((m) => [m.groupId, m.groupDisplayName]));
       return {
-        user: liveUser(snapshot.user),
+        user: liveUser(snapshot.facts.user),
         tier: decision.tier,
         decidingGroups: decision.decidingGroups.map((id) => ({ id, displayName: names.get(id) ?? mappedNames.get(id) ?? null })),
         reason: decision.reason,

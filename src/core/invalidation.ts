@@ -14,19 +14,20 @@ export const INVALIDATION_CHANNEL = 'gateway_invalidation';
 
 /**
  * What changed: an API key (id), a tenant (id), the tier list (a tier id), a tenant's mappings (tenant id), a
- * tenant's snapshot (tenant id: a sync round committed, or the sync state went away).
+ * tenant's snapshot (tenant id: a sync round changed it, or the sync state went away), or only the snapshot's
+ * freshness (tenant id and `at`, the new sync_state.last_success_at: a round that changed nothing).
  */
-export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings', 'snapshot'] as const;
+export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings', 'snapshot', 'freshness'] as const;
 export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
 
-export interface Invalidation {
-  kind: InvalidationKind;
-  id: string;
+export type Invalidation = { kind: Exclude<InvalidationKind, 'freshness'>; id: string } | { kind: 'freshness'; id: string; at: Date };
+
+/** `freshness:<tenant id>@<epoch milliseconds>`; every other kind `<kind>:<id>`. */
+export function encodeInvalidation(message: Invalidation): string {
+  return message.kind === 'freshness' ? `${message.kind}:${message.id}@${message.at.getTime()}` : `${message.kind}:${message.id}`;
 }
 
-export function encodeInvalidation(message: Invalidation): string {
-  return `${message.kind}:${message.id}`;
-}
+const FRESHNESS_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})@(\d{1,15})$/;
 
 /** Pure: the payload's message, or null for anything that is not one of ours (ignored, never thrown). */
 export function decodeInvalidation(payload: string | undefined): Invalidation | null {
@@ -34,10 +35,14 @@ export function decodeInvalidation(payload: string | undefined): Invalidation | 
   const colon = payload.indexOf(':');
   if (colon <= 0) return null;
   const kind = payload.slice(0, colon) as InvalidationKind;
-  const id = payload.slice(colon + 1);
-  if (!INVALIDATION_KINDS.includes(kind) || id.length === 0 || id.length > 200) return null;
   // GUIDs (tenants, tiers) compare without regard to case; API key ids are lower case already.
-  return { kind, id: id.toLowerCase() };
+  const id = payload.slice(colon + 1).toLowerCase();
+  if (!INVALIDATION_KINDS.includes(kind) || id.length === 0 || id.length > 200) return null;
+  if (kind === 'freshness') {
+    const match = FRESHNESS_ID.exec(id);
+    return match ? { kind, id: match[1], at: new Date(Number(match[2])) } : null;
+  }
+  return { kind, id };
 }
 
 /** A message, or `reset`: the connection was (re)established or lost, so everything may have changed. */

@@ -10,6 +10,11 @@ describe('invalidation payloads', () => {
     ['tier:*', { kind: 'tier', id: '*' }],
     ['mappings:6f1c2e3d-0000-4000-8000-0000000000a1', { kind: 'mappings', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
     ['snapshot:6F1C2E3D-0000-4000-8000-0000000000A1', { kind: 'snapshot', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
+    ['freshness:6F1C2E3D-0000-4000-8000-0000000000A1@1796050000123', { kind: 'freshness', id: '6f1c2e3d-0000-4000-8000-0000000000a1', at: new Date(1796050000123) }],
+    ['freshness:6f1c2e3d-0000-4000-8000-0000000000a1', null],
+    ['freshness:6f1c2e3d-0000-4000-8000-0000000000a1@', null],
+    ['freshness:6f1c2e3d-0000-4000-8000-0000000000a1@12x', null],
+    ['freshness:*@1796050000123', null],
     ['users:1', null],
     ['tenant:', null],
     [':x', null],
@@ -23,6 +28,8 @@ describe('invalidation payloads', () => {
 
   it('encodes what it decodes', () => {
     expect(decodeInvalidation(encodeInvalidation({ kind: 'tier', id: 'abc' }))).toEqual({ kind: 'tier', id: 'abc' });
+    const freshness = { kind: 'freshness' as const, id: '6f1c2e3d-0000-4000-8000-0000000000a1', at: new Date(1796050000123) };
+    expect(decodeInvalidation(encodeInvalidation(freshness))).toEqual(freshness);
   });
 });
 
