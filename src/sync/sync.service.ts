@@ -10,7 +10,7 @@ import type { GraphClient } from '../graph';
 import type { Logger } from '../logging';
 import type { InvalidationBus } from '../core/invalidation';
 import { SyncStateRecord } from './snapshot.entity';
-import { freshness, SnapshotFactsCache, type CachedUserFacts } from './snapshot-facts-cache';
+import { freshness, SnapshotFactsCache, type CachedUserFacts, type UserRef } from './snapshot-facts-cache';
 import { SyncEngine, type SyncEngineOptions, type RoundResult, type SyncHooks } from './sync-engine';
 import { SyncScheduler } from './sync-scheduler';
 
@@ -93,16 +93,21 @@ export class SyncService {
    * prepared statement sent straight through the pool, so PostgreSQL plans it once per connection and no ORM
    * builds anything on accessTier's path.
    */
-  async userFacts(tenantId: string, ref: { kind: 'id' | 'userPrincipalName'; value: string }, maxAgeSeconds: number): Promise<SnapshotUserFacts | null> {
+  /** userFacts from memory alone, without waiting: undefined when not held, or held but too old now. */
+  peekUserFacts(tenantId: string, ref: UserRef, maxAgeSeconds: number): SnapshotUserFacts | undefined {
+    const held = maxAgeSeconds > 0 ? this.facts.get(tenantId, ref) : undefined;
+    if (!held) return undefined;
+    const { fresh, ageSeconds } = freshness(held.asOf, maxAgeSeconds, Date.now());
+    // Too old now: the statement would say so too (and finds out whether a newer round exists).
+    return fresh ? { facts: held.facts, asOf: held.asOf, ageSeconds } : undefined;
+  }
+
+  async userFacts(tenantId: string, ref: UserRef, maxAgeSeconds: number): Promise<SnapshotUserFacts | null> {
     if (maxAgeSeconds <= 0) return null;
     const byId = ref.kind === 'id';
     if (byId && !/^[0-9a-f-]{36}$/i.test(ref.value)) return null;
-    const held = this.facts.get(tenantId, ref);
-    if (held) {
-      const { fresh, ageSeconds } = freshness(held.asOf, maxAgeSeconds, Date.now());
-      // Too old now: the statement would say so too (and finds out whether a newer round exists).
-      if (fresh) return { facts: held.facts, asOf: held.asOf, ageSeconds };
-    }
+    const held = this.peekUserFacts(tenantId, ref, maxAgeSeconds);
+    if (held) return held;
     const version = this.facts.version;
     const statement = byId ? USER_FACTS_BY_ID : USER_FACTS_BY_UPN;
     const pool = (this.deps.dataSource.driver as unknown as { master: Pool }).master;
