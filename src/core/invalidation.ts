@@ -113,17 +113,24 @@ export class InvalidationDispatcher implements InvalidationBus {
 }
 
 /**
- * A size-bounded map that forgets the least recently used entry first (a Map keeps insertion order; a hit
- * re-inserts). `version` changes on every delete and clear: a reader records it before going to the database
- * and stores what it read only if it is unchanged, so an invalidation that arrived meanwhile is never undone
- * by a slower read of the old row.
+ * A size-bounded map that forgets the least recently used entries first (a Map keeps insertion order; the oldest
+ * goes when it is full). A hit moves its entry to the recent end only when at least half the cache's size of
+ * entries were stored since the entry was (re)placed: a hot path's hits then cost a lookup, not a delete and an
+ * insert each, and an entry that was hit is still kept for at least half the size of further insertions.
+ * `version` changes on every delete and clear: a reader records it before going to the database and stores what
+ * it read only if it is unchanged, so an invalidation that arrived meanwhile is never undone by a slower read of
+ * the old row.
  */
 export class BoundedCache<K, V> {
-  private readonly entries = new Map<K, V>();
+  private readonly entries = new Map<K, { value: V; placed: number }>();
   private generation = 0;
+  /** Counts placements (stores and moves to the recent end). */
+  private placements = 0;
+  private readonly refreshAfter: number;
 
   constructor(readonly maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`BoundedCache: expected a positive integer size, received ${maxEntries}`);
+    this.refreshAfter = maxEntries / 2;
   }
 
   get size(): number {
@@ -135,18 +142,20 @@ export class BoundedCache<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.placements - entry.placed >= this.refreshAfter) {
+      this.entries.delete(key);
+      this.entries.set(key, { value: entry.value, placed: ++this.placements });
+    }
+    return entry.value;
   }
 
   /** Stores unless the cache changed since `version` was read (then the value may be stale: dropped). */
   set(key: K, value: V, version = this.generation): boolean {
     if (version !== this.generation) return false;
     this.entries.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, { value, placed: ++this.placements });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
     return true;
   }

@@ -62,6 +62,16 @@ describe('BoundedCache', () => {
     expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.size]).toEqual([1, undefined, 3, 2]);
   });
 
+  it('keeps an entry that was hit for at least half its size of further insertions, moving only entries that old', () => {
+    const cache = new BoundedCache<string, number>(10);
+    for (let i = 0; i < 10; i += 1) cache.set(`k${i}`, i);
+    expect(cache.get('k0')).toBe(0); // placed 10 ago: moved to the recent end
+    expect(cache.get('k9')).toBe(9); // placed just now: stays where it is, among the newest half
+    for (let i = 0; i < 5; i += 1) cache.set(`n${i}`, i);
+    expect(['k0', 'k9', 'k1', 'k5', 'k6'].map((key) => cache.get(key))).toEqual([0, 9, undefined, undefined, 6]);
+    expect(cache.size).toBe(10);
+  });
+
   it('refuses a value read before an invalidation (the version moved)', () => {
     const cache = new BoundedCache<string, number>(10);
     const version = cache.version;
