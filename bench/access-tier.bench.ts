@@ -9,9 +9,10 @@
  * rotation repeats, so the steady state is 0 SQL round trips) and with that facts cache off (every answer pays its
  * one prepared statement: a user's first login since the tenant's last sync round).
  *
- * Every target runs in ROUNDS interleaved rounds at each concurrency (A B C D, A B C D, A B C D): requests/s over the
- * rounds' summed wall time, each percentile the median of the rounds' (load on the shared machine drifts; this
- * spreads it over every target alike).
+ * Before anything is measured, every target runs once over the whole rotation (a warm-up). Then every target runs
+ * in ROUNDS interleaved rounds at each concurrency (A B C D, A B C D, A B C D): requests/s over the rounds' summed
+ * wall time, each percentile the median of the rounds' (load on the shared machine drifts; this spreads it over
+ * every target alike), and the gateway process's CPU time per request.
  *
  * Baselines in the same run, from the same load process against the same server: the trivial query
  * `{ __typename }` with the same API key (the server's own ceiling for an authenticated request) and without a
