@@ -10,10 +10,12 @@ import { Access } from '../core/auth/access';
 import { ApiScope, describePrincipal, PortalStep } from '../core/auth/principal';
 import type { GatewayContext } from '../core/context';
 import { ErrorCode, GatewayError } from '../core/errors';
-import { guidArg, proposedMappingsArg, rankArg, tierDescriptionArg, tierNameArg, userRefArg } from './access-input';
+import { guidArg, proposedMappingsArg, rankArg, tierDescriptionArg, tierNameArg, userRefArg, type UserRef } from './access-input';
 import { readGroup, readUserWithGroups, transitiveUsers, type LiveUser } from './access-graph';
 import type { AccessTierRecord, TierMappingRecord } from './access-tier.entity';
 import type { AccessService, TierFields } from './access.service';
+import type { CachedUserFacts } from '../sync/snapshot-facts-cache';
+import type { SnapshotUserFacts } from '../sync/sync.service';
 import type { Actor } from './tier-events';
 import {
   AccessTierDecisionObject,
@@ -191,48 +193,77 @@ export class AccessTierResolver {
     description:
       "A user's access tier (e.g. at first login) from their transitive group membership and account state, read live from Graph (directory:read). Give exactly one of userId and userPrincipalName.",
   })
-  async accessTier(
+  accessTier(
     @Arg('tenantId', () => ID) tenantId: string,
     @Arg('userId', () => ID, { nullable: true, description: "The user's Entra object id." }) userId: string | null,
     @Arg('userPrincipalName', () => String, { nullable: true, description: "The user's sign-in name." }) userPrincipalName: string | null,
     @Ctx() ctx: GatewayContext,
-  ): Promise<AccessTierDecisionObject> {
+  ): AccessTierDecisionObject | Promise<AccessTierDecisionObject> {
     const tenant = guidArg('tenantId', tenantId);
     const ref = userRefArg(userId, userPrincipalName);
-    // The hot path (every first login): the tenant, tiers and mappings come from per-process caches that every
-    // change invalidates on every instance, the snapshot facts from one prepared statement: one round trip.
-    if (!(await ctx.services.tenants.getCached(tenant))) throw new GatewayError(ErrorCode.NOT_FOUND, `tenant ${tenant}: expected an existing tenant, found none`, { tenantId: tenant });
-    // The snapshot answers when its last round is recent enough and holds the user; else Graph, live.
-    const snapshot = await ctx.services.sync.userFacts(tenant, ref, ctx.services.config.sync.accessTierMaxAgeSeconds);
-    if (snapshot) {
-      const [tiers, mappings] = await Promise.all([access(ctx).cachedTiers(), access(ctx).cachedMappings(tenant)]);
-      const decision = resolveTier({ accountEnabled: snapshot.user.accountEnabled, effectiveGroupIds: snapshot.groups.map((g) => g.id) }, mappings, tiers);
-      const names = new Map(snapshot.groups.map((g) => [g.id, g.displayName]));
-      const mappedNames = new Map(mappings.map((m) => [m.groupId, m.groupDisplayName]));
-      return {
-        user: liveUser(snapshot.user),
-        tier: decision.tier,
-        decidingGroups: decision.decidingGroups.map((id) => ({ id, displayName: names.get(id) ?? mappedNames.get(id) ?? null })),
-        reason: decision.reason,
-        source: TierSource.SNAPSHOT,
-        evaluatedAt: snapshot.asOf,
-        snapshotAgeSeconds: snapshot.ageSeconds,
-      };
-    }
-    const evaluatedAt = new Date();
-    const [tiers, mappings, live] = await Promise.all([access(ctx).cachedTiers(), access(ctx).cachedMappings(tenant), readUserWithGroups(ctx.directory(tenant), ref)]);
-    const decision = resolveTier({ accountEnabled: live.user.accountEnabled, effectiveGroupIds: live.groups.map((g) => g.id) }, mappings, tiers);
-    const liveNames = new Map(live.groups.map((g) => [g.id, g.displayName]));
-    const mappedNames = new Map(mappings.map((m) => [m.groupId, m.groupDisplayName]));
-    return {
-      user: liveUser(live.user),
-      tier: decision.tier,
-      decidingGroups: decision.decidingGroups.map((id) => ({ id, displayName: liveNames.get(id) ?? mappedNames.get(id) ?? null })),
-      reason: decision.reason,
-      source: TierSource.LIVE,
-      evaluatedAt,
-    };
+    // The hot path (every first login): once a user was answered, everything the answer needs is held in
+    // per-process caches that every change invalidates on every instance, and it is built without waiting.
+    return answerFromMemory(ctx, tenant, ref) ?? readAndAnswer(ctx, tenant, ref);
   }
+}
+
+/**
+ * accessTier in the steady state: the tenant, the user's snapshot facts (fresh enough), the tiers and the
+ * tenant's mappings all held in memory; undefined when any is not (readAndAnswer then reads what is missing).
+ */
+function answerFromMemory(ctx: GatewayContext, tenant: string, ref: UserRef): AccessTierDecisionObject | undefined {
+  const { tenants, sync, access, config } = ctx.services;
+  // null: not a tenant (readAndAnswer says so); undefined: not held.
+  if (!tenants.peek(tenant)) return undefined;
+  const snapshot = sync.peekUserFacts(tenant, ref, config.sync.accessTierMaxAgeSeconds);
+  const tiers = snapshot && access.peekTiers();
+  const mappings = tiers && access.peekMappings(tenant);
+  return mappings ? snapshotAnswer(snapshot, mappings, tiers) : undefined;
+}
+
+/** accessTier with whatever is not held read: one round trip for the snapshot facts, or Graph when the snapshot cannot answer. */
+async function readAndAnswer(ctx: GatewayContext, tenant: string, ref: UserRef): Promise<AccessTierDecisionObject> {
+  if (!(await ctx.services.tenants.getCached(tenant))) throw new GatewayError(ErrorCode.NOT_FOUND, `tenant ${tenant}: expected an existing tenant, found none`, { tenantId: tenant });
+  // The snapshot answers when its last round is recent enough and holds the user; else Graph, live.
+  const snapshot = await ctx.services.sync.userFacts(tenant, ref, ctx.services.config.sync.accessTierMaxAgeSeconds);
+  if (snapshot) {
+    const [tiers, mappings] = await Promise.all([access(ctx).cachedTiers(), access(ctx).cachedMappings(tenant)]);
+    return snapshotAnswer(snapshot, mappings, tiers);
+  }
+  const evaluatedAt = new Date();
+  const [tiers, mappings, live] = await Promise.all([access(ctx).cachedTiers(), access(ctx).cachedMappings(tenant), readUserWithGroups(ctx.directory(tenant), ref)]);
+  return { ...decide(live, mappings, tiers), source: TierSource.LIVE, evaluatedAt };
+}
+
+type Decided = Pick<AccessTierDecisionObject, 'user' | 'tier' | 'decidingGroups' | 'reason'>;
+
+/** The decision and its explanation from a user's facts (snapshot or live) and the tenant's mappings. */
+function decide(facts: { user: LiveUser; groups: ReadonlyArray<{ id: string; displayName: string | null }> }, mappings: TierMappingRecord[], tiers: AccessTierRecord[]): Decided {
+  const decision = resolveTier({ accountEnabled: facts.user.accountEnabled, effectiveGroupIds: facts.groups.map((g) => g.id) }, mappings, tiers);
+  const names = new Map(facts.groups.map((g) => [g.id, g.displayName]));
+  const mappedNames = new Map(mappings.map((m) => [m.groupId, m.groupDisplayName]));
+  return {
+    user: liveUser(facts.user),
+    tier: decision.tier,
+    decidingGroups: decision.decidingGroups.map((id) => ({ id, displayName: names.get(id) ?? mappedNames.get(id) ?? null })),
+    reason: decision.reason,
+  };
+}
+
+/**
+ * A user's decision is kept with their held facts: the same facts object (replaced when a round changes the
+ * snapshot) with the same tier and mapping lists (replaced when a tier or mapping changes) decides the same.
+ * Weakly held: it goes when the facts leave their cache. Shared by the answers: nothing may change it.
+ */
+const decisions = new WeakMap<CachedUserFacts, { mappings: TierMappingRecord[]; tiers: AccessTierRecord[]; decided: Decided }>();
+
+function snapshotAnswer(snapshot: SnapshotUserFacts, mappings: TierMappingRecord[], tiers: AccessTierRecord[]): AccessTierDecisionObject {
+  let kept = decisions.get(snapshot.facts);
+  if (kept?.mappings !== mappings || kept.tiers !== tiers) {
+    kept = { mappings, tiers, decided: decide(snapshot.facts, mappings, tiers) };
+    decisions.set(snapshot.facts, kept);
+  }
+  return { ...kept.decided, source: TierSource.SNAPSHOT, evaluatedAt: snapshot.asOf, snapshotAgeSeconds: snapshot.ageSeconds };
 }
 
 function liveUser(user: LiveUser): LiveUser {

@@ -81,12 +81,24 @@ export class AccessService {
     return this.cached(this.mappings, tenantId.toLowerCase(), () => this.listMappings(tenantId.toLowerCase()));
   }
 
+  /** cachedTiers from memory alone, without waiting: undefined when not held (or the bus is down). */
+  peekTiers(): AccessTierRecord[] | undefined {
+    return this.peek(this.tiers, 'all');
+  }
+
+  /** cachedMappings from memory alone, without waiting: undefined when not held (or the bus is down). */
+  peekMappings(tenantId: string): TierMappingRecord[] | undefined {
+    return this.peek(this.mappings, tenantId.toLowerCase());
+  }
+
+  private peek<K, V>(cache: BoundedCache<K, V>, key: K): V | undefined {
+    return this.options.invalidation?.live === true ? cache.get(key) : undefined;
+  }
+
   private async cached<K, V>(cache: BoundedCache<K, V>, key: K, read: () => Promise<V>): Promise<V> {
+    const hit = this.peek(cache, key);
+    if (hit !== undefined) return hit;
     const live = this.options.invalidation?.live === true;
-    if (live) {
-      const hit = cache.get(key);
-      if (hit !== undefined) return hit;
-    }
     const version = cache.version;
     const value = await read();
     if (live && this.options.invalidation?.live) cache.set(key, value, version);

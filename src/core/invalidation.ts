@@ -14,19 +14,20 @@ export const INVALIDATION_CHANNEL = 'gateway_invalidation';
 
 /**
  * What changed: an API key (id), a tenant (id), the tier list (a tier id), a tenant's mappings (tenant id), a
- * tenant's snapshot (tenant id: a sync round committed, or the sync state went away).
+ * tenant's snapshot (tenant id: a sync round changed it, or the sync state went away), or only the snapshot's
+ * freshness (tenant id and `at`, the new sync_state.last_success_at: a round that changed nothing).
  */
-export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings', 'snapshot'] as const;
+export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings', 'snapshot', 'freshness'] as const;
 export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
 
-export interface Invalidation {
-  kind: InvalidationKind;
-  id: string;
+export type Invalidation = { kind: Exclude<InvalidationKind, 'freshness'>; id: string } | { kind: 'freshness'; id: string; at: Date };
+
+/** `freshness:<tenant id>@<epoch milliseconds>`; every other kind `<kind>:<id>`. */
+export function encodeInvalidation(message: Invalidation): string {
+  return message.kind === 'freshness' ? `${message.kind}:${message.id}@${message.at.getTime()}` : `${message.kind}:${message.id}`;
 }
 
-export function encodeInvalidation(message: Invalidation): string {
-  return `${message.kind}:${message.id}`;
-}
+const FRESHNESS_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})@(\d{1,15})$/;
 
 /** Pure: the payload's message, or null for anything that is not one of ours (ignored, never thrown). */
 export function decodeInvalidation(payload: string | undefined): Invalidation | null {
@@ -34,10 +35,14 @@ export function decodeInvalidation(payload: string | undefined): Invalidation | 
   const colon = payload.indexOf(':');
   if (colon <= 0) return null;
   const kind = payload.slice(0, colon) as InvalidationKind;
-  const id = payload.slice(colon + 1);
-  if (!INVALIDATION_KINDS.includes(kind) || id.length === 0 || id.length > 200) return null;
   // GUIDs (tenants, tiers) compare without regard to case; API key ids are lower case already.
-  return { kind, id: id.toLowerCase() };
+  const id = payload.slice(colon + 1).toLowerCase();
+  if (!INVALIDATION_KINDS.includes(kind) || id.length === 0 || id.length > 200) return null;
+  if (kind === 'freshness') {
+    const match = FRESHNESS_ID.exec(id);
+    return match ? { kind, id: match[1], at: new Date(Number(match[2])) } : null;
+  }
+  return { kind, id };
 }
 
 /** A message, or `reset`: the connection was (re)established or lost, so everything may have changed. */
@@ -108,17 +113,24 @@ export class InvalidationDispatcher implements InvalidationBus {
 }
 
 /**
- * A size-bounded map that forgets the least recently used entry first (a Map keeps insertion order; a hit
- * re-inserts). `version` changes on every delete and clear: a reader records it before going to the database
- * and stores what it read only if it is unchanged, so an invalidation that arrived meanwhile is never undone
- * by a slower read of the old row.
+ * A size-bounded map that forgets the least recently used entries first (a Map keeps insertion order; the oldest
+ * goes when it is full). A hit moves its entry to the recent end only when at least half the cache's size of
+ * entries were stored since the entry was (re)placed: a hot path's hits then cost a lookup, not a delete and an
+ * insert each, and an entry that was hit is still kept for at least half the size of further insertions.
+ * `version` changes on every delete and clear: a reader records it before going to the database and stores what
+ * it read only if it is unchanged, so an invalidation that arrived meanwhile is never undone by a slower read of
+ * the old row.
  */
 export class BoundedCache<K, V> {
-  private readonly entries = new Map<K, V>();
+  private readonly entries = new Map<K, { value: V; placed: number }>();
   private generation = 0;
+  /** Counts placements (stores and moves to the recent end). */
+  private placements = 0;
+  private readonly refreshAfter: number;
 
   constructor(readonly maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError(`BoundedCache: expected a positive integer size, received ${maxEntries}`);
+    this.refreshAfter = maxEntries / 2;
   }
 
   get size(): number {
@@ -130,18 +142,20 @@ export class BoundedCache<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (this.placements - entry.placed >= this.refreshAfter) {
+      this.entries.delete(key);
+      this.entries.set(key, { value: entry.value, placed: ++this.placements });
+    }
+    return entry.value;
   }
 
   /** Stores unless the cache changed since `version` was read (then the value may be stale: dropped). */
   set(key: K, value: V, version = this.generation): boolean {
     if (version !== this.generation) return false;
     this.entries.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, { value, placed: ++this.placements });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
     return true;
   }

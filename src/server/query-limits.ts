@@ -23,6 +23,8 @@ import {
   NamedTypeNode,
   SelectionSetNode,
   valueFromASTUntyped,
+  visit,
+  BREAK,
 } from 'graphql';
 import { ErrorCode, GatewayError } from '../core/errors';
 
@@ -134,18 +136,49 @@ export function queryLimitsPlugin<TContext extends BaseContext>(
     measures?: (contextValue: TContext) => boolean;
   } = {},
 ): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(context: GraphQLRequestContextDidResolveOperation<TContext>) {
-          if (options.measures && !options.measures(context.contextValue)) return;
-          const { document, operationName, request, schema } = context;
-          const violation = limitViolation(limits, document, operationName, request.variables, schema);
-          if (violation) reject(context, violation);
-        },
-      };
+  // Apollo hands every request with the same text the same parsed document (its document store), so a document
+  // whose measures cannot depend on its variables is measured once per operation name, not on every request.
+  const verdicts = new WeakMap<DocumentNode, Map<string, string | null>>();
+  const requestHooks = {
+    async didResolveOperation(context: GraphQLRequestContextDidResolveOperation<TContext>) {
+      if (options.measures && !options.measures(context.contextValue)) return;
+      const { document, operationName, request, schema } = context;
+      let byName = verdicts.get(document);
+      let violation = byName?.get(operationName ?? '');
+      if (violation === undefined) {
+        violation = limitViolation(limits, document, operationName, request.variables, schema);
+        if (!byName && !measuresReadVariables(document)) verdicts.set(document, (byName = new Map()));
+        byName?.set(operationName ?? '', violation);
+      }
+      if (violation) reject(context, violation);
     },
   };
+  return {
+    async requestDidStart() {
+      return requestHooks;
+    },
+  };
+}
+
+/**
+ * Whether an operation's depth or cost can depend on its variables: they are read only for a page size
+ * (`first`) and for @skip/@include's `if`, so only when one of those holds a variable.
+ */
+export function measuresReadVariables(document: DocumentNode): boolean {
+  let reads = false;
+  visit(document, {
+    Argument(node) {
+      if (node.name.value !== 'first' && node.name.value !== 'if') return undefined;
+      visit(node.value, {
+        Variable() {
+          reads = true;
+          return BREAK;
+        },
+      });
+      return reads ? BREAK : false;
+    },
+  });
+  return reads;
 }
 
 /** Why the operation breaks a limit (naming the limit and the value), or null when it keeps within them. */

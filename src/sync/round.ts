@@ -545,13 +545,18 @@ export class SyncEngine {
         fetchMs: r.fetchMs,
       },
     });
+    // Only a round that wrote users, groups or memberships moves the snapshot's generation: on commit its trigger
+    // then drops every instance's cached facts of the tenant; a quiet round only moves their freshness
+    // (migration 1796050000000). A delta round that staged something counts as changed even if it was a no-op.
+    const snapshotChanged = r.direct || full || objects > 0;
     const delay = nextRunDelaySeconds({ ok: true, consecutiveFailures: 0, intervalSeconds: round.interval, random: this.random() });
     await sql.exec(
       `UPDATE sync_state SET users_delta_link = $2, groups_delta_link = $3, last_success_at = now(), last_error = NULL,
               consecutive_failures = 0, last_duration_ms = $4, counts = $5::jsonb, next_run_at = now() + make_interval(secs => $6),
-              last_completed_event_at = CASE WHEN $8::boolean THEN now() ELSE last_completed_event_at END
+              last_completed_event_at = CASE WHEN $8::boolean THEN now() ELSE last_completed_event_at END,
+              snapshot_generation = snapshot_generation + CASE WHEN $9::boolean THEN 1 ELSE 0 END
         WHERE tenant_id = $1 AND lease_token = $7`,
-      [tenantId, r.users.deltaLink, r.groups.deltaLink, durationMs, JSON.stringify(summary), delay, token, completedEvent],
+      [tenantId, r.users.deltaLink, r.groups.deltaLink, durationMs, JSON.stringify(summary), delay, token, completedEvent, snapshotChanged],
     );
     // Late in the transaction: appendEvents serialises event writers of a tenant from here to commit.
     await appendEvents(sql.runner.manager, events);

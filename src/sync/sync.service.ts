@@ -10,7 +10,7 @@ import type { GraphClient } from '../graph';
 import type { Logger } from '../logging';
 import type { InvalidationBus } from '../core/invalidation';
 import { SyncStateRecord } from './snapshot.entity';
-import { freshness, SnapshotFactsCache } from './snapshot-facts-cache';
+import { freshness, SnapshotFactsCache, type CachedUserFacts, type UserRef } from './snapshot-facts-cache';
 import { SyncEngine, type SyncEngineOptions, type RoundResult, type SyncHooks } from './sync-engine';
 import { SyncScheduler } from './sync-scheduler';
 
@@ -31,8 +31,8 @@ export interface SyncServiceDeps {
 const FACTS_CACHE_ENTRIES = 50_000;
 
 export interface SnapshotUserFacts {
-  user: { id: string; displayName: string | null; userPrincipalName: string | null; accountEnabled: boolean | null };
-  groups: Array<{ id: string; displayName: string | null }>;
+  /** Shared with the per-process cache while it holds them: callers must not change them. */
+  facts: CachedUserFacts;
   /** When the snapshot last completed a round. */
   asOf: Date;
   ageSeconds: number;
@@ -86,22 +86,28 @@ export class SyncService {
    * snapshot is older, missing, or does not hold the user (then the caller reads live).
    *
    * In the steady state no round trip: the facts of a user already answered come from the per-process cache,
-   * which every committed round drops on every instance (snapshot-facts-cache.ts); freshness and age are computed
+   * which a round that changed the snapshot drops on every instance (a quiet round only moves its completion
+   * time: snapshot-facts-cache.ts); freshness and age are computed
    * from the round's completion time at each answer. Otherwise one round trip: freshness (sync_state), the user
    * (snapshot_users) and their effective groups with names (snapshot_effective, snapshot_groups) in one named
    * prepared statement sent straight through the pool, so PostgreSQL plans it once per connection and no ORM
    * builds anything on accessTier's path.
    */
-  async userFacts(tenantId: string, ref: { kind: 'id' | 'userPrincipalName'; value: string }, maxAgeSeconds: number): Promise<SnapshotUserFacts | null> {
+  /** userFacts from memory alone, without waiting: undefined when not held, or held but too old now. */
+  peekUserFacts(tenantId: string, ref: UserRef, maxAgeSeconds: number): SnapshotUserFacts | undefined {
+    const held = maxAgeSeconds > 0 ? this.facts.get(tenantId, ref) : undefined;
+    if (!held) return undefined;
+    const { fresh, ageSeconds } = freshness(held.asOf, maxAgeSeconds, Date.now());
+    // Too old now: the statement would say so too (and finds out whether a newer round exists).
+    return fresh ? { facts: held.facts, asOf: held.asOf, ageSeconds } : undefined;
+  }
+
+  async userFacts(tenantId: string, ref: UserRef, maxAgeSeconds: number): Promise<SnapshotUserFacts | null> {
     if (maxAgeSeconds <= 0) return null;
     const byId = ref.kind === 'id';
     if (byId && !/^[0-9a-f-]{36}$/i.test(ref.value)) return null;
-    const cached = this.facts.get(tenantId, ref);
-    if (cached) {
-      const { fresh, ageSeconds } = freshness(cached.asOf, maxAgeSeconds, Date.now());
-      // Too old now: the statement would say so too (and finds out whether a newer round exists).
-      if (fresh) return { ...cached, ageSeconds };
-    }
+    const held = this.peekUserFacts(tenantId, ref, maxAgeSeconds);
+    if (held) return held;
     const version = this.facts.version;
     const statement = byId ? USER_FACTS_BY_ID : USER_FACTS_BY_UPN;
     const pool = (this.deps.dataSource.driver as unknown as { master: Pool }).master;
@@ -109,13 +115,12 @@ export class SyncService {
     const [row] = rows;
     // No row: the snapshot is stale or missing; a row without id: fresh, but it does not hold the user.
     if (!row || row.id === null) return null;
-    const facts = {
+    const facts: CachedUserFacts = {
       user: { id: row.id, displayName: row.display_name, userPrincipalName: row.user_principal_name, accountEnabled: row.account_enabled },
       groups: row.groups.map(([id, displayName]) => ({ id, displayName })),
-      asOf: row.last_success_at,
     };
-    this.facts.set(tenantId, ref, facts, version);
-    return { ...facts, ageSeconds: Math.max(0, Math.floor(row.age)) };
+    this.facts.set(tenantId, ref, facts, row.last_success_at, version);
+    return { facts, asOf: row.last_success_at, ageSeconds: Math.max(0, Math.floor(row.age)) };
   }
 }
 

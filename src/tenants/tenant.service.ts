@@ -62,17 +62,20 @@ export class TenantService {
    * record is shared: callers must not change it.
    */
   async getCached(id: string): Promise<Tenant | null> {
-    if (!isTenantId(id)) return null;
+    const held = this.peek(id);
+    if (held !== undefined) return held;
     const key = id.toLowerCase();
     const live = this.deps.invalidation?.live === true;
-    if (live) {
-      const cached = this.cache.get(key);
-      if (cached !== undefined) return cached;
-    }
     const version = this.cache.version;
     const tenant = await this.deps.dataSource.getRepository(Tenant).findOneBy({ id: key });
     if (live && this.deps.invalidation?.live) this.cache.set(key, tenant, version);
     return tenant;
+  }
+
+  /** getCached from memory alone, without waiting: undefined when the record is not held (or the bus is down). */
+  peek(id: string): Tenant | null | undefined {
+    if (!isTenantId(id)) return null;
+    return this.deps.invalidation?.live === true ? this.cache.get(id.toLowerCase()) : undefined;
   }
 
   /** The tenant, its first history row and its pending consent request are stored together or not at all. */

@@ -2,8 +2,9 @@
  * accessTier from the snapshot on the hot path, across two gateway instances on one database: A is connected to
  * the simulated Verafield tenant and syncs it; B answers accessTier from the snapshot. A user's first answer
  * on B costs ONE SQL round trip, the next ones none (counted per statement, not estimated); a tier rename, a
- * mapping change, a tenant disconnect and a new sync round made through A are seen in B's next answer; a lost
- * LISTEN connection empties B's caches.
+ * mapping change, a tenant disconnect and a sync round that changed the directory, made through A, are seen in
+ * the next answer on A and B; a round that changed nothing keeps both instances' facts and moves their age; a
+ * snapshot made too old falls back to Graph; a lost LISTEN connection empties B's caches.
  */
 import { GraphQLClient } from 'graphql-request';
 import type { Invalidation } from '../../src/core/invalidation';
@@ -28,20 +29,37 @@ interface Decision {
 
 let bench: DirectoryBench;
 let gwB: TestGateway;
+let readerA: GraphQLClient;
 let readerB: GraphQLClient;
+let sqlA: StatementCounter;
 let sqlB: StatementCounter;
 let financeTierId: string;
 
 const heardOnB = (test: (message: Invalidation) => boolean) => gwB.services.invalidation.next(test);
 
-const accessTierOnB = (user: { userId?: string; userPrincipalName?: string }) =>
-  readerB
+const heardOnA = (test: (message: Invalidation) => boolean) => bench.gw.services.invalidation.next(test);
+
+const accessTierOn = (reader: GraphQLClient, user: { userId?: string; userPrincipalName?: string }) =>
+  reader
     .request<{ accessTier: Decision }>(`query($t: ID!, $id: ID, $upn: String) { accessTier(tenantId: $t, userId: $id, userPrincipalName: $upn) { ${DECISION} } }`, {
       t: bench.tenantId,
       id: user.userId,
       upn: user.userPrincipalName,
     })
     .then((d) => d.accessTier);
+const accessTierOnB = (user: { userId?: string; userPrincipalName?: string }) => accessTierOn(readerB, user);
+
+/** A's snapshot reads for one accessTier answer (A also syncs and runs workers: only the facts statements count). */
+async function factsReadsOnA(user: { userId?: string }): Promise<{ decision: Decision; statements: string[] }> {
+  sqlA.reset();
+  const decision = await accessTierOn(readerA, user);
+  return { decision, statements: sqlA.texts.filter((text) => text.startsWith('access_tier_user_facts')) };
+}
+
+async function lastSuccessAt(): Promise<Date> {
+  const [row] = await bench.gw.database.dataSource.query(`SELECT last_success_at FROM sync_state WHERE tenant_id = $1`, [bench.tenantId]);
+  return row.last_success_at;
+}
 
 /** B's statements for one accessTier answer. */
 async function statementsFor(user: { userId?: string; userPrincipalName?: string }): Promise<{ decision: Decision; statements: string[] }> {
@@ -63,7 +81,9 @@ beforeAll(async () => {
   // B's statements are counted per answer: its webhook worker (which polls on its own) stays off.
   gwB = await startTestGateway({ database: await secondHandle(bench.gw.database), env: { WEBHOOK_DELIVERY: 'off' } });
   await Promise.all([bench.gw.services.events.hub.whenListening(), gwB.services.events.hub.whenListening()]);
-  readerB = new GraphQLClient(gwB.graphqlUrl, { headers: bearer(await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: [bench.tenantId] })) });
+  const readKey = await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: [bench.tenantId] });
+  readerA = new GraphQLClient(bench.gw.graphqlUrl, { headers: bearer(readKey) });
+  readerB = new GraphQLClient(gwB.graphqlUrl, { headers: bearer(readKey) });
   const define = (name: string, rank: number) =>
     bench.admin.request<{ defineAccessTier: { id: string } }>(`mutation($n: String!, $r: Int!) { defineAccessTier(input: { name: $n, rank: $r }) { id } }`, { n: name, r: rank }).then((d) => d.defineAccessTier.id);
   financeTierId = await define('Finance', 20);
@@ -73,11 +93,13 @@ beforeAll(async () => {
   await map(G.finance, financeTierId);
   await map(G.engineering, engineeringTierId);
   await syncOnA();
+  sqlA = countStatements('entra-gateway-test');
   sqlB = countStatements('entra-gateway-test-2');
 }, 120_000);
 
 afterAll(async () => {
   sqlB?.stop();
+  sqlA?.stop();
   await gwB?.stop();
   await bench?.stop();
 });
@@ -121,19 +143,73 @@ it('a mapping removed and set again through A is in B\'s next answer', async () 
   expect((await accessTierOnB({ userId: U.financeEmployee.id })).tier).toMatchObject({ rank: 20 });
 });
 
-it('a new sync round through A (a user moved in the directory) is in B\'s next answer, with its freshness', async () => {
-  const before = await accessTierOnB({ userId: U.financeEmployee.id });
-  expect((await statementsFor({ userId: U.financeEmployee.id })).statements).toEqual([]);
-  await bench.sim.control.moveUser(VERAFIELD.tenantId, U.financeEmployee.id, G.finance, G.engineering);
-  const heard = heardOnB((m) => m.kind === 'snapshot' && m.id === bench.tenantId);
+it('a sync round through A that changed nothing keeps the facts on both instances and moves their age', async () => {
+  const before = await accessTierOnB({ userId: U.dataEngineer.id });
+  await accessTierOn(readerA, { userId: U.dataEngineer.id });
+  expect((await statementsFor({ userId: U.dataEngineer.id })).statements).toEqual([]);
+  expect((await factsReadsOnA({ userId: U.dataEngineer.id })).statements).toEqual([]);
+  const previous = await lastSuccessAt();
+  const heard = Promise.all([heardOnA, heardOnB].map((on) => on((m) => m.kind === 'freshness' && m.id === bench.tenantId)));
   await syncOnA();
   await heard;
-  const after = await statementsFor({ userId: U.financeEmployee.id });
-  expect(after.decision).toMatchObject({ tier: { name: 'Engineering' }, decidingGroups: [{ id: G.engineering, displayName: 'Engineering' }], source: 'SNAPSHOT' });
-  expect(Date.parse(after.decision.evaluatedAt)).toBeGreaterThan(Date.parse(before.evaluatedAt));
-  // The round's notification dropped the tenant's held facts on B: read again, once.
-  expect(after.statements).toEqual(['access_tier_user_facts_by_id']);
+  const completed = await lastSuccessAt();
+  expect(completed.getTime()).toBeGreaterThan(previous.getTime());
+  // No statement on either instance, and the answer is as of the new round.
+  const onB = await statementsFor({ userId: U.dataEngineer.id });
+  const onA = await factsReadsOnA({ userId: U.dataEngineer.id });
+  for (const answer of [onB, onA]) {
+    expect(answer.statements).toEqual([]);
+    expect(answer.decision).toEqual({ ...before, evaluatedAt: completed.toISOString(), snapshotAgeSeconds: answer.decision.snapshotAgeSeconds });
+  }
+});
+
+it('a sync round through A that moved a user is in the next answer on both instances, with its freshness', async () => {
+  const before = await accessTierOnB({ userId: U.financeEmployee.id });
+  await accessTierOn(readerA, { userId: U.financeEmployee.id });
   expect((await statementsFor({ userId: U.financeEmployee.id })).statements).toEqual([]);
+  expect((await factsReadsOnA({ userId: U.financeEmployee.id })).statements).toEqual([]);
+  await bench.sim.control.moveUser(VERAFIELD.tenantId, U.financeEmployee.id, G.finance, G.engineering);
+  const heard = Promise.all([heardOnA, heardOnB].map((on) => on((m) => m.kind === 'snapshot' && m.id === bench.tenantId)));
+  await syncOnA();
+  await heard;
+  const completed = await lastSuccessAt();
+  // The round's notification dropped the tenant's held facts on both: read again, once.
+  const onB = await statementsFor({ userId: U.financeEmployee.id });
+  const onA = await factsReadsOnA({ userId: U.financeEmployee.id });
+  for (const after of [onB, onA]) {
+    expect(after.decision).toMatchObject({ tier: { name: 'Engineering' }, decidingGroups: [{ id: G.engineering, displayName: 'Engineering' }], source: 'SNAPSHOT' });
+    expect(after.decision.evaluatedAt).toBe(completed.toISOString());
+    expect(Date.parse(after.decision.evaluatedAt)).toBeGreaterThan(Date.parse(before.evaluatedAt));
+    expect(after.statements).toEqual(['access_tier_user_facts_by_id']);
+  }
+  expect((await statementsFor({ userId: U.financeEmployee.id })).statements).toEqual([]);
+});
+
+it('a snapshot made older than ACCESS_TIER_MAX_AGE_SECONDS goes to Graph on both instances, and is served from the held facts once fresh again', async () => {
+  await Promise.all([accessTierOnB({ userId: U.dataEngineer.id }), accessTierOn(readerA, { userId: U.dataEngineer.id })]);
+  const completed = await lastSuccessAt();
+  const heardOnBoth = () => Promise.all([heardOnA, heardOnB].map((on) => on((m) => m.kind === 'freshness' && m.id === bench.tenantId)));
+  let heard = heardOnBoth();
+  await bench.gw.database.dataSource.query(`UPDATE sync_state SET last_success_at = now() - interval '2 hours' WHERE tenant_id = $1`, [bench.tenantId]);
+  try {
+    await heard;
+    // A asks the statement (which finds the snapshot too old), then Graph.
+    const onA = await factsReadsOnA({ userId: U.dataEngineer.id });
+    expect(onA.decision).toMatchObject({ user: { id: U.dataEngineer.id }, tier: { name: 'Engineering' }, source: 'LIVE', snapshotAgeSeconds: null });
+    expect(onA.statements).toEqual(['access_tier_user_facts_by_id']);
+    // B does the same; it has no Entra app registration, so its way to Graph ends there: not a snapshot answer.
+    sqlB.reset();
+    await expect(accessTierOnB({ userId: U.dataEngineer.id })).rejects.toThrow(/no Entra app registration is configured/);
+    expect(sqlB.texts[0]).toBe('access_tier_user_facts_by_id');
+  } finally {
+    heard = heardOnBoth();
+    await bench.gw.database.dataSource.query(`UPDATE sync_state SET last_success_at = $2 WHERE tenant_id = $1`, [bench.tenantId, completed]);
+    await heard;
+  }
+  for (const fresh of [await statementsFor({ userId: U.dataEngineer.id }), await factsReadsOnA({ userId: U.dataEngineer.id })]) {
+    expect(fresh.decision).toMatchObject({ tier: { name: 'Engineering' }, source: 'SNAPSHOT', evaluatedAt: completed.toISOString() });
+    expect(fresh.statements).toEqual([]);
+  }
 });
 
 it('a lost LISTEN connection empties B\'s caches: the next answer reads them again, the one after none', async () => {

@@ -7,8 +7,9 @@ const T2 = '6f1c2e3d-0000-4000-8000-0000000000a2';
 const facts = (id: string): CachedUserFacts => ({
   user: { id, displayName: id, userPrincipalName: `${id}@x.example`, accountEnabled: true },
   groups: [{ id: 'g', displayName: 'G' }],
-  asOf: new Date(0),
 });
+const AS_OF = new Date(1_000_000);
+const held = (id: string, asOf = AS_OF) => ({ facts: facts(id), asOf });
 const byId = (value: string) => ({ kind: 'id' as const, value });
 const byUpn = (value: string) => ({ kind: 'userPrincipalName' as const, value });
 
@@ -46,11 +47,11 @@ describe('SnapshotFactsCache', () => {
   it('serves only while the bus is live and it is enabled', () => {
     const bus = new InvalidationDispatcher();
     const cache = new SnapshotFactsCache(bus, 3);
-    cache.set(T1, byId('a'), facts('a'), cache.version);
+    cache.set(T1, byId('a'), facts('a'), AS_OF, cache.version);
     expect(cache.get(T1, byId('a'))).toBeUndefined();
     bus.connected();
-    cache.set(T1, byId('a'), facts('a'), cache.version);
-    expect(cache.get(T1, byId('A'))).toEqual(facts('a'));
+    cache.set(T1, byId('a'), facts('a'), AS_OF, cache.version);
+    expect(cache.get(T1, byId('A'))).toEqual(held('a'));
     cache.enabled = false;
     expect(cache.get(T1, byId('a'))).toBeUndefined();
     cache.enabled = true;
@@ -62,14 +63,14 @@ describe('SnapshotFactsCache', () => {
   it("a tenant's snapshot or tenant signal drops that tenant's entries only; '*' drops all", () => {
     const { bus, cache } = live();
     const fill = () => {
-      cache.set(T1, byId('a'), facts('a'), cache.version);
-      cache.set(T1, byUpn('a@x.example'), facts('a'), cache.version);
-      cache.set(T2, byId('b'), facts('b'), cache.version);
+      cache.set(T1, byId('a'), facts('a'), AS_OF, cache.version);
+      cache.set(T1, byUpn('a@x.example'), facts('a'), AS_OF, cache.version);
+      cache.set(T2, byId('b'), facts('b'), AS_OF, cache.version);
     };
     for (const payload of [`snapshot:${T1.toUpperCase()}`, `tenant:${T1}`]) {
       fill();
       bus.deliver(payload);
-      expect([cache.get(T1, byId('a')), cache.get(T1, byUpn('a@x.example')), cache.get(T2, byId('b'))]).toEqual([undefined, undefined, facts('b')]);
+      expect([cache.get(T1, byId('a')), cache.get(T1, byUpn('a@x.example')), cache.get(T2, byId('b'))]).toEqual([undefined, undefined, held('b')]);
     }
     for (const payload of ['snapshot:*', 'tenant:*']) {
       fill();
@@ -86,17 +87,46 @@ describe('SnapshotFactsCache', () => {
     const { bus, cache } = live();
     const version = cache.version;
     bus.deliver(`snapshot:${T1}`);
-    cache.set(T1, byId('a'), facts('a'), version);
+    cache.set(T1, byId('a'), facts('a'), AS_OF, version);
     expect(cache.get(T1, byId('a'))).toBeUndefined();
   });
 
   it('is bounded, least recently used out first', () => {
     const { cache } = live();
-    for (const id of ['a', 'b', 'c']) cache.set(T1, byId(id), facts(id), cache.version);
+    for (const id of ['a', 'b', 'c']) cache.set(T1, byId(id), facts(id), AS_OF, cache.version);
     cache.get(T1, byId('a'));
-    cache.set(T1, byId('d'), facts('d'), cache.version);
+    cache.set(T1, byId('d'), facts('d'), AS_OF, cache.version);
     expect(cache.size).toBe(3);
     expect(cache.get(T1, byId('b'))).toBeUndefined();
-    expect(cache.get(T1, byId('a'))).toEqual(facts('a'));
+    expect(cache.get(T1, byId('a'))).toEqual(held('a'));
+  });
+
+  it("a quiet round's freshness keeps the tenant's facts and moves their completion time, older ones included", () => {
+    const { bus, cache } = live();
+    cache.set(T1, byId('a'), facts('a'), AS_OF, cache.version);
+    cache.set(T2, byId('b'), facts('b'), AS_OF, cache.version);
+    const later = new Date(AS_OF.getTime() + 60_000);
+    bus.deliver(`freshness:${T1.toUpperCase()}@${later.getTime()}`);
+    expect([cache.get(T1, byId('a')), cache.get(T2, byId('b'))]).toEqual([held('a', later), held('b')]);
+    // Set back by hand (tests, an operator): the age must grow, so that the max-age bound sees it.
+    const earlier = new Date(0);
+    bus.deliver(`freshness:${T1}@0`);
+    expect(cache.get(T1, byId('a'))).toEqual(held('a', earlier));
+    // After a freshness signal, a changing round still drops the tenant's facts.
+    bus.deliver(`snapshot:${T1}`);
+    expect(cache.get(T1, byId('a'))).toBeUndefined();
+    // A completion time never held is not invented: facts are read (and the time with them) first.
+    bus.deliver(`freshness:${T1}@${later.getTime()}`);
+    expect(cache.get(T1, byId('a'))).toBeUndefined();
+  });
+
+  it('a read that started before a freshness signal stores nothing (it may carry the previous completion time)', () => {
+    const { bus, cache } = live();
+    cache.set(T1, byId('a'), facts('a'), AS_OF, cache.version);
+    const version = cache.version;
+    bus.deliver(`freshness:${T1}@${AS_OF.getTime() + 5_000}`);
+    cache.set(T1, byId('b'), facts('b'), AS_OF, version);
+    expect(cache.get(T1, byId('b'))).toBeUndefined();
+    expect(cache.get(T1, byId('a'))).toEqual(held('a', new Date(AS_OF.getTime() + 5_000)));
   });
 });

@@ -10,6 +10,11 @@ describe('invalidation payloads', () => {
     ['tier:*', { kind: 'tier', id: '*' }],
     ['mappings:6f1c2e3d-0000-4000-8000-0000000000a1', { kind: 'mappings', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
     ['snapshot:6F1C2E3D-0000-4000-8000-0000000000A1', { kind: 'snapshot', id: '6f1c2e3d-0000-4000-8000-0000000000a1' }],
+    ['freshness:6F1C2E3D-0000-4000-8000-0000000000A1@1796050000123', { kind: 'freshness', id: '6f1c2e3d-0000-4000-8000-0000000000a1', at: new Date(1796050000123) }],
+    ['freshness:6f1c2e3d-0000-4000-8000-0000000000a1', null],
+    ['freshness:6f1c2e3d-0000-4000-8000-0000000000a1@', null],
+    ['freshness:6f1c2e3d-0000-4000-8000-0000000000a1@12x', null],
+    ['freshness:*@1796050000123', null],
     ['users:1', null],
     ['tenant:', null],
     [':x', null],
@@ -23,6 +28,8 @@ describe('invalidation payloads', () => {
 
   it('encodes what it decodes', () => {
     expect(decodeInvalidation(encodeInvalidation({ kind: 'tier', id: 'abc' }))).toEqual({ kind: 'tier', id: 'abc' });
+    const freshness = { kind: 'freshness' as const, id: '6f1c2e3d-0000-4000-8000-0000000000a1', at: new Date(1796050000123) };
+    expect(decodeInvalidation(encodeInvalidation(freshness))).toEqual(freshness);
   });
 });
 
@@ -53,6 +60,16 @@ describe('BoundedCache', () => {
     expect(cache.get('a')).toBe(1); // a is now the most recent
     cache.set('c', 3);
     expect([cache.get('a'), cache.get('b'), cache.get('c'), cache.size]).toEqual([1, undefined, 3, 2]);
+  });
+
+  it('keeps an entry that was hit for at least half its size of further insertions, moving only entries that old', () => {
+    const cache = new BoundedCache<string, number>(10);
+    for (let i = 0; i < 10; i += 1) cache.set(`k${i}`, i);
+    expect(cache.get('k0')).toBe(0); // placed 10 ago: moved to the recent end
+    expect(cache.get('k9')).toBe(9); // placed just now: stays where it is, among the newest half
+    for (let i = 0; i < 5; i += 1) cache.set(`n${i}`, i);
+    expect(['k0', 'k9', 'k1', 'k5', 'k6'].map((key) => cache.get(key))).toEqual([0, 9, undefined, undefined, 6]);
+    expect(cache.size).toBe(10);
   });
 
   it('refuses a value read before an invalidation (the version moved)', () => {

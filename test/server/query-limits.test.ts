@@ -1,7 +1,7 @@
 import { ApolloServer } from '@apollo/server';
 import { buildSchema, getIntrospectionQuery, GraphQLError, parse } from 'graphql';
 import { ErrorCode } from '../../src/core/errors';
-import { operationCost, operationDepth, queryLimitsPlugin } from '../../src/server/query-limits';
+import { measuresReadVariables, operationCost, operationDepth, queryLimitsPlugin } from '../../src/server/query-limits';
 
 const PAGE = 100;
 const cost = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
@@ -102,6 +102,19 @@ describe('operationDepth and operationCost refuse what cannot be measured', () =
   });
 });
 
+describe('measuresReadVariables', () => {
+  it.each([
+    ['{ groups(first: 5) { id } }', false],
+    ['query ($t: ID!, $upn: String) { accessTier(tenantId: $t, userPrincipalName: $upn) { source } }', false],
+    ['query ($n: Int) { groups(first: $n) { id } }', true],
+    ['query ($n: Int = 5) { groups { members(first: $n) { id } } }', true],
+    ['query ($s: Boolean!) { groups { id @skip(if: $s) } }', true],
+    ['query ($s: Boolean!) { groups { ...F @include(if: $s) } } fragment F on Group { id }', true],
+    ['query ($n: Int) { groups { ...F } } fragment F on Group { members(first: $n) { id } }', true],
+    ['query ($x: Int) { groups(after: $x, first: 3) { id @include(if: true) } }', false],
+  ])('%s -> %p', (query, expected) => expect(measuresReadVariables(parse(query))).toBe(expected));
+});
+
 describe('queryLimitsPlugin', () => {
   let resolved = 0;
   const server = new ApolloServer({
@@ -154,6 +167,16 @@ describe('queryLimitsPlugin', () => {
     // 1 + 20 * (1 + 20 * (1 + 20 * 1)) = 8421 with the default page size of 20.
     const result = await run('{ groups { members { members { id } } } }');
     expect(result.errors?.[0]?.message).toBe('query cost 8421 exceeds the limit of 5000');
+  });
+
+  it('measures the same text again when its variables decide the cost, and gives the same verdict to a text without variables in its measures', async () => {
+    const paged = 'query ($n: Int) { groups(first: $n) { members(first: 100) { id } } }';
+    expect((await run(paged, { n: 2 })).errors).toBeUndefined();
+    expect((await run(paged, { n: 50 })).errors?.[0]?.message).toBe('query cost 5051 exceeds the limit of 5000');
+    expect((await run(paged, { n: 3 })).errors).toBeUndefined();
+    const fixed = 'query Fixed { groups(first: 60) { members(first: 100) { id } } }';
+    for (let i = 0; i < 2; i += 1) expect((await run(fixed)).errors?.[0]?.message).toBe('query cost 6061 exceeds the limit of 5000');
+    expect(resolved).toBe(2);
   });
 
   it('allows introspection, however deep', async () => {
