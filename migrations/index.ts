@@ -24,7 +24,6 @@ import { Webhooks1795990000000 } from './1795990000000-Webhooks';
 import { DropRedundantSnapshotIndexes1796010000000 } from './1796010000000-DropRedundantSnapshotIndexes';
 import { RestoreAudit1796020000000 } from './1796020000000-RestoreAudit';
 import { SnapshotNamePages1796030000000 } from './1796030000000-SnapshotNamePages';
-import { SnapshotUserWords1796030001000 } from './1796030001000-SnapshotUserWords';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -49,5 +48,4 @@ export const migrations: Function[] = [
   DropRedundantSnapshotIndexes1796010000000,
   RestoreAudit1796020000000,
   SnapshotNamePages1796030000000,
-  SnapshotUserWords1796030001000,
 ];
