@@ -476,3 +476,4 @@ describe('paging through a display-name prefix (display-name order, keyset on na
     expect(crossField.code).toBe('BAD_USER_INPUT');
   });
 });
+
