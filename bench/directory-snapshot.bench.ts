@@ -5,7 +5,8 @@
  * server's authenticated `{ __typename }` in the same run is the baseline of what any request costs.
  *
  * Figures: requests/s, p50/p99 latency; Graph requests per request (the simulator's counters, 0 expected from
- * the snapshot); SQL round trips per request, counted by wrapping pg's Client#query in this process (the
+ * the snapshot); what one page of a display-name prefix (about 5,000 matches) and of a search costs in PostgreSQL
+ * against the statement before (prefix) or a plain page (search; bench/support/snapshot-page-figures.ts); SQL round trips per request, counted by wrapping pg's Client#query in this process (the
  * gateway's only way to PostgreSQL), so every statement the request caused is counted, the API key check included.
  *
  * The snapshot is loaded by writing the simulator tenant's generated users straight into snapshot_users (and
@@ -23,6 +24,7 @@ import type { SnapshotLoadJob } from './directory-snapshot-load.worker';
 import { gatewayRequest, startGatewayRig, type GatewayRig } from './support/gateway-rig';
 import { runLoadProcess } from './support/load-parent';
 import type { LoadResult } from './support/load-protocol';
+import { pageCases, pageCost } from './support/snapshot-page-figures';
 
 const USERS = Number(process.env.SNAPSHOT_BENCH_USERS ?? 100_000);
 const PAGE = 100;
@@ -33,6 +35,8 @@ const TIME_LIMIT_MS = 45_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 const WORKER_DEADLINE_MS = 2 * TIME_LIMIT_MS + 15_000;
 const NAME = 'directory-snapshot';
+/** SNAPSHOT_BENCH_PAGES_ONLY=1: only the page costs in PostgreSQL (prefix and search), not the load through the gateway. */
+const PAGES_ONLY = process.env.SNAPSHOT_BENCH_PAGES_ONLY === '1';
 
 const usersQuery = (source: 'LIVE' | 'SNAPSHOT') =>
   `query Users($t: ID!) { tenant(id: $t) { users(first: ${PAGE}, source: ${source}) { source ageSeconds edges { node { id displayName userPrincipalName mail department jobTitle accountEnabled userType } } pageInfo { hasNextPage endCursor } } } }`;
@@ -103,6 +107,32 @@ async function seedSnapshot(rig: GatewayRig, simTenantId: string, tenantId: stri
   }
 }
 
+/**
+ * A page of a display-name prefix matching about 5,000 users and of two searches: buffers, rows read and median
+ * time in PostgreSQL, in the same run over the same rows as their baselines (snapshot-page-figures.ts).
+ */
+async function measurePages(rig: GatewayRig, tenantId: string): Promise<void> {
+  const db = new pg.Client({ connectionString: rig.services.config.database.url! });
+  await db.connect();
+  try {
+    await db.query(`VACUUM ANALYZE snapshot_users`);
+    const cases = await pageCases(db, tenantId);
+    const rows: Record<string, string | number>[] = [];
+    for (const c of cases) {
+      const [a, b] = [await pageCost(db, c.now), await pageCost(db, c.before)];
+      if (a.rows !== b.rows) throw new Error(`${c.label}: the page has ${a.rows} rows, its baseline ${b.rows}; refusing to compare their cost`);
+      rows.push({ page: c.label, rows: a.rows, 'buffers (baseline)': `${a.buffers} (${b.buffers})`, 'rows read (baseline)': `${a.rowsRead} (${b.rowsRead})`, 'p50 (baseline)': `${a.p50Ms.toFixed(2)} ms (${b.p50Ms.toFixed(2)} ms)`, baseline: c.baselineName });
+      const common = { bench: NAME, size: USERS, baselineName: c.baselineName };
+      figure({ ...common, figure: `${c.key}-page-buffers`, value: a.buffers, unit: 'buffers', baseline: b.buffers });
+      figure({ ...common, figure: `${c.key}-page-rows-read`, value: a.rowsRead, unit: 'rows', baseline: b.rowsRead });
+      figure({ ...common, figure: `${c.key}-page-p50`, value: a.p50Ms, unit: 'ms', baseline: b.p50Ms });
+    }
+    table(rows);
+  } finally {
+    await db.end();
+  }
+}
+
 function runLoad(job: SnapshotLoadJob, beforeGo: () => Promise<void>): Promise<LoadResult> {
   return runLoadProcess(path.join(__dirname, 'directory-snapshot-load.worker.js'), job, beforeGo, WORKER_DEADLINE_MS);
 }
@@ -137,6 +167,9 @@ export const directorySnapshotBenchmark: Benchmark = {
         throw new Error('users(first: 100): the snapshot page differs from the live page; refusing to compare their speed');
       }
       console.log(`check: the first ${PAGE} users from the snapshot equal the live page, field for field`);
+
+      await measurePages(rig, tenantId);
+      if (PAGES_ONLY) return;
 
       const url = rig.graphqlUrl;
       const targets: Target[] = [

@@ -23,6 +23,7 @@ import { Portal1795980000000 } from './1795980000000-Portal';
 import { Webhooks1795990000000 } from './1795990000000-Webhooks';
 import { DropRedundantSnapshotIndexes1796010000000 } from './1796010000000-DropRedundantSnapshotIndexes';
 import { RestoreAudit1796020000000 } from './1796020000000-RestoreAudit';
+import { SnapshotNamePages1796030000000 } from './1796030000000-SnapshotNamePages';
 import { QuietRoundFreshness1796050000000 } from './1796050000000-QuietRoundFreshness';
 
 export const migrations: Function[] = [
@@ -47,5 +48,6 @@ export const migrations: Function[] = [
   Webhooks1795990000000,
   DropRedundantSnapshotIndexes1796010000000,
   RestoreAudit1796020000000,
+  SnapshotNamePages1796030000000,
   QuietRoundFreshness1796050000000,
 ];

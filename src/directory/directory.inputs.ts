@@ -30,7 +30,10 @@ export class UserFilter {
   @Field(() => UserTypeValue, { nullable: true, description: 'Only members or only guests.' })
   userType?: UserTypeValue | null;
 
-  @Field(() => String, { nullable: true, description: 'Display names starting with this text (case-insensitive).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Display names starting with this text (case-insensitive). From the snapshot, a list with this as its only condition (no other filter or search) is in display-name order (lower-cased, by character code), then object id; otherwise in object id order.',
+  })
   displayNameStartsWith?: string | null;
 }
 
@@ -42,7 +45,10 @@ export class GroupFilter {
   @Field(() => Boolean, { nullable: true, description: 'Only dynamic (true) or only assigned (false) groups.' })
   dynamic?: boolean | null;
 
-  @Field(() => String, { nullable: true, description: 'Display names starting with this text (case-insensitive).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Display names starting with this text (case-insensitive). From the snapshot, a list with this as its only condition (no other filter or search) is in display-name order (lower-cased, by character code), then object id; otherwise in object id order.',
+  })
   nameStartsWith?: string | null;
 }
 

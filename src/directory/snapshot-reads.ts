@@ -19,7 +19,7 @@ import { objectLink } from './directory-queries';
 import type { TenantDirectory } from './graph-access';
 import { AnswerSource, decideSource, DirectorySource, type SnapshotState, type SourceDecision } from './read-source';
 import { graphSelect } from './select';
-import type { Keyset, ParentPage, Sql } from './snapshot-sql';
+import type { Keyset, PageOrder, ParentPage, SortNamed, Sql } from './snapshot-sql';
 import { snapshotStateSql } from './snapshot-sql';
 
 /** Fields of each type the snapshot does not hold: read live for the page's objects when selected. */
@@ -39,8 +39,39 @@ export function liveOnly(type: SnapshotType, selected: ReadonlySet<string>): str
 interface SnapshotCursor {
   /** Marks a snapshot cursor (live cursors hold a Graph page position). */
   s: 1;
+  /** The list's arguments (filter, search, parent) and order: a cursor continues only the list that issued it. */
+  k: string;
+  o: PageOrder;
   after: string;
+  /** In name order: the row's sort_name, the other half of the keyset. */
+  name: string | null;
   count: number | null;
+}
+
+/** What a snapshot list is: its field, its arguments (`key`), its order. */
+export interface SnapshotList {
+  field: string;
+  key: string;
+  order?: PageOrder;
+}
+
+const ORDER_NAMES: Record<PageOrder, string> = {
+  id: 'object id order',
+  name: 'display-name order (a list whose only condition is a display-name prefix)',
+};
+
+/**
+ * Why a cursor of this list's field does not continue this list; null when it does. Pure: the refusal names what
+ * differs, so a caller who changed the filter between pages sees that, not just "another cursor".
+ */
+export function cursorMismatch(cursor: { k: string; o: PageOrder }, list: { key: string; order: PageOrder }): string | null {
+  if (cursor.o !== list.order) {
+    return `after: this cursor continues a list in ${ORDER_NAMES[cursor.o]}, and this list is in ${ORDER_NAMES[list.order]}; a cursor only continues the list with the same filter and search that returned it (ask again without after to start this one)`;
+  }
+  if (cursor.k !== list.key) {
+    return 'after: this cursor continues this list with other arguments (filter, search or parent object); a cursor only continues the list with the same arguments that returned it (ask again without after to start this one)';
+  }
+  return null;
 }
 
 /** One tenant's snapshot for one request: its state is read once, however many fields ask. */
@@ -74,24 +105,38 @@ export class SnapshotDirectory {
     return this.db.query(sql.text, sql.values) as Promise<T[]>;
   }
 
-  /** The snapshot cursor `after` sealed for this list, or null when it is not one (a live cursor, or none). */
-  openCursor(field: string, key: string, after: string | null | undefined): SnapshotCursor | null {
+  /**
+   * The snapshot cursor `after` sealed for this list, or null when it is not one (a live cursor, or none).
+   * BAD_USER_INPUT saying what differs for a snapshot cursor of the same field issued with other arguments.
+   */
+  openCursor(list: SnapshotList, after: string | null | undefined): SnapshotCursor | null {
     if (!after) return null;
+    let payload: Partial<SnapshotCursor>;
     try {
-      const payload = this.cursors.open(after, this.binding(field, key), 'after') as Partial<SnapshotCursor>;
-      if (payload?.s !== 1 || typeof payload.after !== 'string' || !(payload.count === null || Number.isInteger(payload.count))) return null;
-      return payload as SnapshotCursor;
+      payload = this.cursors.open(after, this.binding(list.field), 'after') as Partial<SnapshotCursor>;
     } catch {
       return null;
     }
+    const valid =
+      payload?.s === 1 &&
+      typeof payload.k === 'string' &&
+      (payload.o === 'id' || payload.o === 'name') &&
+      typeof payload.after === 'string' &&
+      (payload.o === 'id' ? payload.name === null : typeof payload.name === 'string') &&
+      (payload.count === null || Number.isInteger(payload.count));
+    if (!valid) return null;
+    const cursor = payload as SnapshotCursor;
+    const mismatch = cursorMismatch(cursor, { key: list.key, order: list.order ?? 'id' });
+    if (mismatch) throw new GatewayError(ErrorCode.BAD_USER_INPUT, mismatch);
+    return cursor;
   }
 
   /**
    * One keyset page: `first` rows after the cursor (one more is read to know whether more follow), each edge's
    * cursor the row's id. `count` runs only on a first page whose totalCount was selected; later pages carry it.
    */
-  page<R extends { id: string }, N>(
-    request: { field: string; key: string; first: number; cursor: SnapshotCursor | null; count?: () => Sql },
+  page<R extends { id: string } & SortNamed, N>(
+    request: SnapshotList & { first: number; cursor: SnapshotCursor | null; count?: () => Sql },
     pageSql: (keyset: Keyset) => Sql,
     toNode: (row: R) => N,
   ): Promise<SourcedConnection<N>> {
@@ -104,7 +149,7 @@ export class SnapshotDirectory {
    * (`listSql` for many parents, snapshot-sql.ts), each parent's rows its own keyset page.
    */
   nestedPage<R extends { id: string }, N>(
-    request: { field: string; key: string; first: number; cursor: SnapshotCursor | null },
+    request: SnapshotList & { first: number; cursor: SnapshotCursor | null },
     list: { batchKey: string; parentId: string; listSql: (parents: readonly ParentPage[], limit: number) => Sql },
     toNode: (row: R) => N,
   ): Promise<SourcedConnection<N>> {
@@ -129,26 +174,29 @@ export class SnapshotDirectory {
     return this.assemble(request, (keyset) => parentLoader.load({ parentId: list.parentId, afterId: keyset.afterId }) as unknown as Promise<R[]>, toNode);
   }
 
-  private async assemble<R extends { id: string }, N>(
-    request: { field: string; key: string; first: number; cursor: SnapshotCursor | null; count?: () => Sql },
+  private async assemble<R extends { id: string } & SortNamed, N>(
+    request: SnapshotList & { first: number; cursor: SnapshotCursor | null; count?: () => Sql },
     read: (keyset: Keyset) => Promise<R[]>,
     toNode: (row: R) => N,
   ): Promise<SourcedConnection<N>> {
     const { field, key, first, cursor } = request;
+    const order = request.order ?? 'id';
     const [rows, count, origin] = await Promise.all([
-      read({ afterId: cursor?.after ?? null, limit: first + 1 }),
+      read({ afterId: cursor?.after ?? null, afterName: cursor?.name ?? null, limit: first + 1 }),
       cursor ? Promise.resolve(cursor.count) : request.count ? this.query<{ count: number }>(request.count()).then(([row]) => row.count) : Promise.resolve(null),
       this.origin(),
     ]);
     const taken = rows.slice(0, first);
-    const seal = (id: string) => this.cursors.seal({ s: 1, after: id, count } satisfies SnapshotCursor, this.binding(field, key));
-    const edges = taken.map((row) => ({ node: toNode(row), cursor: seal(row.id) }));
+    const seal = (row: R) =>
+      this.cursors.seal({ s: 1, k: key, o: order, after: row.id, name: order === 'name' ? row.sort_name! : null, count } satisfies SnapshotCursor, this.binding(field));
+    const edges = taken.map((row) => ({ node: toNode(row), cursor: seal(row) }));
     const pageInfo: PageInfo = { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null };
     return { edges, pageInfo, totalCount: count, ...origin };
   }
 
-  private binding(field: string, key: string): string {
-    return `${this.tenantId}|${field}|snapshot|${key}`;
+  /** Tenant and field in the additional data; the arguments inside the payload, so a mismatch can say why. */
+  private binding(field: string): string {
+    return `${this.tenantId}|${field}|snapshot`;
   }
 }
 
@@ -177,14 +225,14 @@ export interface SourceChoice {
  */
 export async function chooseSource(
   snapshot: SnapshotDirectory,
-  options: { requested: DirectorySource; maxAgeSeconds: number; needsLiveFields: boolean; list?: { field: string; key: string; after?: string | null } },
+  options: { requested: DirectorySource; maxAgeSeconds: number; needsLiveFields: boolean; list?: SnapshotList & { after?: string | null } },
 ): Promise<SourceChoice> {
   if (!Number.isInteger(options.maxAgeSeconds) || options.maxAgeSeconds < 0) {
     throw new GatewayError(ErrorCode.BAD_USER_INPUT, `maxAgeSeconds: expected a whole number of seconds, 0 or more, got ${options.maxAgeSeconds}`);
   }
   if (options.requested === DirectorySource.LIVE) return { decision: { source: AnswerSource.LIVE, reason: 'LIVE was asked for' }, cursor: null };
   const list = options.list;
-  const cursor = list ? snapshot.openCursor(list.field, list.key, list.after) : null;
+  const cursor = list ? snapshot.openCursor(list, list.after) : null;
   if (options.requested === DirectorySource.SNAPSHOT && list?.after && !cursor) {
     throw new GatewayError(ErrorCode.BAD_USER_INPUT, 'after: expected a cursor this list returned for the same tenant, arguments and source, got another');
   }

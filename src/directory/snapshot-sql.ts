@@ -1,12 +1,13 @@
 /**
  * Directory reads from the snapshot as SQL: the same filters and search as the live lists (directory-queries.ts),
  * with Graph's semantics (string equality and prefixes ignore case; search matches a word of display name, mail
- * or sign-in name by its start), over keyset pages in object id order. Pure: each builder returns text and
- * values; caller text only ever travels as a bound value (LIKE and regex metacharacters escaped), never as SQL.
+ * or sign-in name by its start), over keyset pages. Pure: each builder returns text and values; caller text
+ * only ever travels as a bound value (LIKE and regex metacharacters escaped), never as SQL.
  *
- * Every list reads rows with deleted_at IS NULL only, through the partial indexes of migration
- * 1795850000000-SnapshotReadIndexes (tenant_id first), so a page costs O(page) for plain lists and equality
- * filters; prefix filters and search go through their indexes to the matching rows (O(matches), not O(tenant)).
+ * Every list reads rows with deleted_at IS NULL only, through partial indexes (tenant_id first), so a page costs
+ * O(page) for plain lists and equality filters (object id order; migration 1795850000000-SnapshotReadIndexes)
+ * and for a display-name prefix alone (display-name order, see `PageOrder`; migration 1796030000000). Search goes
+ * through its trigram index to the matching rows (O(matches), not O(tenant)).
  */
 import { ErrorCode, GatewayError } from '../core/errors';
 import { GroupKind } from './directory-object.types';
@@ -40,9 +41,39 @@ class Binder {
 const USER_COLUMNS = 'id, display_name, user_principal_name, mail, department, job_title, account_enabled, user_type';
 const GROUP_COLUMNS = 'id, display_name, group_types, membership_rule, security_enabled, mail_enabled';
 
-function prefixTerm(argument: string, value: string): string {
+/**
+ * The lower-cased display name compared byte by byte (COLLATE "C"): the key of the name-ordered indexes, where
+ * a LIKE prefix is a range and rows come in (name, id) order, so a prefix page stops after its rows.
+ */
+const SORT_NAME = `(lower(display_name) COLLATE "C")`;
+
+/**
+ * A snapshot list's order: object id order, except a list whose only condition is a display-name prefix (no other
+ * filter, no search), which is in (lower-cased display name by character code, object id) order. Such a list is
+ * one range of the name index, read in order and a page at a time; in id order every match is read and sorted
+ * for each page. With other conditions too the order stays by id: the planner then keeps every plan it has today
+ * (an equality index read in id order until the page is full is the best one when the conditions go together,
+ * and name order would lose it). Graph documents no order without $orderby.
+ */
+export type PageOrder = 'id' | 'name';
+
+const only = (filter: object, field: string) => Object.entries(filter).every(([key, value]) => key === field || value == null);
+
+export function userPageOrder(filter: UserFilter | null | undefined, search: string | null | undefined): PageOrder {
+  return filter?.displayNameStartsWith != null && search == null && only(filter, 'displayNameStartsWith') ? 'name' : 'id';
+}
+
+export function groupPageOrder(filter: GroupFilter | null | undefined): PageOrder {
+  return filter?.nameStartsWith != null && only(filter, 'nameStartsWith') ? 'name' : 'id';
+}
+
+/**
+ * `lower(display_name)` starts with `value`. As SORT_NAME (a range of the name index) except beside a search:
+ * there the plain expression lets the search's trigram index find both conditions' rows in one scan.
+ */
+function prefixCondition(b: Binder, argument: string, value: string, besideSearch = false): string {
   if (value.trim() === '') throw new GatewayError(ErrorCode.BAD_USER_INPUT, `${argument}: expected some text to match the start of, got an empty string`);
-  return `${likeEscape(value.toLowerCase())}%`;
+  return `${besideSearch ? 'lower(display_name)' : SORT_NAME} LIKE ${b.bind(`${likeEscape(value.toLowerCase())}%`)}`;
 }
 
 /** Conditions on snapshot_users for a filter and a search (already validated by userListQuery). */
@@ -52,9 +83,7 @@ function userConditions(b: Binder, filter: UserFilter | null | undefined, search
   if (filter?.jobTitle != null) where.push(`lower(job_title) = lower(${b.bind(filter.jobTitle)})`);
   if (filter?.accountEnabled != null) where.push(`account_enabled = ${b.bind(filter.accountEnabled)}`);
   if (filter?.userType != null) where.push(`lower(user_type) = lower(${b.bind(filter.userType)})`);
-  if (filter?.displayNameStartsWith != null) {
-    where.push(`lower(display_name) LIKE ${b.bind(prefixTerm('filter.displayNameStartsWith', filter.displayNameStartsWith))}`);
-  }
+  if (filter?.displayNameStartsWith != null) where.push(prefixCondition(b, 'filter.displayNameStartsWith', filter.displayNameStartsWith, search != null));
   if (search != null) where.push(searchCondition(b, search.trim().toLowerCase(), ['display_name', 'mail', 'user_principal_name']));
   return where;
 }
@@ -91,18 +120,38 @@ function groupConditions(b: Binder, filter: GroupFilter | null | undefined): str
       break;
   }
   if (filter?.dynamic != null) where.push(`${filter.dynamic ? '' : 'NOT '}'DynamicMembership' = ANY(group_types)`);
-  if (filter?.nameStartsWith != null) where.push(`lower(display_name) LIKE ${b.bind(prefixTerm('filter.nameStartsWith', filter.nameStartsWith))}`);
+  if (filter?.nameStartsWith != null) where.push(prefixCondition(b, 'filter.nameStartsWith', filter.nameStartsWith));
   return where;
 }
 
-/** A keyset page: rows after `afterId`, in id order, `limit` of them (ask one more than the page to know if more follow). */
+/**
+ * A keyset page: `limit` rows (ask one more than the page to know if more follow) after the row `afterId` (and,
+ * in name order, `afterName`, that row's sort_name), in the list's order.
+ */
 export interface Keyset {
   afterId: string | null;
+  afterName?: string | null;
   limit: number;
 }
 
-function page(table: string, columns: string, b: Binder, where: string[], keyset: Keyset): Sql {
+/** A row of a name-ordered page carries its sort key, for its cursor. */
+export interface SortNamed {
+  sort_name?: string;
+}
+
+function page(table: string, columns: string, b: Binder, where: string[], order: PageOrder, keyset: Keyset): Sql {
   const conditions = [`tenant_id = $1`, `deleted_at IS NULL`, ...where];
+  if (order === 'name') {
+    if (keyset.afterId !== null) {
+      if (keyset.afterName == null) throw new Error('page: a name-ordered page after a row needs that row\'s sort_name');
+      // A row comparison: one index range from the cursor on, whatever the prefix.
+      conditions.push(`(${SORT_NAME}, id) > (${b.bind(keyset.afterName)}, ${b.bind(keyset.afterId)}::uuid)`);
+    }
+    return {
+      text: `SELECT ${columns}, ${SORT_NAME} AS sort_name FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY ${SORT_NAME}, id LIMIT ${b.bind(keyset.limit)}`,
+      values: b.values,
+    };
+  }
   if (keyset.afterId !== null) conditions.push(`id > ${b.bind(keyset.afterId)}::uuid`);
   return { text: `SELECT ${columns} FROM ${table} WHERE ${conditions.join(' AND ')} ORDER BY id LIMIT ${b.bind(keyset.limit)}`, values: b.values };
 }
@@ -114,7 +163,8 @@ function count(table: string, b: Binder, where: string[]): Sql {
 export function userPageSql(tenantId: string, filter: UserFilter | null | undefined, search: string | null | undefined, keyset: Keyset): Sql {
   const b = new Binder();
   b.bind(tenantId);
-  return page('snapshot_users', USER_COLUMNS, b, userConditions(b, filter, search), keyset);
+  const where = userConditions(b, filter, search);
+  return page('snapshot_users', USER_COLUMNS, b, where, userPageOrder(filter, search), keyset);
 }
 
 export function userCountSql(tenantId: string, filter: UserFilter | null | undefined, search: string | null | undefined): Sql {
@@ -126,7 +176,8 @@ export function userCountSql(tenantId: string, filter: UserFilter | null | undef
 export function groupPageSql(tenantId: string, filter: GroupFilter | null | undefined, keyset: Keyset): Sql {
   const b = new Binder();
   b.bind(tenantId);
-  return page('snapshot_groups', GROUP_COLUMNS, b, groupConditions(b, filter), keyset);
+  const where = groupConditions(b, filter);
+  return page('snapshot_groups', GROUP_COLUMNS, b, where, groupPageOrder(filter), keyset);
 }
 
 export function groupCountSql(tenantId: string, filter: GroupFilter | null | undefined): Sql {

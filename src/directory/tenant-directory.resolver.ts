@@ -16,7 +16,7 @@ import { Group, GROUP_PROPERTIES, GroupConnection, User, USER_PROPERTIES, UserCo
 import { GroupFilter, PageArgs, SourceArgs, UserFilter } from './directory.inputs';
 import { AnswerSource } from './read-source';
 import { chooseSource, fillLiveFields, groupFromRow, liveOnly, snapshotOf, userFromRow, type GroupRow, type UserRow } from './snapshot-reads';
-import { groupByIdSql, groupCountSql, groupPageSql, isObjectId, userByKeySql, userCountSql, userPageSql } from './snapshot-sql';
+import { groupByIdSql, groupCountSql, groupPageOrder, groupPageSql, isObjectId, userByKeySql, userCountSql, userPageOrder, userPageSql } from './snapshot-sql';
 import { groupListQuery, listLink, objectLink, userListQuery } from './directory-queries';
 import { graphSelect, selectedFields } from './select';
 
@@ -41,7 +41,7 @@ export class TenantDirectoryResolver {
   @FieldResolver(() => UserConnection, {
     nullable: true,
     description:
-      "The tenant's users, a page at a time (from the snapshot in object id order) (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer's source, asOf and ageSeconds say which answered). Null when it could not be read; the error says why.",
+      "The tenant's users, a page at a time (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer's source, asOf and ageSeconds say which answered). Order: live, Graph's own (Graph documents none without $orderby); from the snapshot, object id order, except when filter.displayNameStartsWith is the only condition (no other filter, no search): display name (lower-cased, by character code), then object id. Null when it could not be read; the error says why.",
   })
   async users(
     @Root() tenant: Tenant,
@@ -62,7 +62,7 @@ export class TenantDirectoryResolver {
     const count = selectedFields(info).has('totalCount');
     const fields = selectedFields(info, NODE);
     const snapshot = snapshotOf(ctx, tenant.id);
-    const list = { field: 'Tenant.users', key: JSON.stringify([filter ?? null, search ?? null]), after };
+    const list = { field: 'Tenant.users', key: JSON.stringify([filter ?? null, search ?? null]), order: userPageOrder(filter, search), after };
     const { decision, cursor } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields: liveOnly('User', fields).length > 0, list });
     if (decision.source === AnswerSource.SNAPSHOT) {
       const origin = await snapshot.origin();
@@ -118,7 +118,7 @@ export class TenantDirectoryResolver {
   @FieldResolver(() => GroupConnection, {
     nullable: true,
     description:
-      "The tenant's groups, a page at a time (from the snapshot in object id order) (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer says which). Null when they could not be read.",
+      "The tenant's groups, a page at a time (directory:read): live from Microsoft Graph, or from the sync's snapshot (source; the answer says which). Order: live, Graph's own (Graph documents none without $orderby); from the snapshot, object id order, except when filter.nameStartsWith is the only condition: display name (lower-cased, by character code), then object id. Null when they could not be read.",
   })
   async groups(
     @Root() tenant: Tenant,
@@ -134,7 +134,7 @@ export class TenantDirectoryResolver {
     const count = selectedFields(info).has('totalCount');
     const fields = selectedFields(info, NODE);
     const snapshot = snapshotOf(ctx, tenant.id);
-    const list = { field: 'Tenant.groups', key: JSON.stringify([filter ?? null]), after };
+    const list = { field: 'Tenant.groups', key: JSON.stringify([filter ?? null]), order: groupPageOrder(filter), after };
     const { decision, cursor } = await chooseSource(snapshot, { requested: source, maxAgeSeconds, needsLiveFields: liveOnly('Group', fields).length > 0, list });
     if (decision.source === AnswerSource.SNAPSHOT) {
       const origin = await snapshot.origin();

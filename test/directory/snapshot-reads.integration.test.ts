@@ -54,6 +54,11 @@ async function all(field: string, args: string, node: string, source: string, si
   }
 }
 
+/** Lower-cased display name by character code, then id: the snapshot's order for a list filtered by a name prefix alone. */
+const nameKey = (n: Node) => String(n.displayName).toLowerCase();
+const codeOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const inNameOrder = (nodes: Node[]) => [...nodes].sort((a, b) => codeOrder(nameKey(a), nameKey(b)) || codeOrder(a.id, b.id));
+
 async function sync(): Promise<void> {
   const result = await bench.gw.services.sync.syncNow(tenantId);
   if (!result.ran) throw new Error(`expected a sync round to run, got ${JSON.stringify(result)}`);
@@ -123,8 +128,9 @@ describe('after a sync round', () => {
     ['job title with a quote-free exact match', `filter: { jobTitle: "Account Executive" }`],
     ['disabled accounts', `filter: { accountEnabled: false }`],
     ['guests', `filter: { userType: GUEST }`],
-    ['display-name prefix, any case', `filter: { displayNameStartsWith: "mA" }`],
     ['two conditions', `filter: { department: "Sales", accountEnabled: true }`],
+    ['a display-name prefix and a department (id order, as any filter but a prefix alone)', `filter: { displayNameStartsWith: "an", department: "Engineering" }`],
+    ['a display-name prefix and a search', `filter: { displayNameStartsWith: "an" }, search: "verafield"`],
     ['search: a word of a name', `search: "quinn"`],
     ['search: a word of a mail domain', `search: "contoso"`],
     ['search: a prefix of a sign-in name', `search: "breakglass"`],
@@ -136,18 +142,29 @@ describe('after a sync round', () => {
     expect(snapshot.nodes).toEqual(live.nodes);
   });
 
+  it.each([
+    ['display-name prefix, any case', `filter: { displayNameStartsWith: "mA" }`],
+    ['display-name prefix with many matches', `filter: { displayNameStartsWith: "AN" }`],
+  ])('users filtered by a %s alone: the same users from both, from the snapshot in display-name order', async (_name, args) => {
+    const live = await all('users', args, USER_FIELDS, 'LIVE', 3);
+    const snapshot = await all('users', args, USER_FIELDS, 'SNAPSHOT', 3);
+    expect(snapshot.nodes).toEqual(inNameOrder(live.nodes));
+    expect(snapshot.nodes).not.toEqual(live.nodes); // live is in id order: the comparison above is not id order by chance
+  });
+
   it('the filters above select something (so the comparisons mean something)', async () => {
-    for (const args of [`filter: { department: "engineering" }`, `filter: { accountEnabled: false }`, `filter: { userType: GUEST }`, `filter: { displayNameStartsWith: "mA" }`, `search: "quinn"`, `search: "contoso"`]) {
+    for (const args of [`filter: { department: "engineering" }`, `filter: { accountEnabled: false }`, `filter: { userType: GUEST }`, `filter: { displayNameStartsWith: "mA" }`, `filter: { displayNameStartsWith: "an", department: "Engineering" }`, `filter: { displayNameStartsWith: "an" }, search: "verafield"`, `search: "quinn"`, `search: "contoso"`]) {
       const snapshot = await all('users', args, 'id', 'SNAPSHOT', 50);
       expect({ args, found: snapshot.nodes.length > 0 }).toEqual({ args, found: true });
     }
   });
 
   it('groups: the same groups in the same order, unfiltered and by every filter', async () => {
-    for (const args of ['', 'filter: { kind: SECURITY }', 'filter: { kind: MICROSOFT_365 }', 'filter: { kind: MAIL_ENABLED_SECURITY }', 'filter: { kind: DISTRIBUTION }', 'filter: { dynamic: true }', 'filter: { dynamic: false }', 'filter: { nameStartsWith: "s" }']) {
+    for (const args of ['', 'filter: { kind: SECURITY }', 'filter: { kind: MICROSOFT_365 }', 'filter: { kind: MAIL_ENABLED_SECURITY }', 'filter: { kind: DISTRIBUTION }', 'filter: { dynamic: true }', 'filter: { dynamic: false }', 'filter: { nameStartsWith: "s" }', 'filter: { nameStartsWith: "s", kind: SECURITY }']) {
       const live = await all('groups', args, GROUP_FIELDS, 'LIVE', 7);
       const snapshot = await all('groups', args, GROUP_FIELDS, 'SNAPSHOT', 7);
-      expect({ args, nodes: snapshot.nodes }).toEqual({ args, nodes: live.nodes });
+      // A name prefix alone is in display-name order from the snapshot; every other list in id order, as live.
+      expect({ args, nodes: snapshot.nodes }).toEqual({ args, nodes: args === 'filter: { nameStartsWith: "s" }' ? inNameOrder(live.nodes) : live.nodes });
       if (args === '') expect(snapshot.nodes).toHaveLength(VERAFIELD.counts.groups);
     }
   });
@@ -355,3 +372,108 @@ describe('after a sync round', () => {
     expect(members.nodes).toEqual(liveMembers.nodes);
   }, 120_000);
 });
+
+describe('paging through a display-name prefix (display-name order, keyset on name and id)', () => {
+  const PREFIX = 'filter: { displayNameStartsWith: "an" }';
+  beforeAll(async () => {
+    await sync(); // a delta round after the rounds above; the first when these tests run alone
+  }, 120_000);
+  type Named = { users: Page<Node> };
+  const page = (args: string, after: string | null, first = 4) =>
+    bench.read<Named>(`users(first: ${first}, after: $after, source: SNAPSHOT, ${args}) { ${PAGE.replace('NODE', 'id displayName')} }`, { after }, '$after: String');
+
+  it('every match once, in name order, across pages of every size; each edge cursor goes on from its own row', async () => {
+    const whole = await all('users', PREFIX, 'id displayName', 'SNAPSHOT', 100);
+    expect(whole.nodes.length).toBeGreaterThan(12);
+    expect(whole.nodes).toEqual(inNameOrder(whole.nodes));
+    expect(whole.nodes.every((n) => nameKey(n).startsWith('an'))).toBe(true);
+    const live = await all('users', PREFIX, 'id displayName', 'LIVE', 100);
+    expect(whole.nodes).toEqual(inNameOrder(live.nodes));
+    for (const size of [1, 4, 7]) {
+      const paged = await all('users', PREFIX, 'id displayName', 'SNAPSHOT', size);
+      expect({ size, ids: paged.nodes.map((n) => n.id) }).toEqual({ size, ids: whole.nodes.map((n) => n.id) });
+      expect(paged.pages).toBe(Math.ceil(whole.nodes.length / size));
+    }
+    const first = await page(PREFIX, null);
+    const fromEdge = await page(PREFIX, first.users.edges[1].cursor);
+    expect(fromEdge.users.edges.map((e) => e.node.id)).toEqual(whole.nodes.slice(2, 6).map((n) => n.id));
+  });
+
+  it('stable under inserts: a user added before the cursor is not seen by the next pages, one added after it is, none repeats', async () => {
+    const before = await all('users', PREFIX, 'id displayName', 'SNAPSHOT', 100);
+    const first = await page(PREFIX, null);
+    const seen = first.users.edges.map((e) => e.node);
+    const cursorName = nameKey(seen.at(-1)!);
+    // Created in Graph and synced: " " sorts before any letter, "~" after: one lands before the cursor, one after.
+    const sim = VERAFIELD.tenantId;
+    const create = (displayName: string, nickname: string) =>
+      bench.sim.control.createUser(sim, {
+        accountEnabled: true,
+        displayName,
+        mailNickname: nickname,
+        userPrincipalName: `${nickname}@${VERAFIELD.domain}`,
+        passwordProfile: { password: 'Str0ng!Passphrase-42', forceChangePasswordNextSignIn: false },
+      });
+    const early = await create('An Early Arrival', 'an.early');
+    const late = await create('An~ Late Arrival', 'an.late');
+    await sync();
+    expect('an early arrival' < cursorName).toBe(true);
+    expect('an~ late arrival' > nameKey(before.nodes.at(-1)!)).toBe(true);
+    let after = first.users.pageInfo.endCursor;
+    while (after) {
+      const next = await page(PREFIX, after);
+      seen.push(...next.users.edges.map((e) => e.node));
+      after = next.users.pageInfo.hasNextPage ? next.users.pageInfo.endCursor : null;
+    }
+    const ids = seen.map((n) => n.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...before.nodes.map((n) => n.id), late.id]);
+    expect(ids).not.toContain(early.id);
+    // A list begun now has both, in their places.
+    const now = await all('users', PREFIX, 'id displayName', 'SNAPSHOT', 5);
+    expect(now.nodes.map((n) => n.id)).toEqual(inNameOrder([...before.nodes, { id: early.id, displayName: 'An Early Arrival' }, { id: late.id, displayName: 'An~ Late Arrival' }]).map((n) => n.id));
+  }, 120_000);
+
+  it('totalCount of a prefix list counts its matches, on every page', async () => {
+    const whole = await all('users', PREFIX, 'id', 'SNAPSHOT', 100);
+    const first = await bench.read<Named>(`users(first: 3, source: SNAPSHOT, ${PREFIX}) { totalCount pageInfo { endCursor } }`);
+    expect(first.users.totalCount).toBe(whole.nodes.length);
+    const second = await bench.read<Named>(`users(first: 3, after: $after, source: SNAPSHOT, ${PREFIX}) { totalCount }`, { after: first.users.pageInfo.endCursor }, '$after: String');
+    expect(second.users.totalCount).toBe(whole.nodes.length);
+  });
+
+  it('groups: a name prefix alone pages in name order, every match once', async () => {
+    const whole = await all('groups', 'filter: { nameStartsWith: "s" }', 'id displayName', 'SNAPSHOT', 100);
+    expect(whole.nodes.length).toBeGreaterThan(3);
+    const paged = await all('groups', 'filter: { nameStartsWith: "s" }', 'id displayName', 'SNAPSHOT', 2);
+    expect(paged.nodes).toEqual(whole.nodes);
+    expect(whole.nodes).toEqual(inNameOrder(whole.nodes));
+  });
+
+  it('a cursor used with another filter is refused, saying which orders or arguments differ (SNAPSHOT and AUTO alike)', async () => {
+    const named = (await page(PREFIX, null)).users.pageInfo.endCursor;
+    const plain = (await page('filter: { accountEnabled: true }', null)).users.pageInfo.endCursor;
+    const cases: Array<[string, string | null, RegExp]> = [
+      ['filter: { displayNameStartsWith: "an", department: "Engineering" }', named, /continues a list in display-name order .*, and this list is in object id order/],
+      [`${PREFIX}, search: "verafield"`, named, /continues a list in display-name order .*, and this list is in object id order/],
+      [PREFIX, plain, /continues a list in object id order, and this list is in display-name order/],
+      ['filter: { displayNameStartsWith: "da" }', named, /continues this list with other arguments/],
+      ['filter: { accountEnabled: false }', plain, /continues this list with other arguments/],
+    ];
+    for (const [args, cursor, reason] of cases) {
+      for (const source of ['SNAPSHOT', 'AUTO']) {
+        const error = await graphqlError(bench.read(`users(first: 4, after: $after, source: ${source}, ${args}) { edges { node { id } } }`, { after: cursor }, '$after: String'));
+        expect({ args, source, code: error.code, message: error.message }).toEqual({ args, source, code: 'BAD_USER_INPUT', message: expect.stringMatching(reason) });
+      }
+    }
+    // A cursor of one tenant's list, or a damaged one, opens nowhere else: refused without detail, as before.
+    const damaged = `${named!.slice(0, -2)}${named!.endsWith('A') ? 'B' : 'A'}A`;
+    const refused = await graphqlError(bench.read(`users(first: 4, after: $after, source: SNAPSHOT, ${PREFIX}) { edges { node { id } } }`, { after: damaged }, '$after: String'));
+    expect(refused).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/expected a cursor this list returned/) });
+    // A group list's cursor is not a user list's.
+    const groupCursor = (await bench.read<{ groups: Page<Node> }>(`groups(first: 1, source: SNAPSHOT, filter: { nameStartsWith: "s" }) { pageInfo { endCursor } }`)).groups.pageInfo.endCursor;
+    const crossField = await graphqlError(bench.read(`users(first: 4, after: $after, source: SNAPSHOT, ${PREFIX}) { edges { node { id } } }`, { after: groupCursor }, '$after: String'));
+    expect(crossField.code).toBe('BAD_USER_INPUT');
+  });
+});
+

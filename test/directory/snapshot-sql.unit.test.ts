@@ -1,5 +1,7 @@
 /** Snapshot SQL (snapshot-sql.ts): caller text only as bound values, with LIKE and regex metacharacters escaped. */
-import { groupPageSql, isObjectId, userPageSql } from '../../src/directory/snapshot-sql';
+import { groupPageOrder, groupPageSql, isObjectId, userPageOrder, userPageSql } from '../../src/directory/snapshot-sql';
+import { cursorMismatch } from '../../src/directory/snapshot-reads';
+import { UserTypeValue } from '../../src/directory/directory.inputs';
 import { GroupKind } from '../../src/directory/directory-object.types';
 
 const T = '11111111-1111-4111-8111-111111111111';
@@ -19,7 +21,7 @@ describe('user filters and search', () => {
     expect(sql.values).toEqual([T, ...values, 101]);
     // Nothing of the caller's text is in the statement itself.
     for (const v of values) expect(sql.text).not.toContain(v);
-    expect(sql.text).toMatch(/^SELECT .* FROM snapshot_users WHERE tenant_id = \$1 AND deleted_at IS NULL .*ORDER BY id LIMIT \$\d+$/s);
+    expect(sql.text).toMatch(/^SELECT .* FROM snapshot_users WHERE tenant_id = \$1 AND deleted_at IS NULL .*ORDER BY .*id LIMIT \$\d+$/s);
   });
 
   it('pages after a cursor with a keyset condition, never an offset', () => {
@@ -31,6 +33,66 @@ describe('user filters and search', () => {
 
   it('refuses an empty prefix, as the live list does', () => {
     expect(() => userPageSql(T, { displayNameStartsWith: '  ' }, null, first)).toThrow(/filter.displayNameStartsWith: expected some text/);
+  });
+});
+
+describe('page order: display-name order only for a name prefix alone, object id order for everything else', () => {
+  it.each([
+    ['no filter', null, null, 'id'],
+    ['a prefix alone', { displayNameStartsWith: 'Qu' }, null, 'name'],
+    ['a prefix, other conditions left null', { displayNameStartsWith: 'Qu', department: null, accountEnabled: undefined }, null, 'name'],
+    ['a prefix and a department', { displayNameStartsWith: 'Qu', department: 'Sales' }, null, 'id'],
+    ['a prefix and a job title', { displayNameStartsWith: 'Qu', jobTitle: 'Engineer' }, null, 'id'],
+    ['a prefix and a user type', { displayNameStartsWith: 'Qu', userType: UserTypeValue.GUEST }, null, 'id'],
+    ['a prefix and disabled accounts (false is a condition)', { displayNameStartsWith: 'Qu', accountEnabled: false }, null, 'id'],
+    ['a prefix and a search', { displayNameStartsWith: 'Qu' }, 'contoso', 'id'],
+    ['a department alone', { department: 'Sales' }, null, 'id'],
+    ['a search alone', null, 'quinn', 'id'],
+  ] as const)('users, %s -> %s order', (_name, filter, search, order) => {
+    expect(userPageOrder(filter, search)).toBe(order);
+    const sql = userPageSql(T, filter, search, first).text;
+    expect(sql).toMatch(order === 'name' ? /ORDER BY \(lower\(display_name\) COLLATE "C"\), id LIMIT/ : /ORDER BY id LIMIT/);
+  });
+
+  it.each([
+    ['no filter', null, 'id'],
+    ['a prefix alone', { nameStartsWith: 'S' }, 'name'],
+    ['a prefix and a kind', { nameStartsWith: 'S', kind: GroupKind.SECURITY }, 'id'],
+    ['a prefix and assigned groups only', { nameStartsWith: 'S', dynamic: false }, 'id'],
+  ] as const)('groups, %s -> %s order', (_name, filter, order) => {
+    expect(groupPageOrder(filter)).toBe(order);
+  });
+
+  it('a name-ordered page after a cursor: one row comparison on (name, id), the row sort key returned for the next cursor', () => {
+    const sql = userPageSql(T, { displayNameStartsWith: 'Qu' }, null, { afterId: T, afterName: "quinn o'brien", limit: 11 });
+    expect(sql.text).toContain('((lower(display_name) COLLATE "C"), id) > ($3, $4::uuid)');
+    expect(sql.text).toContain('AS sort_name');
+    expect(sql.text).not.toMatch(/OFFSET/i);
+    expect(sql.values).toEqual([T, 'qu%', "quinn o'brien", T, 11]);
+  });
+
+  it('a name-ordered page after a row needs that row\'s name (a programming error otherwise)', () => {
+    expect(() => userPageSql(T, { displayNameStartsWith: 'Qu' }, null, { afterId: T, limit: 11 })).toThrow(/sort_name/);
+  });
+
+  it('a prefix beside a search stays on the plain expression (the trigram index serves both)', () => {
+    expect(userPageSql(T, { displayNameStartsWith: 'Qu' }, 'x', first).text).toContain('lower(display_name) LIKE $2');
+    expect(userPageSql(T, { displayNameStartsWith: 'Qu', department: 'Sales' }, null, first).text).toContain('(lower(display_name) COLLATE "C") LIKE $3');
+  });
+});
+
+describe('a cursor continues only the list that issued it, and a refusal says what differs', () => {
+  const key = JSON.stringify([{ displayNameStartsWith: 'Qu' }, null]);
+  it.each([
+    ['the same list', { k: key, o: 'name' }, { key, order: 'name' }, null],
+    ['name order into id order', { k: key, o: 'name' }, { key: 'other', order: 'id' }, /continues a list in display-name order .* this list is in object id order/],
+    ['id order into name order', { k: 'other', o: 'id' }, { key, order: 'name' }, /continues a list in object id order, and this list is in display-name order/],
+    ['same order, other arguments', { k: 'other', o: 'id' }, { key, order: 'id' }, /with other arguments/],
+  ] as const)('%s', (_name, cursor, list, refusal) => {
+    const mismatch = cursorMismatch(cursor, list);
+    if (refusal === null) expect(mismatch).toBeNull();
+    else expect(mismatch).toMatch(refusal);
+    if (refusal !== null) expect(mismatch).toMatch(/^after: /);
   });
 });
 

@@ -182,7 +182,7 @@ export type GroupFilter = {
   dynamic?: boolean | null | undefined;
   /** Only groups of this kind. */
   kind?: GroupKind | null | undefined;
-  /** Display names starting with this text (case-insensitive). */
+  /** Display names starting with this text (case-insensitive). From the snapshot, a list with this as its only condition (no other filter or search) is in display-name order (lower-cased, by character code), then object id; otherwise in object id order. */
   nameStartsWith?: string | null | undefined;
 };
 
@@ -270,7 +270,7 @@ export type UserFilter = {
   accountEnabled?: boolean | null | undefined;
   /** Exactly this department. */
   department?: string | null | undefined;
-  /** Display names starting with this text (case-insensitive). */
+  /** Display names starting with this text (case-insensitive). From the snapshot, a list with this as its only condition (no other filter or search) is in display-name order (lower-cased, by character code), then object id; otherwise in object id order. */
   displayNameStartsWith?: string | null | undefined;
   /** Exactly this job title. */
   jobTitle?: string | null | undefined;
