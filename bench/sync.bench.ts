@@ -17,6 +17,7 @@
  * of PostgreSQL (all its processes) and of the simulator, steadier than wall time on a shared machine; PostgreSQL's
  * CPU for the load against the simulator's for serving the same pages says which side a load waits for.
  */
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { answerConsentPage } from '../src/simulator/browser';
 import { DELTA_PAGE_CAPS } from '../src/simulator/graph/delta/page-size';
 import { createLogger } from '../src/logging';
@@ -67,9 +68,16 @@ interface CpuSplit {
 }
 
 /** Runs `work` while sampling this process's RSS; returns its result, the time taken, the RSS peak above the start and the CPU split. */
-async function measured<T>(rig: GatewayRig<SimulatorProcess>, work: () => Promise<T>): Promise<{ value: T; millis: number; rssGrowth: number; cpu: CpuSplit }> {
+async function measured<T>(rig: GatewayRig<SimulatorProcess>, work: () => Promise<T>): Promise<{ value: T; millis: number; rssGrowth: number; liveHeap: number | null; cpu: CpuSplit }> {
   global.gc?.();
   const base = process.memoryUsage().rss;
+  // What the process really holds: the heap right after each full (mark-compact) collection during the work. The
+  // peak RSS also counts garbage V8 has not collected yet, which depends on when it chooses to collect.
+  const afterMajorGc: number[] = [];
+  const gcs = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (((entry as { detail?: { kind?: number } }).detail)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) afterMajorGc.push(process.memoryUsage().heapUsed);
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   let peak = base;
   const cpuBefore = { gateway: process.cpuUsage(), postgres: rig.postgresCpuMicros(), simulator: await rig.sim.cpuMicros() };
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
@@ -82,6 +90,7 @@ async function measured<T>(rig: GatewayRig<SimulatorProcess>, work: () => Promis
     peak = Math.max(peak, process.memoryUsage().rss);
   } finally {
     clearInterval(timer);
+    gcs.disconnect();
   }
   const gateway = process.cpuUsage(cpuBefore.gateway);
   const cpu = {
@@ -89,7 +98,7 @@ async function measured<T>(rig: GatewayRig<SimulatorProcess>, work: () => Promis
     postgres: (rig.postgresCpuMicros() - cpuBefore.postgres) / 1000,
     simulator: ((await rig.sim.cpuMicros()) - cpuBefore.simulator) / 1000,
   };
-  return { value, millis, rssGrowth: peak - base, cpu };
+  return { value, millis, rssGrowth: peak - base, liveHeap: afterMajorGc.length > 0 ? Math.max(...afterMajorGc) : null, cpu };
 }
 
 /** The bare reader: the same delta pages, users and groups at once, nothing kept. */
@@ -143,7 +152,8 @@ interface SizeResult {
   users: number;
   bare: { requests: number; millis: number; rssGrowth: number; cpu: CpuSplit };
   /** backgroundMs (backgroundPgMs: PostgreSQL's CPU in it): the load's work after its commit (engine.idle(): index merges, statistics), off the round's time. */
-  initial: { requests: number; millis: number; rssGrowth: number; cpu: CpuSplit; fetchMs: number; backgroundMs: number; backgroundPgMs: number; minimum: number; statements: number };
+  /** liveHeap: the largest heap right after a full collection during the load (null: none ran). */
+  initial: { requests: number; millis: number; rssGrowth: number; liveHeap: number | null; cpu: CpuSplit; fetchMs: number; backgroundMs: number; backgroundPgMs: number; minimum: number; statements: number };
   delta: { requests: number; millis: number; fetchMs: number; rssGrowth: number; statements: number; rowsReturned: number; events: number };
   /** The staged first load of a twin tenant (SYNC_BENCH_STAGED_BASELINE sizes). */
   staged?: { millis: number; fetchMs: number; rssGrowth: number };
@@ -213,7 +223,7 @@ async function runSize(rig: GatewayRig<SimulatorProcess>, users: number): Promis
     users,
     staged,
     bare: { requests: bare.value.requests, millis: bare.millis, rssGrowth: bare.rssGrowth, cpu: bare.cpu },
-    initial: { requests: upstream.requests, millis: initial.millis, rssGrowth: initial.rssGrowth, cpu: initial.cpu, fetchMs: initial.value.fetchMs, backgroundMs, backgroundPgMs, minimum, statements: initial.value.sql.statements },
+    initial: { requests: upstream.requests, millis: initial.millis, rssGrowth: initial.rssGrowth, liveHeap: initial.liveHeap, cpu: initial.cpu, fetchMs: initial.value.fetchMs, backgroundMs, backgroundPgMs, minimum, statements: initial.value.sql.statements },
     delta: { requests: deltaRequests, millis: delta.millis, fetchMs: delta.value.fetchMs, rssGrowth: delta.rssGrowth, statements: delta.value.sql.statements, rowsReturned: delta.value.sql.rowsReturned, events: delta.value.events },
   };
 }
@@ -256,6 +266,7 @@ export const syncBenchmark: Benchmark = {
         'initial CPU: gateway / PostgreSQL / simulator': `${ms(r.initial.cpu.gateway)} / ${ms(r.initial.cpu.postgres)} / ${ms(r.initial.cpu.simulator)}`,
         'bare CPU: reader / simulator': `${ms(r.bare.cpu.gateway)} / ${ms(r.bare.cpu.simulator)}`,
         'initial peak RSS growth': mib(r.initial.rssGrowth),
+        'live heap after full GCs (max)': r.initial.liveHeap === null ? 'no full GC' : mib(r.initial.liveHeap),
         'bare peak RSS growth': mib(r.bare.rssGrowth),
         'delta: Graph requests': r.delta.requests,
         [`delta time (median of ${DELTA_ROUNDS})`]: ms(r.delta.millis),
@@ -287,6 +298,17 @@ export const syncBenchmark: Benchmark = {
         unit: 'MiB',
         ...(at100k && r !== at100k ? { baseline: at100k.initial.rssGrowth / 1024 / 1024, baselineName: '100k tenant' } : { baseline: r.bare.rssGrowth / 1024 / 1024, baselineName: 'bare reader' }),
       });
+      if (r.initial.liveHeap !== null) {
+        const base100k = at100k && r !== at100k ? at100k.initial.liveHeap : null;
+        figure({
+          bench: BENCH,
+          figure: 'initial-live-heap-after-full-gc',
+          size: r.users,
+          value: r.initial.liveHeap / 1024 / 1024,
+          unit: 'MiB',
+          ...(base100k !== null && base100k !== undefined ? { baseline: base100k / 1024 / 1024, baselineName: '100k tenant' } : {}),
+        });
+      }
       figure({ bench: BENCH, figure: 'delta-round-10-changes-graph-requests', size: r.users, value: r.delta.requests, unit: 'requests', baseline: 3, baselineName: 'goal' });
       figure({ bench: BENCH, figure: 'delta-round-10-changes', size: r.users, value: r.delta.millis / 1000, unit: 's', baseline: first.delta.millis / 1000, baselineName: `${first.users / 1000}k tenant` });
       figure({ bench: BENCH, figure: 'delta-round-10-changes-sql-statements', size: r.users, value: r.delta.statements, unit: 'statements', baseline: first.delta.statements, baselineName: `${first.users / 1000}k tenant` });
