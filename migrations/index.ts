@@ -25,6 +25,7 @@ import { DropRedundantSnapshotIndexes1796010000000 } from './1796010000000-DropR
 import { RestoreAudit1796020000000 } from './1796020000000-RestoreAudit';
 import { SnapshotNamePages1796030000000 } from './1796030000000-SnapshotNamePages';
 import { QuietRoundFreshness1796050000000 } from './1796050000000-QuietRoundFreshness';
+import { DriftInputsInvalidation1796060000000 } from './1796060000000-DriftInputsInvalidation';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -50,4 +51,5 @@ export const migrations: Function[] = [
   RestoreAudit1796020000000,
   SnapshotNamePages1796030000000,
   QuietRoundFreshness1796050000000,
+  DriftInputsInvalidation1796060000000,
 ];

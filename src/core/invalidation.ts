@@ -15,9 +15,10 @@ export const INVALIDATION_CHANNEL = 'gateway_invalidation';
 /**
  * What changed: an API key (id), a tenant (id), the tier list (a tier id), a tenant's mappings (tenant id), a
  * tenant's snapshot (tenant id: a sync round changed it, or the sync state went away), or only the snapshot's
- * freshness (tenant id and `at`, the new sync_state.last_success_at: a round that changed nothing).
+ * freshness (tenant id and `at`, the new sync_state.last_success_at: a round that changed nothing), or another
+ * input of a tenant's drift rules (tenant id: its Graph subscriptions' state).
  */
-export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings', 'snapshot', 'freshness'] as const;
+export const INVALIDATION_KINDS = ['api_key', 'tenant', 'tier', 'mappings', 'snapshot', 'freshness', 'drift_inputs'] as const;
 export type InvalidationKind = (typeof INVALIDATION_KINDS)[number];
 
 export type Invalidation = { kind: Exclude<InvalidationKind, 'freshness'>; id: string } | { kind: 'freshness'; id: string; at: Date };

@@ -57,7 +57,7 @@ export interface ServiceDeps {
 
 /** What runs after each sync round: the drift rules, over the snapshot the round left (also the benches' engines). */
 export function driftAfterRound(drift: DriftService): NonNullable<SyncEngineOptions['afterRound']> {
-  return (tenantId, { consecutiveFailures }) => drift.evaluate(tenantId, { syncFailures: consecutiveFailures, groupsSnapshot: true });
+  return (tenantId, outcome) => drift.afterRound(tenantId, outcome);
 }
 
 export async function createServices(deps: ServiceDeps): Promise<GatewayServices> {
@@ -74,7 +74,7 @@ export async function createServices(deps: ServiceDeps): Promise<GatewayServices
   const directory = new DirectoryAccess({ config: deps.config, tenantTokens: tenantServices.tenantTokens, logger: deps.logger });
   const access = new AccessService(deps.dataSource, { invalidation, snapshotMaxAgeSeconds: deps.config.sync.accessTierMaxAgeSeconds });
   const provisioning = new ProvisioningService(deps.dataSource, deps.config);
-  const drift = new DriftService({ config: deps.config, dataSource: deps.dataSource, directory, logger: deps.logger, settings: deps.config.sync.drift });
+  const drift = new DriftService({ config: deps.config, dataSource: deps.dataSource, directory, logger: deps.logger, settings: deps.config.sync.drift, invalidation });
   const sync = new SyncService({
     config: deps.config.sync,
     dataSource: deps.dataSource,

@@ -97,9 +97,10 @@ export interface SyncEngineOptions {
   directFirstLoad?: boolean;
   /**
    * After every round that ran, committed or failed (the drift rules: issue 6). Runs outside the round's
-   * transaction and lease; its failures are logged, never turned into a failed round.
+   * transaction and lease; its failures are logged, never turned into a failed round. `changed`: the round may
+   * have changed the snapshot (it staged objects or loaded in full), or it failed.
    */
-  afterRound?: (tenantId: string, outcome: { consecutiveFailures: number }) => Promise<unknown>;
+  afterRound?: (tenantId: string, outcome: { consecutiveFailures: number; changed: boolean }) => Promise<unknown>;
   random?: () => number;
 }
 
@@ -224,6 +225,7 @@ export class SyncEngine {
     const { dataSource } = this.opts;
     const { tenantId, token } = round;
     let consecutiveFailures = state.consecutive_failures;
+    let changed = true;
     // A round from no deltaLink is a full load; a resync (found while streaming) is one too.
     const startMode: SyncModeLabel = state.users_delta_link === null || state.groups_delta_link === null ? 'full' : 'delta';
     try {
@@ -233,6 +235,7 @@ export class SyncEngine {
       recordSyncRound({ mode, ok: true, seconds: result.durationMs / 1000, pages: result.pages, objects: result.objects });
       span.setAttributes({ 'sync.mode': result.mode, 'sync.pages': result.pages, 'sync.objects': result.objects, 'sync.events': result.events });
       consecutiveFailures = 0;
+      changed = result.objects > 0 || result.mode !== 'INCREMENTAL';
       return result;
     } catch (error) {
       // Stopped by close() (the process is stopping): nothing was committed and nothing failed; the lease expires.
@@ -250,7 +253,7 @@ export class SyncEngine {
         .query(`UPDATE sync_state SET lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE tenant_id = $1 AND lease_token = $2`, [tenantId, token])
         .catch((e: unknown) => round.log.error({ err: e }, 'could not release the sync lease (it expires by itself)'));
       for (const runner of round.runners) await runner.release().catch(() => undefined);
-      await this.opts.afterRound?.(tenantId, { consecutiveFailures }).catch((e: unknown) => round.log.error({ err: e }, 'after-round work failed'));
+      await this.opts.afterRound?.(tenantId, { consecutiveFailures, changed }).catch((e: unknown) => round.log.error({ err: e }, 'after-round work failed'));
     }
   }
 

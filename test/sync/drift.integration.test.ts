@@ -7,6 +7,7 @@
  */
 import { GraphQLClient } from 'graphql-request';
 import { bearer } from '../support/gateway';
+import { countStatements } from '../auth/support/sql-count';
 import { startDirectoryBench, VERAFIELD, type DirectoryBench } from '../directory/directory-fixtures';
 import { browse, outcome } from '../tenants/consent-fixtures';
 import { connectTenant, graphqlError, reconsentUrl, verifyConnection } from '../tenants/tenant-queries';
@@ -250,6 +251,44 @@ describe('drift', () => {
     await sync.syncNow(tenantId);
     expect(await openKeys()).not.toContain(renamed);
     expect((await eventsOf('MAPPED_GROUP_RENAMED', G.engineering)).slice(earlier)).toEqual(['DRIFT_DETECTED', 'DRIFT_RESOLVED']);
+  });
+
+  it('after a round that changed nothing the rules run only when something they read moved: not at all, then for a subscription failing and recovering', async () => {
+    const { sync } = bench.gw.services;
+    const db = bench.gw.database.dataSource;
+    const failing = 'CHANGE_NOTIFICATIONS_FAILING:notifications:users';
+    // Rounds until one has run the rules (a quiet round skips them, so this one must see the new state).
+    const untilFindings = async (want: (open: string[]) => boolean): Promise<string[]> => {
+      for (let round = 0; round < 20; round++) {
+        await sync.syncNow(tenantId);
+        const open = keys(await findings(true));
+        if (want(open)) return open;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('expected a quiet round to run the drift rules after their input changed; none did in 20 rounds');
+    };
+    await sync.syncNow(tenantId);
+
+    // Nothing changed in Entra, the tenant, its mappings or its subscriptions: the round reads no drift table.
+    const sql = countStatements('entra-gateway-test');
+    try {
+      const round = await sync.syncNow(tenantId);
+      expect(round).toMatchObject({ ran: true, mode: 'INCREMENTAL', objects: 0 });
+    } finally {
+      sql.stop();
+    }
+    expect(sql.texts.filter((text) => /drift_(state|findings)|graph_subscriptions|pg_advisory_xact_lock/.test(text))).toEqual([]);
+
+    // A subscription's failures change outside any round: its trigger announces it, and the next quiet round
+    // runs the rules (before the trigger existed, only a changed round or the hourly policy cadence would have).
+    await db.query(`INSERT INTO graph_subscriptions (tenant_id, resource, consecutive_failures, last_error) VALUES ($1, 'users', 3, 'test: notification URL unreachable')`, [tenantId]);
+    try {
+      expect(await untilFindings((open) => open.includes(failing))).toContain(failing);
+    } finally {
+      await db.query(`DELETE FROM graph_subscriptions WHERE tenant_id = $1`, [tenantId]);
+    }
+    expect(await untilFindings((open) => !open.includes(failing))).not.toContain(failing);
+    expect(await eventsOf('CHANGE_NOTIFICATIONS_FAILING', 'notifications:users')).toEqual(['DRIFT_DETECTED', 'DRIFT_RESOLVED']);
   });
 
   it('consent revoked opens CONSENT_LOST (other findings stay); consent given again resolves it', async () => {

@@ -21,6 +21,8 @@ import { Tenant } from '../../tenants/tenant.entity';
 import { DriftFindingRecord, DriftStateRecord } from './drift-finding.entity';
 import type { DriftSettings } from '../../config/sync.config';
 import { lockTenantDrift, reconcileFindings } from './reconcile';
+import { driftNeededAfterRound, type QuietMemo } from './after-round';
+import { BoundedCache, type InvalidationBus } from '../../core/invalidation';
 import {
   DriftRule,
   evaluateDriftRules,
@@ -37,7 +39,15 @@ export interface DriftServiceDeps {
   directory: DirectoryAccess;
   logger: Logger;
   settings: Readonly<DriftSettings>;
+  /** Lets afterRound skip the rules after a quiet round (after-round.ts); without it they run after every round. */
+  invalidation?: InvalidationBus;
 }
+
+/** Tenants whose last evaluation after a round is remembered (a few numbers each). */
+const QUIET_MEMO_ENTRIES = 10_000;
+
+/** The kinds of change that can move a drift rule's input outside the snapshot: they drop the tenant's memo. */
+const DRIFT_INPUT_KINDS: ReadonlySet<string> = new Set(['tenant', 'mappings', 'snapshot', 'drift_inputs']);
 
 export interface EvaluateDriftOptions {
   /**
@@ -81,7 +91,39 @@ const APP_SELECT = 'id,appId,passwordCredentials,keyCredentials';
 type Json = Record<string, unknown>;
 
 export class DriftService {
-  constructor(private readonly deps: DriftServiceDeps) {}
+  /** Per tenant, what the last evaluation after a round saw, while nothing it reads has changed since. */
+  private readonly quiet = new BoundedCache<string, QuietMemo>(QUIET_MEMO_ENTRIES);
+
+  constructor(private readonly deps: DriftServiceDeps) {
+    deps.invalidation?.subscribe((signal) => {
+      if (signal.kind === 'reset') this.quiet.clear();
+      else if (DRIFT_INPUT_KINDS.has(signal.kind)) {
+        if (signal.id === '*') this.quiet.clear();
+        else this.quiet.delete(signal.id.toLowerCase());
+      }
+    });
+  }
+
+  /**
+   * After a sync round: the rules over the snapshot it left, unless the round changed nothing and nothing else the
+   * rules read has moved since their last run here (after-round.ts). Null when skipped.
+   */
+  async afterRound(tenantId: string, round: { consecutiveFailures: number; changed: boolean }): Promise<DriftEvaluationResult | null> {
+    const key = tenantId.toLowerCase();
+    const version = this.quiet.version;
+    const needed = driftNeededAfterRound({
+      changed: round.changed,
+      failures: round.consecutiveFailures,
+      memo: this.quiet.get(key),
+      now: Date.now(),
+      invalidationLive: this.deps.invalidation?.live === true,
+    });
+    if (!needed) return null;
+    const { result, policiesDueAt } = await this.evaluateWithCadence(tenantId, { syncFailures: round.consecutiveFailures, groupsSnapshot: true });
+    // Kept only if no invalidation arrived meanwhile (the evaluation may have read what it announced as old).
+    if (this.deps.invalidation?.live) this.quiet.set(key, { failures: round.consecutiveFailures, policiesDueAt: policiesDueAt.getTime() }, version);
+    return result;
+  }
 
   get settings(): Readonly<DriftSettings> {
     return this.deps.settings;
@@ -102,6 +144,11 @@ export class DriftService {
   }
 
   async evaluate(tenantId: string, options: EvaluateDriftOptions = {}): Promise<DriftEvaluationResult> {
+    return (await this.evaluateWithCadence(tenantId, options)).result;
+  }
+
+  /** evaluate, and when policies and apps are next due (now, when they could not be read). */
+  private async evaluateWithCadence(tenantId: string, options: EvaluateDriftOptions): Promise<{ result: DriftEvaluationResult; policiesDueAt: Date }> {
     const now = options.now ?? new Date();
     const { dataSource, settings } = this.deps;
     const logger = this.deps.logger.child({ component: 'drift', tenantId });
@@ -110,6 +157,7 @@ export class DriftService {
     const inputs: Omit<DriftInputs, 'tenant' | 'mfa'> = { now, settings };
     let policies: CaPolicy[] | undefined;
     let policiesRead = false;
+    let policiesCheckedAt: Date | null = null;
 
     if (tenant.status === 'ACTIVE') {
       const directory = new TenantDirectory(tenantId, this.deps.directory);
@@ -133,6 +181,7 @@ export class DriftService {
       // Remembered only when no policy or app read failed: a failed one is tried again next round.
       const failedRead = skipped.some((skip) => skip.failed && skip.rules.some((rule) => rule === DriftRule.MFA_NOT_ENFORCED || rule === DriftRule.CREDENTIAL_EXPIRING));
       policiesRead = due && !failedRead;
+      policiesCheckedAt = policiesRead ? now : due ? null : (state?.policiesCheckedAt ?? null);
       if (!due) skipped.push({ rules: [DriftRule.MFA_NOT_ENFORCED, DriftRule.CREDENTIAL_EXPIRING], reason: 'policies and apps are read at most every DRIFT_POLICY_INTERVAL_SECONDS; not due yet' });
     } else {
       skipped.push({ rules: [...GROUP_RULES, DriftRule.MFA_NOT_ENFORCED, DriftRule.CREDENTIAL_EXPIRING], reason: `the tenant is ${tenant.status}: its directory is not read` });
@@ -156,7 +205,8 @@ export class DriftService {
     const latest = await this.requireTenant(tenantId);
     const facts = { status: latest.status, features: latest.features, grantedScopes: latest.grantedScopes };
 
-    return dataSource.transaction(async (manager) => {
+    const policiesDueAt = new Date(policiesCheckedAt === null ? now.getTime() : policiesCheckedAt.getTime() + settings.policyIntervalSeconds * 1000);
+    const outcome = await dataSource.transaction(async (manager): Promise<DriftEvaluationResult> => {
       await lockTenantDrift(manager, tenantId);
       const state = await manager.getRepository(DriftStateRecord).findOneBy({ tenantId });
       const baseline = (state?.mfaBaseline as MfaBaseline | null | undefined) ?? null;
@@ -189,6 +239,7 @@ export class DriftService {
       }
       return { tenantId, evaluatedAt: now, evaluated: evaluation.evaluated, skipped, opened: result.opened, resolved: result.resolved, open };
     });
+    return { result: outcome, policiesDueAt };
   }
 
   private async requireTenant(tenantId: string): Promise<Tenant> {
