@@ -24,6 +24,8 @@ export interface BenchOptions {
   features?: string[];
   /** Who consents; default Verafield's global administrator (another tenant's admin connects that tenant). */
   login?: string;
+  /** The gateway's environment beyond the bench's own. */
+  env?: Record<string, string>;
 }
 
 export async function connectVerafield(bench: ConsentBench, options: BenchOptions = {}): Promise<string> {
@@ -46,7 +48,7 @@ export function tenantReader(client: GraphQLClient, tenantId: string): Directory
 }
 
 export async function startDirectoryBench(options: BenchOptions = {}): Promise<DirectoryBench> {
-  const bench = await startConsentBench();
+  const bench = await startConsentBench({ env: options.env });
   try {
     const tenantId = await connectVerafield(bench, options);
     const key = await bench.gw.mintKey({ scopes: ['directory:read'] as never, tenantIds: [tenantId] });

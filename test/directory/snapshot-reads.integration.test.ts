@@ -65,7 +65,8 @@ async function sync(): Promise<void> {
 }
 
 beforeAll(async () => {
-  bench = await startDirectoryBench();
+  // Statements are counted per request here: no webhook delivery polling in the background.
+  bench = await startDirectoryBench({ env: { WEBHOOK_DELIVERY: 'off' } });
   tenantId = bench.tenantId;
 }, 60_000);
 
