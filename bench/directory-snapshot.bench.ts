@@ -15,6 +15,7 @@
  * independent of the sync engine's own speed (bench/sync.bench.ts measures that). Throttling is off while
  * loading, so the live figures are the gateway's and the simulator's, not Graph's resource-unit ceiling.
  */
+import { buildUserWords } from '../src/sync/user-words';
 import path from 'node:path';
 import pg from 'pg';
 import { answerConsentPage } from '../src/simulator/browser';
@@ -128,9 +129,42 @@ async function measurePages(rig: GatewayRig, tenantId: string): Promise<void> {
       figure({ ...common, figure: `${c.key}-page-p50`, value: a.p50Ms, unit: 'ms', baseline: b.p50Ms });
     }
     table(rows);
+    await measureSearchWays(rig, db, tenantId, cases.filter((c) => c.key.startsWith('search-')));
   } finally {
     await db.end();
   }
+}
+
+/**
+ * The same search pages once the tenant's words are built (user-words.ts): the word path, against the trigram
+ * path measured just before over the same rows (the same statement; it picks its way by sync_state). Also the
+ * build's own time (what the background adds after a full round's commit).
+ */
+async function measureSearchWays(rig: GatewayRig, db: pg.Client, tenantId: string, cases: Awaited<ReturnType<typeof pageCases>>): Promise<void> {
+  const trigram = [];
+  for (const c of cases) trigram.push(await pageCost(db, c.now));
+  const runner = rig.dataSource.createQueryRunner();
+  const started = performance.now();
+  try {
+    if (!(await buildUserWords(runner, tenantId))) throw new Error('the words were current before the build; refusing to compare');
+  } finally {
+    await runner.release();
+  }
+  const buildMs = performance.now() - started;
+  await db.query(`VACUUM ANALYZE snapshot_user_words`);
+  console.log(`search words built for ${USERS.toLocaleString('en-US')} users in ${ms(buildMs)} (one background transaction)`);
+  figure({ bench: NAME, size: USERS, figure: 'search-words-build', value: buildMs, unit: 'ms' });
+  const rows: Record<string, string | number>[] = [];
+  for (const [i, c] of cases.entries()) {
+    const [a, b] = [await pageCost(db, c.now), trigram[i]];
+    if (a.rows !== b.rows) throw new Error(`${c.label}: the word path has ${a.rows} rows, the trigram path ${b.rows}; refusing to compare their cost`);
+    rows.push({ page: c.label, rows: a.rows, 'buffers words (trigram)': `${a.buffers} (${b.buffers})`, 'rows read words (trigram)': `${a.rowsRead} (${b.rowsRead})`, 'p50 words (trigram)': `${a.p50Ms.toFixed(2)} ms (${b.p50Ms.toFixed(2)} ms)` });
+    const common = { bench: NAME, size: USERS, baselineName: 'the trigram path (words not built)' };
+    figure({ ...common, figure: `${c.key}-words-page-buffers`, value: a.buffers, unit: 'buffers', baseline: b.buffers });
+    figure({ ...common, figure: `${c.key}-words-page-rows-read`, value: a.rowsRead, unit: 'rows', baseline: b.rowsRead });
+    figure({ ...common, figure: `${c.key}-words-page-p50`, value: a.p50Ms, unit: 'ms', baseline: b.p50Ms });
+  }
+  table(rows);
 }
 
 function runLoad(job: SnapshotLoadJob, beforeGo: () => Promise<void>): Promise<LoadResult> {

@@ -26,6 +26,7 @@ import { RestoreAudit1796020000000 } from './1796020000000-RestoreAudit';
 import { SnapshotNamePages1796030000000 } from './1796030000000-SnapshotNamePages';
 import { QuietRoundFreshness1796050000000 } from './1796050000000-QuietRoundFreshness';
 import { DriftInputsInvalidation1796060000000 } from './1796060000000-DriftInputsInvalidation';
+import { SnapshotUserWords1796070000000 } from './1796070000000-SnapshotUserWords';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -52,4 +53,5 @@ export const migrations: Function[] = [
   SnapshotNamePages1796030000000,
   QuietRoundFreshness1796050000000,
   DriftInputsInvalidation1796060000000,
+  SnapshotUserWords1796070000000,
 ];

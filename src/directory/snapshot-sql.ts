@@ -6,8 +6,10 @@
  *
  * Every list reads rows with deleted_at IS NULL only, through partial indexes (tenant_id first), so a page costs
  * O(page) for plain lists and equality filters (object id order; migration 1795850000000-SnapshotReadIndexes)
- * and for a display-name prefix alone (display-name order, see `PageOrder`; migration 1796030000000). Search goes
- * through its trigram index to the matching rows (O(matches), not O(tenant)).
+ * and for a display-name prefix alone (display-name order, see `PageOrder`; migration 1796030000000). A search
+ * alone reads user ids from the tenant's word table once its words are built and current (O(words x page),
+ * searchPageSql), else, as a search beside filters and a count, goes through the trigram index to the matching
+ * rows (O(matches), not O(tenant)).
  */
 import { ErrorCode, GatewayError } from '../core/errors';
 import { GroupKind } from './directory-object.types';
@@ -23,8 +25,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whether a caller's id can be a snapshot key (anything else cannot match a row, and must not reach a uuid cast). */
 export const isObjectId = (value: string): boolean => UUID.test(value);
 
-/** Graph's word separators in $search (the simulator's tokenizer: whitespace . @ _ -). */
+/**
+ * Graph's word separators in $search: the simulator's tokenizer (whitespace . @ _ -), and the words the snapshot
+ * keeps per user (snapshot_user_words, snapshot_words() of migration 1796070000000) are split at the same characters.
+ */
 const SEPARATOR = /[\s.@_-]/;
+const SEPARATORS = /[\s.@_-]+/;
+/** The same class as a PostgreSQL regex (JavaScript's \s spelled out), as snapshot_words() splits at. */
+const PG_SEPARATOR = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff.@_-]';
 
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 const regexEscape = (text: string) => text.replace(/[\\^$.*+?()[\]{}|-]/g, (c) => `\\${c}`);
@@ -37,6 +45,9 @@ class Binder {
     return `$${this.values.length}`;
   }
 }
+
+/** Below every object id: stands for "no cursor" so that one comparison serves every parent of a batch. */
+const NO_CURSOR = '00000000-0000-0000-0000-000000000000';
 
 const USER_COLUMNS = 'id, display_name, user_principal_name, mail, department, job_title, account_enabled, user_type';
 const GROUP_COLUMNS = 'id, display_name, group_types, membership_rule, security_enabled, mail_enabled';
@@ -58,6 +69,7 @@ const SORT_NAME = `(lower(display_name) COLLATE "C")`;
 export type PageOrder = 'id' | 'name';
 
 const only = (filter: object, field: string) => Object.entries(filter).every(([key, value]) => key === field || value == null);
+const unfiltered = (filter: object | null | undefined) => filter == null || Object.values(filter).every((value) => value == null);
 
 export function userPageOrder(filter: UserFilter | null | undefined, search: string | null | undefined): PageOrder {
   return filter?.displayNameStartsWith != null && search == null && only(filter, 'displayNameStartsWith') ? 'name' : 'id';
@@ -84,9 +96,12 @@ function userConditions(b: Binder, filter: UserFilter | null | undefined, search
   if (filter?.accountEnabled != null) where.push(`account_enabled = ${b.bind(filter.accountEnabled)}`);
   if (filter?.userType != null) where.push(`lower(user_type) = lower(${b.bind(filter.userType)})`);
   if (filter?.displayNameStartsWith != null) where.push(prefixCondition(b, 'filter.displayNameStartsWith', filter.displayNameStartsWith, search != null));
-  if (search != null) where.push(searchCondition(b, search.trim().toLowerCase(), ['display_name', 'mail', 'user_principal_name']));
+  if (search != null) where.push(searchCondition(b, searchTerm(search), SEARCHED));
   return where;
 }
+
+const SEARCHED = ['display_name', 'mail', 'user_principal_name'];
+const searchTerm = (search: string) => search.trim().toLowerCase();
 
 /**
  * A value matches when it starts with the term, or (for a term without separators) a word of it does: the term
@@ -163,8 +178,99 @@ function count(table: string, b: Binder, where: string[]): Sql {
 export function userPageSql(tenantId: string, filter: UserFilter | null | undefined, search: string | null | undefined, keyset: Keyset): Sql {
   const b = new Binder();
   b.bind(tenantId);
+  if (search != null && unfiltered(filter)) return searchPageSql(b, searchTerm(search), keyset);
   const where = userConditions(b, filter, search);
   return page('snapshot_users', USER_COLUMNS, b, where, userPageOrder(filter, search), keyset);
+}
+
+/** A search-alone page merges the id lists of the matching words when there are at most this many distinct words... */
+export const SEARCH_MERGE_WORDS = 64;
+/** ... else reads every matching word entry when there are fewer than this many (index entries only). */
+export const SEARCH_ALL_ENTRIES = 5000;
+
+/**
+ * A page of a search alone (no filter). One statement that first reads whether the tenant's words are current
+ * (sync_state.words_generation = snapshot_generation, in the statement's own snapshot, so the words it reads are
+ * the ones the mark describes; user-words.ts): if not, the trigram page (userConditions). If so, user ids come
+ * from the words index, then only the page's user rows (words are kept for live users only, so every id found is
+ * a row of the page). Each branch sits behind a one-time filter, so only one runs:
+ * - at most SEARCH_MERGE_WORDS distinct matching words (a name, a domain; found by as many index descents): each
+ *   word's first page of ids after the cursor, in id order from the index, merged (O(words x page) entries, O(page)
+ *   rows, whatever the number of matches);
+ * - else, fewer than SEARCH_ALL_ENTRIES matching word entries: all of them, from the index alone, the page's ids
+ *   sorted out of them (O(matches) index entries, O(page) rows; the LIMIT and ORDER BY word there only tell the
+ *   planner how few and where: estimated at every match, it planned a sequential scan and a parallel sort, whose
+ *   workers start even when the branch does not run);
+ * - else (many words and many matches: a short prefix) the users in id order, each checked on its row: about
+ *   page x users / matches rows, at most page x users / SEARCH_ALL_ENTRIES.
+ * A term with separators must start a value: the users of its first word in id order, each checked.
+ */
+function searchPageSql(b: Binder, term: string, keyset: Keyset): Sql {
+  const trigramConditions = [`tenant_id = $1`, `deleted_at IS NULL`, ...userConditions(b, null, term)];
+  const after = b.bind(keyset.afterId ?? NO_CURSOR);
+  const limit = b.bind(keyset.limit);
+  const trigram = (runs: string) =>
+    `(SELECT ${USER_COLUMNS} FROM snapshot_users WHERE ${trigramConditions.join(' AND ')} AND id > ${after}::uuid AND ${runs} ORDER BY id LIMIT ${limit})`;
+  const built = `built AS MATERIALIZED (SELECT coalesce((SELECT s.words_generation = s.snapshot_generation FROM sync_state s WHERE s.tenant_id = $1), false) AS built)`;
+  const columns = USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ');
+  const user = (id: string) => `JOIN LATERAL (SELECT * FROM snapshot_users u WHERE u.tenant_id = $1 AND u.id = ${id} AND u.deleted_at IS NULL OFFSET 0) u ON true`;
+  if (SEPARATOR.test(term)) {
+    // The users of the term's first word in id order (its index order), each kept when it has a word starting
+    // with the term's last part and a value starting with the term: stops at a page of them.
+    const parts = term.split(SEPARATORS);
+    const last = parts.length > 1 && parts.at(-1) !== '' ? ` AND w.user_id IN (${wordPrefixUsers(b, parts.at(-1)!)})` : '';
+    const prefix = b.bind(`${likeEscape(term)}%`);
+    return {
+      text: `WITH ${built}
+      (SELECT ${columns} FROM snapshot_user_words w ${user('w.user_id')}
+        WHERE (SELECT built FROM built) AND w.tenant_id = $1 AND w.word = ${b.bind(parts[0])} AND w.user_id > ${after}::uuid${last}
+          AND (${SEARCHED.map((c) => `lower(u.${c}) LIKE ${prefix}`).join(' OR ')})
+        ORDER BY w.user_id LIMIT ${limit})
+      UNION ALL
+      ${trigram('NOT (SELECT built FROM built)')}
+      ORDER BY id`,
+      values: b.values,
+    };
+  }
+  const words = `snapshot_user_words w WHERE w.tenant_id = $1 AND w.word LIKE ${b.bind(`${likeEscape(term)}%`)}`;
+  const word = b.bind(`${PG_SEPARATOR}${regexEscape(term)}`);
+  const prefix = b.bind(`${likeEscape(term)}%`);
+  return {
+    text: `WITH RECURSIVE ${built},
+      distinct_words (word, n) AS (
+        SELECT (SELECT w.word FROM ${words} ORDER BY w.word LIMIT 1), 1
+        UNION ALL
+        SELECT (SELECT w.word FROM ${words} AND w.word > d.word ORDER BY w.word LIMIT 1), d.n + 1 FROM distinct_words d WHERE d.word IS NOT NULL AND d.n <= ${SEARCH_MERGE_WORDS}
+      ),
+      few AS (SELECT count(word) <= ${SEARCH_MERGE_WORDS} AS few FROM distinct_words),
+      counted AS (SELECT count(*) AS entries FROM (SELECT 1 FROM ${words} AND NOT (SELECT few FROM few) ORDER BY w.word LIMIT ${SEARCH_ALL_ENTRIES}) x),
+      way AS (
+        SELECT CASE WHEN NOT (SELECT built FROM built) THEN 'trigram' WHEN (SELECT few FROM few) THEN 'merge'
+                    WHEN (SELECT entries FROM counted) < ${SEARCH_ALL_ENTRIES} THEN 'all' ELSE 'scan' END AS way
+      ),
+      ids AS (
+        (SELECT DISTINCT a.user_id FROM (SELECT w.user_id FROM ${words} AND w.user_id > ${after}::uuid AND (SELECT way FROM way) = 'all' ORDER BY w.word LIMIT ${SEARCH_ALL_ENTRIES}) a
+          ORDER BY a.user_id LIMIT ${limit})
+        UNION ALL
+        (SELECT DISTINCT c.user_id FROM distinct_words d CROSS JOIN LATERAL (
+            SELECT w.user_id FROM snapshot_user_words w WHERE w.tenant_id = $1 AND w.word = d.word AND w.user_id > ${after}::uuid ORDER BY w.user_id LIMIT ${limit}
+          ) c WHERE (SELECT way FROM way) = 'merge' ORDER BY c.user_id LIMIT ${limit})
+      )
+      SELECT ${columns} FROM ids ${user('ids.user_id')}
+      UNION ALL
+      (SELECT ${columns} FROM snapshot_users u WHERE u.tenant_id = $1 AND u.deleted_at IS NULL AND (SELECT way FROM way) = 'scan' AND u.id > ${after}::uuid
+          AND (${SEARCHED.map((c) => `lower(u.${c}) LIKE ${prefix} OR lower(u.${c}) ~ ${word}`).join(' OR ')})
+        ORDER BY u.id LIMIT ${limit})
+      UNION ALL
+      ${trigram(`(SELECT way FROM way) = 'trigram'`)}
+      ORDER BY id`,
+    values: b.values,
+  };
+}
+
+/** The users one of whose words starts with `term` (separator-free), from the words index alone. */
+function wordPrefixUsers(b: Binder, term: string): string {
+  return `SELECT w.user_id FROM snapshot_user_words w WHERE w.tenant_id = $1 AND w.word LIKE ${b.bind(`${likeEscape(term)}%`)}`;
 }
 
 export function userCountSql(tenantId: string, filter: UserFilter | null | undefined, search: string | null | undefined): Sql {
@@ -219,9 +325,6 @@ export interface ParentPage {
   parentId: string;
   afterId: string | null;
 }
-
-/** Below every object id: stands for "no cursor" so that one comparison serves every parent of a batch. */
-const NO_CURSOR = '00000000-0000-0000-0000-000000000000';
 
 /**
  * A nested list for many parents in ONE statement (the request's loader gathers a page of parents): each parent's

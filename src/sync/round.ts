@@ -49,6 +49,7 @@ import type { SyncCounts } from './snapshot.entity';
 import { newMeter, Sql, type SqlMeter } from './sql';
 import { clearStage, streamToStage, type Resource, type StreamResult } from './stream';
 import { tierChanges } from './tier-changes';
+import { addStagedUserWords, buildUserWords, dropStagedUserWords, keepsUserWords } from './user-words';
 
 export { GROUPS_DELTA_START, USERS_DELTA_START } from './stream';
 
@@ -152,6 +153,8 @@ interface Round {
   lastRenewal: number;
   pages: number;
   objects: number;
+  /** Set by the apply: the tenant's search words are current after this round (else built in the background). */
+  wordsCurrent: boolean;
 }
 
 const TOTAL_KEYS = ['users', 'groups', 'memberships', 'effectiveMemberships'] as const;
@@ -167,6 +170,8 @@ export class SyncEngine {
   private readonly aborter = new AbortController();
   /** Staged rows of committed rounds being deleted in the background. */
   private readonly cleanups = new Set<Promise<void>>();
+  /** Tenants whose search words this engine is building. */
+  private readonly wordBuilds = new Set<string>();
 
   constructor(private readonly opts: SyncEngineOptions) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -217,6 +222,7 @@ export class SyncEngine {
       lastRenewal: Date.now(),
       pages: 0,
       objects: 0,
+      wordsCurrent: false,
     };
     return inSpan('sync round', { attributes: { 'gateway.tenant_id': tenantId, 'sync.round_id': token } }, (span) => this.runLeased(round, state, span));
   }
@@ -333,7 +339,10 @@ export class SyncEngine {
       await main.runner.commitTransaction();
       // Staged rows are garbage now: deleted in the background, on a connection of their own, so the round's
       // result does not wait for them (the next round of the tenant deletes whatever is left).
-      if (result.objects > 0 || users.full || groups.full) this.clearInBackground(tenantId, token, round.log, users.full || groups.full);
+      // A full round (or a crash before a build) left the tenant's search words stale: built there too.
+      if (result.objects > 0 || users.full || groups.full || !round.wordsCurrent) {
+        this.clearInBackground(tenantId, token, round.log, { bulkLoaded: users.full || groups.full, buildWords: !round.wordsCurrent });
+      }
       return result;
     } catch (error) {
       await main.runner.rollbackTransaction().catch(() => undefined);
@@ -341,8 +350,11 @@ export class SyncEngine {
     }
   }
 
-  private clearInBackground(tenantId: string, token: string, log: Logger, bulkLoaded: boolean): void {
+  private clearInBackground(tenantId: string, token: string, log: Logger, { bulkLoaded, buildWords }: { bulkLoaded: boolean; buildWords: boolean }): void {
     const runner = this.opts.dataSource.createQueryRunner();
+    // One build per tenant at a time from this engine (another instance's waits on the row lock, then skips).
+    const words = buildWords && !this.wordBuilds.has(tenantId);
+    if (words) this.wordBuilds.add(tenantId);
     const work = clearStage(new Sql(runner, newMeter()), tenantId, token)
       .catch((e: unknown) => log.warn({ err: e }, 'could not clear the staged rows (the next round will)'))
       // A full round deferred its GIN merges (index-upkeep.ts): merged now, so searches stop scanning the list.
@@ -350,6 +362,16 @@ export class SyncEngine {
         if (bulkLoaded) await mergePendingIndexEntries(runner);
       })
       .catch((e: unknown) => log.info({ err: e }, 'could not merge the search index entries now (autovacuum will)'))
+      // The search words (user-words.ts), in one transaction that marks them built; until then reads use trigrams.
+      .then(async () => {
+        if (!words) return;
+        const started = Date.now();
+        if (await buildUserWords(runner, tenantId)) log.info({ ms: Date.now() - started }, 'search words built');
+      })
+      .catch((e: unknown) => log.warn({ err: e }, 'could not build the search words (the next round will; searches read trigrams meanwhile)'))
+      .finally(() => {
+        if (words) this.wordBuilds.delete(tenantId);
+      })
       // After a full load the planner's statistics describe the tables before it (autovacuum catches up later):
       // with stale statistics the next rounds' small lookups can be planned as scans of the tenant. ANALYZE
       // samples a bounded number of rows (300 x default_statistics_target), whatever the table holds.
@@ -359,7 +381,7 @@ export class SyncEngine {
         await runner.query(`BEGIN`);
         try {
           await runner.query(`SET LOCAL lock_timeout = '1s'`);
-          await runner.query(`ANALYZE snapshot_users, snapshot_groups, snapshot_memberships, snapshot_effective`);
+          await runner.query(`ANALYZE snapshot_users, snapshot_groups, snapshot_memberships, snapshot_effective, snapshot_user_words`);
           await runner.query(`COMMIT`);
         } catch (error) {
           await runner.query(`ROLLBACK`).catch(() => undefined);
@@ -417,7 +439,8 @@ export class SyncEngine {
     const { mode } = r;
     // Fencing: the round's token is re-checked under a row lock; a round that lost the lease must not commit.
     const [lease] = await sql.rows(
-      `SELECT lease_token, counts, users_delta_link, groups_delta_link, extract(epoch FROM now() - last_completed_event_at)::float8 AS since_completed
+      `SELECT lease_token, counts, users_delta_link, groups_delta_link, extract(epoch FROM now() - last_completed_event_at)::float8 AS since_completed,
+              words_generation, snapshot_generation
          FROM sync_state WHERE tenant_id = $1 FOR UPDATE`,
       [tenantId],
     );
@@ -425,6 +448,7 @@ export class SyncEngine {
 
     const emit = mode !== 'INITIAL';
     const full = r.users.full || r.groups.full;
+    const keepWords = keepsUserWords({ full, direct: r.direct }, lease);
     // A direct first load staged nothing: its objects are what it loaded (counted with the totals below).
     // A round whose pages carried no object staged nothing (no count needed).
     const [staged] = r.direct || round.objects === 0
@@ -465,7 +489,9 @@ export class SyncEngine {
       }
       if (r.users.full) await stageAbsent(sql, 'user', tenantId, token);
       if (emit) userEvents = userOutcome(await diffObjects(sql, 'user', tenantId, token));
+      if (keepWords && staged.users > 0) await dropStagedUserWords(sql, tenantId, token);
       await applyObjects(sql, 'user', tenantId, token);
+      if (keepWords && staged.users > 0) await addStagedUserWords(sql, tenantId, token);
       step('users', { created: userEvents.created, deleted: userEvents.deleted });
 
       if (r.groups.full) await stageAbsent(sql, 'group', tenantId, token);
@@ -557,10 +583,12 @@ export class SyncEngine {
       `UPDATE sync_state SET users_delta_link = $2, groups_delta_link = $3, last_success_at = now(), last_error = NULL,
               consecutive_failures = 0, last_duration_ms = $4, counts = $5::jsonb, next_run_at = now() + make_interval(secs => $6),
               last_completed_event_at = CASE WHEN $8::boolean THEN now() ELSE last_completed_event_at END,
-              snapshot_generation = snapshot_generation + CASE WHEN $9::boolean THEN 1 ELSE 0 END
+              snapshot_generation = snapshot_generation + CASE WHEN $9::boolean THEN 1 ELSE 0 END,
+              words_generation = CASE WHEN $10::boolean THEN snapshot_generation + CASE WHEN $9::boolean THEN 1 ELSE 0 END ELSE words_generation END
         WHERE tenant_id = $1 AND lease_token = $7`,
-      [tenantId, r.users.deltaLink, r.groups.deltaLink, durationMs, JSON.stringify(summary), delay, token, completedEvent, snapshotChanged],
+      [tenantId, r.users.deltaLink, r.groups.deltaLink, durationMs, JSON.stringify(summary), delay, token, completedEvent, snapshotChanged, keepWords],
     );
+    round.wordsCurrent = keepWords;
     // Late in the transaction: appendEvents serialises event writers of a tenant from here to commit.
     await appendEvents(sql.runner.manager, events);
     round.meter.statements++;

@@ -5,7 +5,8 @@
  * no sort of the tenant, rows read bounded by the page; a prefix with other conditions bounded by the rows of one
  * of them), never by wall time.
  */
-import { groupMembersSql, groupPageSql, userCountSql, userGroupsSql, userPageSql, type Sql } from '../../src/directory/snapshot-sql';
+import { groupMembersSql, groupPageSql, SEARCH_ALL_ENTRIES, SEARCH_MERGE_WORDS, userCountSql, userGroupsSql, userPageSql, type Sql } from '../../src/directory/snapshot-sql';
+import { buildUserWords } from '../../src/sync/user-words';
 import { GroupKind } from '../../src/directory/directory-object.types';
 import { UserTypeValue } from '../../src/directory/directory.inputs';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -21,6 +22,7 @@ const q = <T = any>(text: string, values: unknown[] = []): Promise<T[]> => db.da
 interface PlanNode {
   'Node Type': string;
   'Index Name'?: string;
+  'Relation Name'?: string;
   'Actual Rows': number;
   'Actual Loops': number;
   'Rows Removed by Filter'?: number;
@@ -34,11 +36,15 @@ function nodes(plan: PlanNode): PlanNode[] {
 
 async function explain(sql: Sql): Promise<{ all: PlanNode[]; types: string[]; indexes: string[]; rowsRead: number }> {
   const [row] = await q<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql.text}`, sql.values);
-  const all = nodes(row['QUERY PLAN'][0].Plan);
+  // Only what ran: a branch behind a one-time filter that did not run is no cost (a search alone plans both its
+  // word and its trigram branches, snapshot-sql.ts searchPageSql).
+  const all = nodes(row['QUERY PLAN'][0].Plan).filter((n) => n['Actual Loops'] > 0);
   const scans = all.filter((n) => /Scan/.test(n['Node Type']) && !/Bitmap Index/.test(n['Node Type']));
   return {
     all,
-    types: all.map((n) => n['Node Type']),
+    // A search alone reads its tenant's row of sync_state (whether its words are current): a table of one row per
+    // tenant, two here, which the planner rightly reads whole; that is not a scan of the tenant's objects.
+    types: all.map((n) => (n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'sync_state' ? 'Seq Scan of sync_state' : n['Node Type'])),
     indexes: all.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])),
     // Rows the scans produced or looked at and threw away: what a page costs.
     rowsRead: scans.reduce((sum, n) => sum + (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0) + (n['Rows Removed by Index Recheck'] ?? 0)) * n['Actual Loops'], 0),
@@ -175,8 +181,9 @@ describe('a prefix with other conditions, and search, read the matching rows thr
   });
 
   it.each([
-    ['a search term (a word of a name)', () => userPageSql(tenant, null, '3f2a', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
-    ['a search term (a sign-in name)', () => userPageSql(tenant, null, 'user4242', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
+    ['a search term, words not built (a word of a name)', () => userPageSql(tenant, null, '3f2a', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
+    ['a search term, words not built (with a separator)', () => userPageSql(tenant, null, 'quinn 3', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
+    ['a search term, words not built (a sign-in name)', () => userPageSql(tenant, null, 'user4242', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
     ['a search term and a prefix', () => userPageSql(tenant, { displayNameStartsWith: 'Quinn' }, 'user4', { afterId: null, limit: PAGE }), 'snapshot_users_search'],
     ['a group-name prefix and a kind', () => groupPageSql(tenant, { nameStartsWith: 'group 19', kind: GroupKind.SECURITY }, { afterId: null, limit: PAGE }), 'snapshot_groups_name_page'],
   ])('%s: no sequential scan, read through its index', async (_name, build, index) => {
@@ -189,5 +196,78 @@ describe('a prefix with other conditions, and search, read the matching rows thr
   it('totalCount of a filtered list counts from an index, not a sequential scan', async () => {
     const plan = await explain(userCountSql(tenant, { department: 'Finance' }, null));
     expect(plan.types).not.toContain('Seq Scan');
+  });
+});
+
+describe('once the words are built: a search alone reads user ids from the words index, then only the page of users', () => {
+  const ids = async (sql: Sql) => (await q<{ id: string }>(sql.text, sql.values)).map((r) => r.id);
+  const trigramAnswers = new Map<string, string[]>();
+  // [term, whether it finds anyone]: '@scale' starts no value (a term with separators must start one).
+  const TERMS: Array<[string, boolean]> = [['quinn', true], ['scale', true], ['q', true], ['3f2a', true], ['user4242', true], ['user42', true], ['user4', true], ['quinn 3', true], ['user4242@scale', true], ['@scale', false]];
+
+  beforeAll(async () => {
+    for (const [term] of TERMS) trigramAnswers.set(term, await ids(userPageSql(tenant, null, term, { afterId: null, limit: PAGE })));
+    await q(`INSERT INTO sync_state (tenant_id, snapshot_generation) VALUES ($1, 3)`, [tenant]);
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      expect(await buildUserWords(runner, tenant)).toBe(true);
+      expect(await buildUserWords(runner, tenant)).toBe(false); // current: nothing to do
+    } finally {
+      await runner.release();
+    }
+    await q(`ANALYZE snapshot_user_words`);
+  }, 600_000);
+
+  it.each(TERMS)('%s: the same page as through the trigram index (finds some: %p)', async (term, found) => {
+    const sql = userPageSql(tenant, null, term, { afterId: null, limit: PAGE });
+    expect((await explain(sql)).indexes).toContain('snapshot_user_words_pkey');
+    expect(await ids(sql)).toEqual(trigramAnswers.get(term));
+    expect(trigramAnswers.get(term)!.length > 0).toBe(found);
+  });
+
+  const afterHalf = async (term: string) =>
+    (await q(`SELECT DISTINCT user_id FROM snapshot_user_words WHERE tenant_id = $1 AND word LIKE $2 ORDER BY user_id OFFSET 2000 LIMIT 1`, [tenant, `${term}%`]))[0].user_id as string;
+  it.each([
+    ['a first name (one word, 5,000 users)', 'quinn', null],
+    ['a first name, a page in the middle', 'quinn', 'quinn'],
+    ['the mail domain (one word, every user)', 'scale', null],
+    ['the mail domain, a page in the middle', 'scale', 'scale'],
+    ['one letter of a first name (a few words)', 'q', null],
+    ['a word of a name (a few users)', '3f2a', null],
+    ['a sign-in name (a few words of one user each)', 'user4242', null],
+  ])('%s: merged from the matching words in id order, a page of rows and entries', async (_name, term, after) => {
+    const plan = await explain(userPageSql(tenant, null, term, { afterId: after ? await afterHalf(after) : null, limit: PAGE }));
+    expect(plan.types).not.toContain('Seq Scan');
+    expect(plan.indexes).toContain('snapshot_user_words_pkey');
+    expect(plan.indexes).not.toContain('snapshot_users_search');
+    // Word entries and user rows together: the page (and one more word's look-up), not the matches.
+    expect(plan.rowsRead).toBeLessThanOrEqual(PAGE * 4);
+  });
+
+  it(`a prefix of ${SEARCH_MERGE_WORDS}+ words with fewer than ${SEARCH_ALL_ENTRIES} entries (user42: 1,111 sign-in names): every entry from the index, a page of rows`, async () => {
+    const plan = await explain(userPageSql(tenant, null, 'user42', { afterId: null, limit: PAGE }));
+    expect(plan.types).not.toContain('Seq Scan');
+    const users = plan.all.filter((n) => n['Index Name'] === 'snapshot_users_page').reduce((sum, n) => sum + n['Actual Rows'] * n['Actual Loops'], 0);
+    expect(users).toBeLessThanOrEqual(PAGE);
+    expect(plan.rowsRead).toBeLessThanOrEqual(SEARCH_ALL_ENTRIES + SEARCH_MERGE_WORDS + PAGE * 2);
+  });
+
+  it('a short prefix of many words and many matches (user4: 11,111 sign-in names): users in id order, about page x users / matches rows', async () => {
+    const plan = await explain(userPageSql(tenant, null, 'user4', { afterId: null, limit: PAGE }));
+    expect(plan.types).not.toContain('Seq Scan');
+    expect(plan.rowsRead).toBeLessThanOrEqual(SEARCH_MERGE_WORDS + SEARCH_ALL_ENTRIES + PAGE * 20);
+  });
+
+  it('words of an older generation (a full round committed since): the trigram index again, the same page', async () => {
+    await q(`UPDATE sync_state SET snapshot_generation = snapshot_generation + 1 WHERE tenant_id = $1`, [tenant]);
+    try {
+      const sql = userPageSql(tenant, null, 'quinn', { afterId: null, limit: PAGE });
+      const plan = await explain(sql);
+      expect(plan.indexes).toContain('snapshot_users_search');
+      expect(plan.indexes).not.toContain('snapshot_user_words_pkey');
+      expect(await ids(sql)).toEqual(trigramAnswers.get('quinn'));
+    } finally {
+      await q(`UPDATE sync_state SET words_generation = snapshot_generation WHERE tenant_id = $1`, [tenant]);
+    }
   });
 });

@@ -478,3 +478,130 @@ describe('paging through a display-name prefix (display-name order, keyset on na
   });
 });
 
+
+describe('search through the word table (built after a full round off its critical path, kept by delta rounds)', () => {
+  // Words of names, mail domains and sign-in names; terms with separators (they must start a value); none.
+  const TERMS = ['quinn', 'avery', 'verafield', 'breakglass', 'break glass', 'avery.quinn', 'nora', 'marsh', 'marshwood', 'zephyrine', 'theo', 'a', 'zzqx'];
+  const engine = () => bench.gw.services.sync.engine;
+  const state = async () => (await sql(`SELECT words_generation::text AS words, snapshot_generation::text AS snapshot FROM sync_state WHERE tenant_id = $1`, [tenantId]))[0];
+  const built = async () => {
+    const s = await state();
+    return s.words !== null && s.words === s.snapshot;
+  };
+  // The tenant's words as a build from its snapshot now makes them, against the words kept.
+  const fresh = `SELECT s.tenant_id, x.word, s.id AS user_id FROM snapshot_users s, snapshot_words(s.display_name, s.mail, s.user_principal_name) AS x (word) WHERE s.tenant_id = $1 AND s.deleted_at IS NULL`;
+  const kept = `SELECT tenant_id, word, user_id FROM snapshot_user_words WHERE tenant_id = $1`;
+  const wordsDiffering = async () => (await sql(`SELECT count(*)::int AS n FROM ((${fresh} EXCEPT ${kept}) UNION ALL (${kept} EXCEPT ${fresh})) d`, [tenantId]))[0].n as number;
+  const wordCount = async () => (await sql(`SELECT count(*)::int AS n FROM snapshot_user_words WHERE tenant_id = $1`, [tenantId]))[0].n as number;
+
+  /** Every user a search finds, from the snapshot and live (pages of 3, so the word path's cursors are used too). */
+  async function sameAsLive(term: string): Promise<number> {
+    const snapshot = await all('users', `search: "${term}"`, USER_FIELDS, 'SNAPSHOT', 3);
+    const live = await all('users', `search: "${term}"`, USER_FIELDS, 'LIVE', 50);
+    expect({ term, users: snapshot.nodes }).toEqual({ term, users: live.nodes });
+    return snapshot.nodes.length;
+  }
+
+  /** The search's first page as the statement reads it with the words as they are, and with the tenant marked not built (the trigram path). */
+  async function bothWays(term: string): Promise<{ words: string[]; trigrams: string[] }> {
+    const { userPageSql } = await import('../../src/directory/snapshot-sql');
+    const page = userPageSql(tenantId, null, term, { afterId: null, limit: 500 });
+    const runner = bench.gw.database.dataSource.createQueryRunner();
+    try {
+      const words = (await runner.query(page.text, page.values)).map((r: Node) => r.id);
+      await runner.query('BEGIN');
+      await runner.query(`UPDATE sync_state SET words_generation = NULL WHERE tenant_id = $1`, [tenantId]);
+      const trigrams = (await runner.query(page.text, page.values)).map((r: Node) => r.id);
+      await runner.query('ROLLBACK');
+      return { words, trigrams };
+    } finally {
+      await runner.release();
+    }
+  }
+
+  beforeAll(async () => {
+    await engine().idle();
+    await sync();
+    await engine().idle();
+  }, 120_000);
+
+  it('built in the background after the rounds: the words of every live user, and searches answer as live and as the trigram path', async () => {
+    expect(await built()).toBe(true);
+    expect(await wordCount()).toBeGreaterThan(VERAFIELD.counts.users);
+    expect(await wordsDiffering()).toBe(0);
+    let found = 0;
+    for (const term of TERMS) {
+      found += await sameAsLive(term);
+      const ways = await bothWays(term);
+      expect({ term, ids: ways.words }).toEqual({ term, ids: ways.trigrams });
+    }
+    expect(found).toBeGreaterThan(VERAFIELD.counts.users); // 'a', 'verafield' alone find most users
+  }, 120_000);
+
+  it('not built (as after a crash): searches read the trigram index and answer as live; the next round builds the words', async () => {
+    await sql(`UPDATE sync_state SET words_generation = NULL WHERE tenant_id = $1`, [tenantId]);
+    expect(await built()).toBe(false);
+    for (const term of ['quinn', 'avery.quinn', 'a']) await sameAsLive(term);
+    await sync(); // a quiet delta round: it keeps no words, and starts their build
+    await engine().idle();
+    expect(await built()).toBe(true);
+    expect(await wordsDiffering()).toBe(0);
+  }, 120_000);
+
+  it('delta rounds that create, rename and delete users keep the words in their own transaction', async () => {
+    const sim = VERAFIELD.tenantId;
+    const created = await bench.sim.control.createUser(sim, {
+      accountEnabled: true,
+      displayName: 'Zephyrine Quartz',
+      mailNickname: 'zephyrine.quartz',
+      userPrincipalName: `zephyrine.quartz@${VERAFIELD.domain}`,
+      passwordProfile: { password: 'Str0ng!Passphrase-42', forceChangePasswordNextSignIn: false },
+    });
+    await bench.sim.control.updateUser(sim, U.financeEmployee.id, { displayName: 'Nora Marshwood' });
+    await bench.sim.control.deleteUser(sim, U.dataEngineer.id);
+    const generation = (await state()).snapshot;
+    await sync();
+    // Current as the round returned (no build in the background: the round kept them).
+    expect(Number((await state()).snapshot)).toBeGreaterThan(Number(generation));
+    expect(await built()).toBe(true);
+    expect(await wordsDiffering()).toBe(0);
+    for (const term of TERMS) {
+      await sameAsLive(term);
+      const ways = await bothWays(term);
+      expect({ term, ids: ways.words }).toEqual({ term, ids: ways.trigrams });
+    }
+    const ids = async (term: string) => (await all('users', `search: "${term}"`, 'id', 'SNAPSHOT', 50)).nodes.map((n) => n.id);
+    expect(await ids('zephyrine')).toEqual([created.id]);
+    expect(await ids('marshwood')).toEqual([U.financeEmployee.id]);
+    // Her old display name starts no value now ('finch' still finds her: her sign-in name is nora.finch@).
+    expect(await ids('nora finch')).not.toContain(U.financeEmployee.id);
+    expect(await ids('finch')).toContain(U.financeEmployee.id);
+    const [gone] = await sql(`SELECT deleted_at IS NOT NULL AS deleted FROM snapshot_users WHERE tenant_id = $1 AND id = $2`, [tenantId, U.dataEngineer.id]);
+    expect(gone).toEqual({ deleted: true });
+    expect(await sql(`SELECT word FROM snapshot_user_words WHERE tenant_id = $1 AND user_id = $2`, [tenantId, U.dataEngineer.id])).toEqual([]);
+    expect(await ids('theo')).not.toContain(U.dataEngineer.id);
+  }, 120_000);
+
+  it('a build that fails before its commit leaves the tenant not built and its words as they were', async () => {
+    const { buildUserWords } = await import('../../src/sync/user-words');
+    await sql(`UPDATE sync_state SET words_generation = NULL WHERE tenant_id = $1`, [tenantId]);
+    await sql(`DELETE FROM snapshot_user_words WHERE tenant_id = $1 AND word = 'zephyrine'`, [tenantId]);
+    const before = await wordCount();
+    const runner = bench.gw.database.dataSource.createQueryRunner();
+    try {
+      const failing = buildUserWords(runner, tenantId, {
+        beforeCommit: async () => {
+          throw new Error('the process died');
+        },
+      });
+      await expect(failing).rejects.toThrow('the process died');
+      expect(await built()).toBe(false);
+      expect(await wordCount()).toBe(before);
+      expect(await buildUserWords(runner, tenantId)).toBe(true);
+    } finally {
+      await runner.release();
+    }
+    expect(await built()).toBe(true);
+    expect(await wordsDiffering()).toBe(0);
+  });
+});

@@ -12,16 +12,44 @@ describe('user filters and search', () => {
     ['a prefix with LIKE wildcards', { displayNameStartsWith: '50%_Off\\' }, null, ['50\\%\\_off\\\\%']],
     ['a prefix with a quote', { displayNameStartsWith: "O'Br" }, null, ["o'br%"]],
     ['an equality filter keeps its text as given', { department: "R&D'; DROP TABLE x; --" }, null, ["R&D'; DROP TABLE x; --"]],
-    ['a search word: contains, prefix, word start (regex escaped)', null, ' Qu(i)nn* ', ['%qu(i)nn*%', 'qu(i)nn*%', '[[:space:].@_-]qu\\(i\\)nn\\*']],
-    ['a search term with a separator: no word-start form', null, 'avery.quinn', ['%avery.quinn%', 'avery.quinn%']],
-    ['a search term with LIKE wildcards (and _, a separator)', null, 'a_b%', ['%a\\_b\\%%', 'a\\_b\\%%']],
-    ['a search term with a regex metacharacter only', null, 'a%b', ['%a\\%b%', 'a\\%b%', '[[:space:].@_-]a%b']],
   ])('%s', (_name, filter, search, values) => {
     const sql = userPageSql(T, filter, search, first);
     expect(sql.values).toEqual([T, ...values, 101]);
     // Nothing of the caller's text is in the statement itself.
     for (const v of values) expect(sql.text).not.toContain(v);
     expect(sql.text).toMatch(/^SELECT .* FROM snapshot_users WHERE tenant_id = \$1 AND deleted_at IS NULL .*ORDER BY .*id LIMIT \$\d+$/s);
+  });
+
+  // Beside a filter a search reads the trigram index (a plain page); alone, the same conditions are its fallback.
+  it.each([
+    ['a search word: contains, prefix, word start (regex escaped)', ' Qu(i)nn* ', ['%qu(i)nn*%', 'qu(i)nn*%', '[[:space:].@_-]qu\\(i\\)nn\\*']],
+    ['a search term with a separator: no word-start form', 'avery.quinn', ['%avery.quinn%', 'avery.quinn%']],
+    ['a search term with LIKE wildcards (and _, a separator)', 'a_b%', ['%a\\_b\\%%', 'a\\_b\\%%']],
+    ['a search term with a regex metacharacter only', 'a%b', ['%a\\%b%', 'a\\%b%', '[[:space:].@_-]a%b']],
+  ])('%s: beside a filter, a page of the trigram conditions; alone, they are the fallback', (_name, search, values) => {
+    const beside = userPageSql(T, { department: 'Sales' }, search, first);
+    expect(beside.values).toEqual([T, 'Sales', ...values, 101]);
+    for (const v of values) expect(beside.text).not.toContain(v);
+    expect(beside.text).toMatch(/^SELECT .* FROM snapshot_users WHERE tenant_id = \$1 AND deleted_at IS NULL .*ORDER BY id LIMIT \$\d+$/s);
+    const alone = userPageSql(T, null, search, first);
+    expect(alone.values.slice(0, values.length + 1)).toEqual([T, ...values]);
+    expect(alone.text).toMatch(/SELECT .* FROM snapshot_users WHERE tenant_id = \$1 AND deleted_at IS NULL AND .* AND id > \$\d+::uuid AND .*'trigram'|NOT \(SELECT built FROM built\)/s);
+  });
+
+  const SEP = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff.@_-]';
+  it.each([
+    ['a search word alone: a word prefix (LIKE escaped), the row form for the scan (regex escaped)', ' Qu(i)nn* ', ['qu(i)nn*%', `${SEP}qu\\(i\\)nn\\*`]],
+    ['a search word with LIKE wildcards (and _, a separator)', 'a_b%', ['a', 'b\\%%', 'a\\_b\\%%']],
+    ['a search word with a LIKE wildcard only', 'a%b', ['a\\%b%', `${SEP}a%b`]],
+    ['a search term with separators: its first word, its last part, the whole as a prefix', 'avery.quinn', ['avery', 'quinn%', 'avery.quinn%']],
+    ['a search term starting with a separator: the empty first word', '@contoso', ['', 'contoso%', '@contoso%']],
+  ])('%s: the words when built, read in the statement', (_name, search, values) => {
+    const sql = userPageSql(T, null, search, first);
+    for (const v of values) expect(sql.values).toContainEqual(v);
+    for (const v of values.filter((v) => v.length > 2)) expect(sql.text).not.toContain(v);
+    expect(sql.text).toContain('snapshot_user_words w WHERE');
+    expect(sql.text).toContain('SELECT s.words_generation = s.snapshot_generation FROM sync_state s WHERE s.tenant_id = $1');
+    expect(sql.text).toMatch(/ORDER BY id$/);
   });
 
   it('pages after a cursor with a keyset condition, never an offset', () => {
@@ -51,7 +79,7 @@ describe('page order: display-name order only for a name prefix alone, object id
   ] as const)('users, %s -> %s order', (_name, filter, search, order) => {
     expect(userPageOrder(filter, search)).toBe(order);
     const sql = userPageSql(T, filter, search, first).text;
-    expect(sql).toMatch(order === 'name' ? /ORDER BY \(lower\(display_name\) COLLATE "C"\), id LIMIT/ : /ORDER BY id LIMIT/);
+    expect(sql).toMatch(order === 'name' ? /ORDER BY \(lower\(display_name\) COLLATE "C"\), id LIMIT/ : /ORDER BY id( LIMIT|$)/);
   });
 
   it.each([
