@@ -9,7 +9,7 @@
  * cache written under it becomes visible in the same instant the lock is released (the commit). The price: one
  * pooled connection per tenant being refreshed, held for the length of the token request and its retries.
  */
-import { createHash } from 'node:crypto';
+import { tenantLockKey } from '../core/advisory-lock';
 import { QueryFailedError, type DataSource } from 'typeorm';
 import { TransientIdentityError } from './identity.errors';
 import type { TokenCacheStore } from './token-cache.store';
@@ -17,13 +17,9 @@ import type { TokenCacheStore } from './token-cache.store';
 /** PostgreSQL's lock_not_available: lock_timeout ran out. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
-/**
- * The advisory lock key of a tenant's token refresh: the first 8 bytes of SHA-256 over a namespaced id, as the
- * signed 64-bit integer pg_advisory_xact_lock takes (decimal text, so no precision is lost on the way). The
- * namespace keeps it apart from other advisory locks of the gateway keyed by tenant.
- */
+/** The advisory lock key of a tenant's token refresh (core/advisory-lock.ts). */
 export function refreshLockKey(tenantId: string): string {
-  return createHash('sha256').update(`token-refresh:${tenantId.toLowerCase()}`).digest().readBigInt64BE(0).toString();
+  return tenantLockKey('token-refresh', tenantId);
 }
 
 export class RefreshLock {

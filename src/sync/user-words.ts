@@ -10,8 +10,8 @@
  * The build serializes with the tenant's rounds through its sync_state row, which every applying round locks
  * FOR UPDATE first (see buildUserWords).
  */
-import { createHash } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
+import { tenantLockKey } from '../core/advisory-lock';
 import type { Sql } from './sql';
 
 /** The mark and the generation as read (bigint: strings, or null when never built). */
@@ -20,9 +20,14 @@ export interface WordsState {
   snapshot_generation: string;
 }
 
+/** The words describe the snapshot as it is: built, and not since overtaken by a round that changed it. */
+export function wordsCurrent(state: WordsState): boolean {
+  return state.words_generation !== null && state.words_generation === String(state.snapshot_generation);
+}
+
 /** Whether a round keeps the words in its transaction: a delta round, and only when they are current. */
 export function keepsUserWords(round: { full: boolean; direct: boolean }, state: WordsState): boolean {
-  return !round.full && !round.direct && state.words_generation !== null && state.words_generation === String(state.snapshot_generation);
+  return !round.full && !round.direct && wordsCurrent(state);
 }
 
 /** The words of the staged users' snapshot rows as they are now (live rows only): before and after the apply. */
@@ -44,8 +49,6 @@ export async function addStagedUserWords(sql: Sql, tenantId: string, roundId: st
   await sql.exec(`INSERT INTO snapshot_user_words (tenant_id, word, user_id) ${stagedWords} ON CONFLICT DO NOTHING`, [tenantId, roundId]);
 }
 
-/** The advisory lock key of a tenant's words build (as refresh-lock.ts keys its own, in another namespace). */
-const buildLockKey = (tenantId: string): string => createHash('sha256').update(`search-words:${tenantId.toLowerCase()}`).digest().readBigInt64BE(0).toString();
 
 export interface BuildHooks {
   /** Inside the build's transaction, before its commit (tests: a failure there must leave "not built"). */
@@ -62,9 +65,9 @@ export interface BuildHooks {
 export async function buildUserWords(runner: QueryRunner, tenantId: string, hooks: BuildHooks = {}): Promise<boolean> {
   await runner.query(`BEGIN`);
   try {
-    await runner.query(`SELECT pg_advisory_xact_lock($1::bigint)`, [buildLockKey(tenantId)]);
+    await runner.query(`SELECT pg_advisory_xact_lock($1::bigint)`, [tenantLockKey('search-words', tenantId)]);
     const [state] = (await runner.query(`SELECT words_generation, snapshot_generation FROM sync_state WHERE tenant_id = $1 FOR KEY SHARE`, [tenantId])) as WordsState[];
-    if (!state || (state.words_generation !== null && state.words_generation === String(state.snapshot_generation))) {
+    if (!state || wordsCurrent(state)) {
       await runner.query(`ROLLBACK`);
       return false;
     }
