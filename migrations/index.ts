@@ -27,6 +27,7 @@ import { SnapshotNamePages1796030000000 } from './1796030000000-SnapshotNamePage
 import { QuietRoundFreshness1796050000000 } from './1796050000000-QuietRoundFreshness';
 import { DriftInputsInvalidation1796060000000 } from './1796060000000-DriftInputsInvalidation';
 import { SnapshotUserWords1796070000000 } from './1796070000000-SnapshotUserWords';
+import { SnapshotTenantCascade1796080000000 } from './1796080000000-SnapshotTenantCascade';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -54,4 +55,5 @@ export const migrations: Function[] = [
   QuietRoundFreshness1796050000000,
   DriftInputsInvalidation1796060000000,
   SnapshotUserWords1796070000000,
+  SnapshotTenantCascade1796080000000,
 ];

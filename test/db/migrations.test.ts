@@ -71,4 +71,46 @@ describe('the migrated schema', () => {
       db.dataSource.query(`INSERT INTO tenants (display_name, cloud, auth_mode, status) VALUES ('t', 'global', 'DELEGATED', 'LOST')`),
     ).rejects.toThrow(/tenants_status_check/);
   });
+
+  // The first load writes these tables in bulk: a row-level trigger (a foreign key's check is one) would run for
+  // every row of it. Deleting a tenant still deletes its snapshot, by one statement-level trigger on tenants.
+  const BULK_LOADED = ['snapshot_users', 'snapshot_groups', 'snapshot_memberships', 'snapshot_effective', 'snapshot_user_words'];
+
+  it('the tables a first load writes in bulk run no row-level trigger on insert (no foreign key check per row)', async () => {
+    const triggers: Array<{ table: string; name: string }> = await db.dataSource.query(
+      `SELECT c.relname AS table, t.tgname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE c.relname = ANY($1) AND (t.tgtype & 1) = 1 AND (t.tgtype & 4) = 4`,
+      [BULK_LOADED],
+    );
+    expect(triggers).toEqual([]);
+    // The check can fail: the tenants table's own row-level insert triggers are found by the same query.
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname = 'sync_state' AND (t.tgtype & 1) = 1 AND (t.tgtype & 4) = 4`);
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it("deleting a tenant deletes its snapshot rows in every bulk-loaded table, and only its own", async () => {
+    const tenant = async () =>
+      ((await db.dataSource.query(`INSERT INTO tenants (display_name, cloud, auth_mode) VALUES ('t', 'global', 'APPLICATION') RETURNING id`)) as Array<{ id: string }>)[0].id;
+    const gone = await tenant();
+    const kept = await tenant();
+    const user = '00000000-0000-4000-8000-000000000001';
+    const group = '00000000-0000-4000-8000-000000000002';
+    for (const t of [gone, kept]) {
+      await db.dataSource.query(`INSERT INTO snapshot_users (tenant_id, id, display_name) VALUES ($1, $2, 'Ada')`, [t, user]);
+      await db.dataSource.query(`INSERT INTO snapshot_groups (tenant_id, id, display_name) VALUES ($1, $2, 'G')`, [t, group]);
+      await db.dataSource.query(`INSERT INTO snapshot_memberships (tenant_id, group_id, member_id, member_type) VALUES ($1, $2, $3, 'user')`, [t, group, user]);
+      await db.dataSource.query(`INSERT INTO snapshot_effective (tenant_id, group_id, user_id, path) VALUES ($1, $2::uuid, $3, ARRAY[$2::text])`, [t, group, user]);
+      await db.dataSource.query(`INSERT INTO snapshot_user_words (tenant_id, word, user_id) VALUES ($1, 'ada', $2)`, [t, user]);
+    }
+    const counts = async (t: string) => {
+      const out: Record<string, number> = {};
+      for (const table of BULK_LOADED) out[table] = (await db.dataSource.query(`SELECT count(*)::int AS n FROM ${table} WHERE tenant_id = $1`, [t]))[0].n;
+      return out;
+    };
+    const one = Object.fromEntries(BULK_LOADED.map((t) => [t, 1]));
+    expect(await counts(gone)).toEqual(one);
+    await db.dataSource.query(`DELETE FROM tenants WHERE id = $1`, [gone]);
+    expect(await counts(gone)).toEqual(Object.fromEntries(BULK_LOADED.map((t) => [t, 0])));
+    expect(await counts(kept)).toEqual(one);
+  });
 });
