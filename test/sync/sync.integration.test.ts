@@ -64,9 +64,23 @@ afterAll(async () => {
 
 describe('initial load', () => {
   it('builds users, groups, direct and effective rows matching the simulator, with SYNC_COMPLETED as the only event', async () => {
-    const result = ran(await engine().runRound(tenantId));
+    // The load's own transaction writes no search word (user-words.ts: built after the commit, off its critical path).
+    let wordsInTransaction = -1;
+    const first = engine({
+      hooks: {
+        beforeCommit: async ({ query }) => {
+          wordsInTransaction = ((await query(`SELECT count(*)::int AS n FROM snapshot_user_words WHERE tenant_id = $1`, [tenantId])) as Array<{ n: number }>)[0].n;
+        },
+      },
+    });
+    const result = ran(await first.runRound(tenantId));
     expect(result.mode).toBe('INITIAL');
     expect(result.events).toBe(0);
+    expect(wordsInTransaction).toBe(0);
+    // Built once the engine's background work is done: every live user has words, marked current.
+    await first.idle();
+    const [words] = await q(`SELECT count(DISTINCT user_id)::int AS users, (SELECT words_generation = snapshot_generation FROM sync_state WHERE tenant_id = $1) AS current FROM snapshot_user_words WHERE tenant_id = $1`, [tenantId]);
+    expect(words).toEqual({ users: VERAFIELD.counts.users, current: true });
 
     const store = bench.sim.ctx.store;
     const simTenant = store.requireTenant(SIM_TENANT);
@@ -302,10 +316,27 @@ describe('resync', () => {
     expect(events.filter((e) => !['MEMBERSHIP_REMOVED', 'ACCESS_TIER_CHANGED', 'SYNC_COMPLETED'].includes(e.type))).toEqual([]);
   });
 
-  it('an expired delta token (syncStateNotFound) resyncs the same way', async () => {
+  it('an expired delta token (syncStateNotFound) resyncs the same way; the full round leaves the search words to the background', async () => {
     await bench.sim.control.advanceClock(8 * 24 * 60 * 60 * 1000);
-    const result = ran(await engine().runRound(tenantId));
+    const wordRows = async (query: (sql: string, params?: unknown[]) => Promise<unknown[]>) =>
+      ((await query(`SELECT count(*)::int AS n FROM snapshot_user_words WHERE tenant_id = $1`, [tenantId])) as Array<{ n: number }>)[0].n;
+    const before = await wordRows((sql, params) => q(sql, params));
+    expect(before).toBeGreaterThan(0);
+    let inTransaction = { rows: -1, written: -1 };
+    const full = engine({
+      hooks: {
+        beforeCommit: async ({ query }) => {
+          // Rows this transaction wrote carry its id as xmin.
+          const [w] = (await query(`SELECT count(*)::int AS n FROM snapshot_user_words WHERE tenant_id = $1 AND xmin::text::bigint = txid_current() % 4294967296`, [tenantId])) as Array<{ n: number }>;
+          inTransaction = { rows: await wordRows(query), written: w.n };
+        },
+      },
+    });
+    const result = ran(await full.runRound(tenantId));
     expect(result).toMatchObject({ mode: 'RESYNC', events: 0 });
+    // Untouched inside the round's transaction: a full round neither deletes nor writes words there.
+    expect(inTransaction).toEqual({ rows: before, written: 0 });
+    await full.idle();
     expect((await newEvents()).map((e) => e.type)).toEqual([]);
   });
 });
