@@ -28,6 +28,7 @@ import { QuietRoundFreshness1796050000000 } from './1796050000000-QuietRoundFres
 import { DriftInputsInvalidation1796060000000 } from './1796060000000-DriftInputsInvalidation';
 import { SnapshotUserWords1796070000000 } from './1796070000000-SnapshotUserWords';
 import { SnapshotTenantCascade1796080000000 } from './1796080000000-SnapshotTenantCascade';
+import { SnapshotWordsEstimate1796090000000 } from './1796090000000-SnapshotWordsEstimate';
 
 export const migrations: Function[] = [
   InitialSchema1764201600000,
@@ -56,4 +57,5 @@ export const migrations: Function[] = [
   DriftInputsInvalidation1796060000000,
   SnapshotUserWords1796070000000,
   SnapshotTenantCascade1796080000000,
+  SnapshotWordsEstimate1796090000000,
 ];

@@ -30,18 +30,22 @@ export function keepsUserWords(round: { full: boolean; direct: boolean }, state:
   return !round.full && !round.direct && wordsCurrent(state);
 }
 
-/** The words of the staged users' snapshot rows as they are now (live rows only): before and after the apply. */
+/**
+ * The words of the staged users' snapshot rows as they are now (live rows only): before and after the apply.
+ * snapshot_words_of() (migration 1796090000000): the same words as snapshot_words(), estimated at 8 a user, so the
+ * planner probes the words' primary key per staged word instead of scanning the tenant's words.
+ */
 const stagedWords = `SELECT s.tenant_id, x.word, s.id AS user_id
    FROM sync_stage_users st JOIN snapshot_users s ON s.tenant_id = st.tenant_id AND s.id = st.id AND s.deleted_at IS NULL,
-        snapshot_words(s.display_name, s.mail, s.user_principal_name) AS x (word)
+        snapshot_words_of(s.display_name, s.mail, s.user_principal_name) AS x (word)
   WHERE st.tenant_id = $1 AND st.round_id = $2`;
+
+/** The statement of dropStagedUserWords ($1 tenant, $2 round); exported for its plan test. */
+export const DROP_STAGED_WORDS_SQL = `DELETE FROM snapshot_user_words w USING (${stagedWords}) d WHERE w.tenant_id = d.tenant_id AND w.word = d.word AND w.user_id = d.user_id`;
 
 /** Before the round writes its users: the words of their rows go (by primary key, a few rows per user). */
 export async function dropStagedUserWords(sql: Sql, tenantId: string, roundId: string): Promise<void> {
-  await sql.exec(
-    `DELETE FROM snapshot_user_words w USING (${stagedWords}) d WHERE w.tenant_id = d.tenant_id AND w.word = d.word AND w.user_id = d.user_id`,
-    [tenantId, roundId],
-  );
+  await sql.exec(DROP_STAGED_WORDS_SQL, [tenantId, roundId]);
 }
 
 /** After the round wrote its users: the words of their live rows. */

@@ -6,7 +6,7 @@
  * of them), never by wall time.
  */
 import { groupMembersSql, groupPageSql, SEARCH_ALL_ENTRIES, SEARCH_MERGE_WORDS, userCountSql, userGroupsSql, userPageSql, type Sql } from '../../src/directory/snapshot-sql';
-import { buildUserWords } from '../../src/sync/user-words';
+import { buildUserWords, DROP_STAGED_WORDS_SQL } from '../../src/sync/user-words';
 import { GroupKind } from '../../src/directory/directory-object.types';
 import { UserTypeValue } from '../../src/directory/directory.inputs';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -268,6 +268,37 @@ describe('once the words are built: a search alone reads user ids from the words
       expect(await ids(sql)).toEqual(trigramAnswers.get('quinn'));
     } finally {
       await q(`UPDATE sync_state SET words_generation = snapshot_generation WHERE tenant_id = $1`, [tenant]);
+    }
+  });
+
+  it("a delta round's delete of its staged users' words probes the words index per word, while the planner expects dozens of staged users", async () => {
+    const round = '00000000-0000-4000-8000-00000000d31a';
+    const stage = (n: number, query: (text: string, values: unknown[]) => Promise<unknown>) =>
+      query(
+        `INSERT INTO sync_stage_users (tenant_id, round_id, id, removed, fields)
+         SELECT tenant_id, $2, id, NULL, '{}' FROM snapshot_users WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT ${n}`,
+        [tenant, round],
+      );
+    // Statistics taken when the staging table held a round of 100 users (as autovacuum may take them), the rows since
+    // cleared: the planner expects a page of such rows, ~70 staged users, where 5 are.
+    await stage(100, q);
+    await q(`ANALYZE sync_stage_users`);
+    await q(`DELETE FROM sync_stage_users WHERE tenant_id = $1`, [tenant]);
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      await stage(5, (text, values) => runner.query(text, values));
+      const [row] = await runner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${DROP_STAGED_WORDS_SQL}`, [tenant, round]);
+      const all = nodes(row['QUERY PLAN'][0].Plan).filter((n) => n['Actual Loops'] > 0);
+      const words = all.filter((n) => n['Relation Name'] === 'snapshot_user_words' && /Scan/.test(n['Node Type']));
+      expect(words.map((n) => [n['Node Type'], n['Index Name']])).toEqual([['Index Scan', 'snapshot_user_words_pkey']]);
+      // One probe per staged word (a few words for each of 5 users), each finding its row: not the tenant's ~600k words.
+      const read = words.reduce((sum, n) => sum + (n['Actual Rows'] + (n['Rows Removed by Filter'] ?? 0)) * n['Actual Loops'], 0);
+      expect(read).toBeGreaterThanOrEqual(5);
+      expect(read).toBeLessThanOrEqual(5 * 20);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
     }
   });
 });
