@@ -32,7 +32,7 @@ export const isObjectId = (value: string): boolean => UUID.test(value);
 const SEPARATOR = /[\s.@_-]/;
 const SEPARATORS = /[\s.@_-]+/;
 /** The same class as a PostgreSQL regex (JavaScript's \s spelled out), as snapshot_words() splits at. */
-const PG_SEPARATOR = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff.@_-]';
+export const PG_SEPARATOR = '[\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff.@_-]';
 
 const likeEscape = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 const regexEscape = (text: string) => text.replace(/[\\^$.*+?()[\]{}|-]/g, (c) => `\\${c}`);
@@ -105,13 +105,14 @@ const searchTerm = (search: string) => search.trim().toLowerCase();
 
 /**
  * A value matches when it starts with the term, or (for a term without separators) a word of it does: the term
- * right after a separator. The `LIKE '%term%'` conjunct is implied by both and lets the trigram index find the
+ * right after a separator (PG_SEPARATOR: the characters the simulator's tokenizer and snapshot_words() split at,
+ * no-break spaces included, which PostgreSQL's [[:space:]] leaves out under a C or C.UTF-8 ctype). The `LIKE '%term%'` conjunct is implied by both and lets the trigram index find the
  * candidates.
  */
 function searchCondition(b: Binder, term: string, columns: string[]): string {
   const contains = b.bind(`%${likeEscape(term)}%`);
   const prefix = b.bind(`${likeEscape(term)}%`);
-  const word = SEPARATOR.test(term) ? null : b.bind(`[[:space:].@_-]${regexEscape(term)}`);
+  const word = SEPARATOR.test(term) ? null : b.bind(`${PG_SEPARATOR}${regexEscape(term)}`);
   return `(${columns
     .map((c) => `(lower(${c}) LIKE ${contains} AND (lower(${c}) LIKE ${prefix}${word ? ` OR lower(${c}) ~ ${word}` : ''}))`)
     .join(' OR ')})`;

@@ -582,6 +582,36 @@ describe('search through the word table (built after a full round off its critic
     expect(await ids('theo')).not.toContain(U.dataEngineer.id);
   }, 120_000);
 
+  it("a no-break space separates words on every path, as Graph's tokenizer (the simulator's \\s) does", async () => {
+    const created = await bench.sim.control.createUser(VERAFIELD.tenantId, {
+      accountEnabled: true,
+      displayName: 'Léa\u00a0Brightwater',
+      mailNickname: 'lbw',
+      userPrincipalName: `lbw@${VERAFIELD.domain}`,
+      passwordProfile: { password: 'Str0ng!Passphrase-42', forceChangePasswordNextSignIn: false },
+    });
+    await sync();
+    await engine().idle();
+    expect(await built()).toBe(true);
+    // Both words of her display name only (her sign-in name is lbw@): 'brightwater' starts the word after the
+    // no-break space. A term with a plain space never matches her: it must start a value as typed.
+    for (const term of ['brightwater', 'léa']) {
+      expect(await sameAsLive(term)).toBeGreaterThanOrEqual(1);
+      const ways = await bothWays(term);
+      expect({ term, ids: ways.words }).toEqual({ term, ids: ways.trigrams });
+      expect(ways.trigrams).toContain(created.id);
+    }
+    // Beside a filter, and counted: the same words through the trigram index.
+    for (const args of [`search: "brightwater", filter: { accountEnabled: true }`, `search: "brightwater", filter: { displayNameStartsWith: "lé" }`]) {
+      const snapshot = await all('users', args, 'id', 'SNAPSHOT', 3);
+      const live = await all('users', args, 'id', 'LIVE', 50);
+      expect({ args, users: snapshot.nodes }).toEqual({ args, users: live.nodes });
+      expect(snapshot.nodes.map((n) => n.id)).toContain(created.id);
+      const counted = await bench.read<{ users: { totalCount: number } }>(`users(first: 1, source: SNAPSHOT, ${args}) { totalCount }`);
+      expect({ args, count: counted.users.totalCount }).toEqual({ args, count: live.nodes.length });
+    }
+  }, 120_000);
+
   it('a build that fails before its commit leaves the tenant not built and its words as they were', async () => {
     const { buildUserWords } = await import('../../src/sync/user-words');
     await sql(`UPDATE sync_state SET words_generation = NULL WHERE tenant_id = $1`, [tenantId]);
