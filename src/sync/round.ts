@@ -1,9 +1,10 @@
 /**
  * One delta round per tenant: the lease, the two streams, and the applying transaction.
  *
- * Lease. A round takes the tenant's sync_state row with one atomic UPDATE only when no live lease is on it,
- * and stamps it with a random token of its own (not the process's): a second round of the same tenant, in
- * this process or another, answers LEASE_HELD. The token is renewed while pages arrive and checked again,
+ * Lease. A round takes the tenant's sync_state row with one atomic upsert only when no live lease is on it and
+ * the tenant is ACTIVE (the same statement reads the tenant's status and interval), and stamps it with a random
+ * token of its own (not the process's): a second round of the same tenant, in this process or another, answers
+ * LEASE_HELD. The token is renewed while pages arrive and checked again,
  * row-locked, by the committing transaction (fencing): a round that stalled past its lease while another
  * round took over cannot commit, so no older deltaLink or older value is ever stored after a newer one.
  *
@@ -34,7 +35,7 @@ import { GraphThrottledError, type GraphClient } from '../graph';
 import type { Logger } from '../logging';
 import { recordSyncRound, type SyncModeLabel } from '../observability/metrics';
 import { inSpan, type Span } from '../observability/tracing';
-import { Tenant } from '../tenants/tenant.entity';
+import { TenantStatus } from '../tenants/status';
 import { groupOutcome, type GroupOutcome } from './apply-groups';
 import { applyMemberships, type EdgeChange } from './apply-memberships';
 import { applyObjects, diffObjects, stageAbsent } from './apply-objects';
@@ -195,26 +196,32 @@ export class SyncEngine {
   /** One round for the tenant, if no round of it runs anywhere. Failures are recorded on sync_state and rethrown. */
   async runRound(tenantId: string): Promise<RoundResult> {
     const { dataSource } = this.opts;
-    const tenant = await dataSource.getRepository(Tenant).findOneBy({ id: tenantId });
-    if (!tenant) return { ran: false, reason: 'TENANT_NOT_FOUND' };
-    if (tenant.status !== 'ACTIVE') return { ran: false, reason: 'TENANT_NOT_ACTIVE' };
     const token = randomUUID();
-    // The tenant's first round creates its row; any round takes the lease only when none is live: one statement.
-    const leased: Array<{ users_delta_link: string | null; groups_delta_link: string | null; consecutive_failures: number }> = rows(
+    // One statement: the tenant's status and interval, and the lease when it is ACTIVE and no live lease is on it
+    // (the tenant's first round creates its sync_state row). A round never reads the tenant on its own.
+    const [taken]: Array<LeasedState & { status: string; sync_interval_seconds: number; leased: boolean }> = rows(
       await dataSource.query(
-        `INSERT INTO sync_state AS s (tenant_id, lease_owner, lease_token, lease_expires_at) VALUES ($1, $2, $4, now() + make_interval(secs => $3))
-         ON CONFLICT (tenant_id) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at
-          WHERE s.lease_owner IS NULL OR s.lease_expires_at IS NULL OR s.lease_expires_at < now()
-         RETURNING s.users_delta_link, s.groups_delta_link, s.consecutive_failures`,
-        [tenantId, this.owner, this.leaseSeconds, token],
+        `WITH t AS (SELECT id, status, sync_interval_seconds FROM tenants WHERE id = $1),
+              taken AS (
+                INSERT INTO sync_state AS s (tenant_id, lease_owner, lease_token, lease_expires_at)
+                SELECT t.id, $2, $4, now() + make_interval(secs => $3) FROM t WHERE t.status = $5
+                ON CONFLICT (tenant_id) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_token = EXCLUDED.lease_token, lease_expires_at = EXCLUDED.lease_expires_at
+                 WHERE s.lease_owner IS NULL OR s.lease_expires_at IS NULL OR s.lease_expires_at < now()
+                RETURNING s.users_delta_link, s.groups_delta_link, s.consecutive_failures)
+         SELECT t.status, t.sync_interval_seconds, taken.users_delta_link, taken.groups_delta_link, taken.consecutive_failures,
+                taken.consecutive_failures IS NOT NULL AS leased
+           FROM t LEFT JOIN taken ON true`,
+        [tenantId, this.owner, this.leaseSeconds, token, TenantStatus.ACTIVE],
       ),
     );
-    if (leased.length === 0) return { ran: false, reason: 'LEASE_HELD' };
-    const state: LeasedState = leased[0];
+    if (!taken) return { ran: false, reason: 'TENANT_NOT_FOUND' };
+    if (taken.status !== TenantStatus.ACTIVE) return { ran: false, reason: 'TENANT_NOT_ACTIVE' };
+    if (!taken.leased) return { ran: false, reason: 'LEASE_HELD' };
+    const state: LeasedState = { users_delta_link: taken.users_delta_link, groups_delta_link: taken.groups_delta_link, consecutive_failures: taken.consecutive_failures };
     const round: Round = {
       tenantId,
       token,
-      interval: tenant.syncIntervalSeconds > 0 ? tenant.syncIntervalSeconds : this.defaultInterval,
+      interval: taken.sync_interval_seconds > 0 ? taken.sync_interval_seconds : this.defaultInterval,
       started: Date.now(),
       log: this.opts.logger.child({ component: 'sync', tenantId }),
       meter: newMeter(),

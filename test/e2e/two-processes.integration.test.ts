@@ -57,7 +57,7 @@ async function untilLeaseWaiters(n: number): Promise<void> {
     const [{ waiting }] = await q<{ waiting: number }>(
       `SELECT count(*)::int AS waiting FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
-          AND query LIKE 'INSERT INTO sync_state AS s (tenant_id, lease_owner,%'`,
+          AND query LIKE '%INSERT INTO sync_state AS s (tenant_id, lease_owner,%'`,
     );
     if (waiting >= n) return;
   }

@@ -4,6 +4,7 @@
  * delta token, a crash mid-round, the lease between two engines, syncNow and syncStatus over GraphQL, and
  * accessTier answering from the snapshot. Events are read from the event log (directory_events).
  */
+import { countStatements } from '../auth/support/sql-count';
 import { GraphQLClient } from 'graphql-request';
 import { createLogCapture, createLogger } from '../../src/logging';
 import { SyncEngine, type RoundResult, type SyncHooks } from '../../src/sync/sync-engine';
@@ -393,6 +394,34 @@ describe('crash mid-round', () => {
 });
 
 describe('lease', () => {
+  it('a tenant that is not ACTIVE, or not there, runs no round and takes no lease; the tenant is read by the lease statement itself', async () => {
+    const lease = async (id: string) => (await q(`SELECT lease_owner FROM sync_state WHERE tenant_id = $1`, [id]))[0];
+    for (const status of ['RECONSENT_REQUIRED', 'DISCONNECTED', 'PENDING_CONSENT']) {
+      await q(`UPDATE tenants SET status = $2 WHERE id = $1`, [tenantId, status]);
+      try {
+        expect({ status, result: await engine().runRound(tenantId) }).toEqual({ status, result: { ran: false, reason: 'TENANT_NOT_ACTIVE' } });
+        expect((await lease(tenantId))?.lease_owner ?? null).toBeNull();
+      } finally {
+        await q(`UPDATE tenants SET status = 'ACTIVE' WHERE id = $1`, [tenantId]);
+      }
+    }
+    const nobody = '00000000-0000-4000-8000-0000000000f0';
+    expect(await engine().runRound(nobody)).toEqual({ ran: false, reason: 'TENANT_NOT_FOUND' });
+    expect(await lease(nobody)).toBeUndefined();
+    // ACTIVE again: it runs, and no statement of a round reads the tenants table on its own.
+    // A round first, so the Graph token's cached tenant (dropped when the status changed above) is read again.
+    ran(await engine().runRound(tenantId));
+    const [{ name }] = await q(`SELECT current_setting('application_name') AS name`);
+    const sqlSent = countStatements(name);
+    try {
+      ran(await engine().runRound(tenantId));
+    } finally {
+      sqlSent.stop();
+    }
+    const logged = sqlSent.texts;
+    expect(logged.filter((t) => /\bFROM\s+"?tenants"?\b/i.test(t))).toEqual([expect.stringMatching(/^WITH t AS \(SELECT id, status, sync_interval_seconds FROM tenants WHERE id = \$1\)/)]);
+  });
+
   it('two engines on one database: while one runs a round the other does not', async () => {
     let reached!: () => void;
     const atPage = new Promise<void>((resolve) => (reached = resolve));
