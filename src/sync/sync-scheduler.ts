@@ -5,14 +5,16 @@
  */
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../logging';
+import { nextTickDelayMs } from './schedule';
 import type { SyncEngine } from './sync-engine';
 
 export interface SyncSchedulerOptions {
   engine: SyncEngine;
   dataSource: DataSource;
   logger: Logger;
-  /** How often due tenants are looked for; default 5 s. */
+  /** How often due tenants are looked for, on average (each wait drawn within +-50%: schedule.ts); default 5 s. */
   tickMs?: number;
+  random?: () => number;
   /** Rounds at once in this process; default 2. */
   concurrency?: number;
 }
@@ -72,7 +74,7 @@ export class SyncScheduler {
         .catch((error: unknown) => this.opts.logger.error({ err: error, component: 'sync' }, 'sync scheduler tick failed'))
         .finally(() => {
           this.ticking = undefined;
-          this.schedule(this.opts.tickMs ?? 5_000);
+          this.schedule(nextTickDelayMs(this.opts.tickMs ?? 5_000, (this.opts.random ?? Math.random)()));
         });
     }, delayMs);
     this.timer.unref();

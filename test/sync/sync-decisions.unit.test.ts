@@ -3,7 +3,7 @@ import { changedFields, DeltaBuffer } from '../../src/sync/delta-buffer';
 import { diffEffective, diffUsersEffective, effectiveOfUser, effectiveUsers, withAncestors } from '../../src/sync/effective';
 import { userOutcome } from '../../src/sync/apply-users';
 import type { ObjectChange } from '../../src/sync/apply-objects';
-import { FAILURE_BASE_SECONDS, FAILURE_CAP_SECONDS, nextRunDelaySeconds, shouldWriteSyncCompleted } from '../../src/sync/schedule';
+import { FAILURE_BASE_SECONDS, FAILURE_CAP_SECONDS, nextRunDelaySeconds, nextTickDelayMs, shouldWriteSyncCompleted } from '../../src/sync/schedule';
 
 const user = (id: string) => ({ '@odata.type': '#microsoft.graph.user', id });
 const group = (id: string) => ({ '@odata.type': '#microsoft.graph.group', id });
@@ -221,5 +221,17 @@ describe('user events from the changed rows', () => {
     if (payload) expect(out.events[0].payload).toMatchObject(payload);
     expect([out.created, out.deleted]).toEqual([created, deleted]);
     expect(out.enabledChanges.get('u1') ?? null).toEqual(enabled);
+  });
+});
+
+describe('nextTickDelayMs: the scheduler looks for due tenants at a jittered tick, so instances do not keep one phase', () => {
+  it.each([
+    ['the shortest wait', 5_000, 0, 2_500],
+    ['the average', 5_000, 0.5, 5_000],
+    ['the longest wait (random below 1)', 5_000, 0.999999, 7_500],
+    ['a short bench tick', 250, 0.25, 188],
+    ['never zero', 1, 0, 1],
+  ])('%s: tick %p, random %p -> %p ms', (_name, tick, random, expected) => {
+    expect(nextTickDelayMs(tick, random)).toBe(expected);
   });
 });
