@@ -11,7 +11,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * snapshot_words_of() is the same words (it calls snapshot_words(), the one definition of the split) behind a
  * boundary the planner does not inline (a SET clause), with an estimate of 8 words a call (a name of two words, a
- * mail and a sign-in name of a few each), so the delete probes the primary key for each staged word. The full
+ * mail and a sign-in name of a few each), so the delete probes the primary key for each staged word. The SET clause
+ * keeps the search path the migration ran with (the schema snapshot_words() was created in). The full
  * build keeps the inlined snapshot_words(): one pass over the tenant, where the per-call overhead would cost.
  */
 export class SnapshotWordsEstimate1796090000000 implements MigrationInterface {
@@ -20,7 +21,7 @@ export class SnapshotWordsEstimate1796090000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       CREATE FUNCTION snapshot_words_of(display_name text, mail text, user_principal_name text) RETURNS SETOF text
-      LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 8 SET search_path = pg_catalog, public AS $$
+      LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 8 SET search_path FROM CURRENT AS $$
         SELECT snapshot_words(display_name, mail, user_principal_name)
       $$`);
   }
