@@ -16,7 +16,7 @@ import {
   simulatorEntraConfig,
   withSections,
 } from './config';
-import { createDataSource, runMigrations } from './db/data-source';
+import { createDataSource, gatewayPoolSize, runMigrations } from './db/data-source';
 import { locateDatabase } from './db/database';
 import { startupProblem } from './server/startup-problem';
 import { createLogger, Logger, wantsPrettyLogs } from './logging';
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
       : describeDatabaseUrl(database.url);
     logger.info({ database: databaseLabel }, database.embedded ? 'started embedded PostgreSQL (DATABASE_URL is not set)' : 'using DATABASE_URL');
 
-    const dataSource = createDataSource(database.url);
+    const dataSource = createDataSource(database.url, { poolSize: gatewayPoolSize(config.sync) });
     await dataSource.initialize();
     shutdown.add('database connections', async () => {
       if (dataSource.isInitialized) await dataSource.destroy();

@@ -15,6 +15,15 @@ export interface DataSourceOptions {
   applicationName?: string;
 }
 
+/**
+ * The gateway's pool: 10 connections, more when the sync runs many rounds at once (SYNC_CONCURRENCY). A round
+ * holds one connection while it runs and up to three while a delta round stages both streams' pages (one more,
+ * briefly, for its work after the commit); four more serve requests. Pure, for its table of tests.
+ */
+export function gatewayPoolSize(sync: { enabled: boolean; concurrency: number }): number {
+  return sync.enabled ? Math.max(10, 4 + 3 * sync.concurrency) : 10;
+}
+
 export function createDataSource(url: string, opts: DataSourceOptions = {}): DataSource {
   return new DataSource({
     type: 'postgres',

@@ -62,7 +62,7 @@ export class SyncService {
 
   /** Starts the scheduler (main.ts when SYNC_ENABLED; tests that want it). */
   start(): void {
-    this.scheduler ??= new SyncScheduler({ engine: this.engine, dataSource: this.deps.dataSource, logger: this.deps.logger, tickMs: this.deps.config.tickMs });
+    this.scheduler ??= new SyncScheduler({ engine: this.engine, dataSource: this.deps.dataSource, logger: this.deps.logger, tickMs: this.deps.config.tickMs, concurrency: this.deps.config.concurrency });
     this.scheduler.start();
   }
 
