@@ -106,8 +106,8 @@ const searchTerm = (search: string) => search.trim().toLowerCase();
 /**
  * A value matches when it starts with the term, or (for a term without separators) a word of it does: the term
  * right after a separator (PG_SEPARATOR: the characters the simulator's tokenizer and snapshot_words() split at,
- * no-break spaces included, which PostgreSQL's [[:space:]] leaves out under a C or C.UTF-8 ctype). The `LIKE '%term%'` conjunct is implied by both and lets the trigram index find the
- * candidates.
+ * no-break spaces included, which PostgreSQL's [[:space:]] leaves out under a C or C.UTF-8 ctype). The
+ * `LIKE '%term%'` conjunct is implied by both and lets the trigram index find the candidates.
  */
 function searchCondition(b: Binder, term: string, columns: string[]): string {
   const contains = b.bind(`%${likeEscape(term)}%`);

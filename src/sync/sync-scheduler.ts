@@ -14,7 +14,6 @@ export interface SyncSchedulerOptions {
   logger: Logger;
   /** How often due tenants are looked for, on average (each wait drawn within +-50%: schedule.ts); default 5 s. */
   tickMs?: number;
-  random?: () => number;
   /** Rounds at once in this process; default 2. */
   concurrency?: number;
 }
@@ -74,7 +73,7 @@ export class SyncScheduler {
         .catch((error: unknown) => this.opts.logger.error({ err: error, component: 'sync' }, 'sync scheduler tick failed'))
         .finally(() => {
           this.ticking = undefined;
-          this.schedule(nextTickDelayMs(this.opts.tickMs ?? 5_000, (this.opts.random ?? Math.random)()));
+          this.schedule(nextTickDelayMs(this.opts.tickMs ?? 5_000, Math.random()));
         });
     }, delayMs);
     this.timer.unref();
